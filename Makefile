@@ -1,0 +1,38 @@
+# relief: `make run` serves the demo, `make test` runs every test. Both need only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test bench translations clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+relief/translations/en/LC_MESSAGES/messages.mo: relief/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d relief/translations -f -q
+
+run: $(VENV)/.installed relief/translations/en/LC_MESSAGES/messages.mo
+	$(FLASK) db upgrade
+	$(FLASK) relief demo --if-empty
+	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops)"
+	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: $(VENV)/.installed relief/translations/en/LC_MESSAGES/messages.mo
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) -m bench.run
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o relief/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i relief/translations/messages.pot -d relief/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d relief/translations -f
+
+clean:
+	rm -rf $(VENV) .pytest_cache

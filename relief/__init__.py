@@ -1,0 +1,69 @@
+"""relief: the books of 结对帮扶 for a district's poverty-relief office."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, commands."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    from relief import config as settings
+
+    settings.load(app, config)
+    from relief.sessions import SessionInterface
+
+    app.session_interface = SessionInterface()
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from relief import audit  # noqa: F401  (installs the audit listener)
+    from relief import i18n, models, templating  # noqa: F401
+    from relief.database import configure_engine
+    from relief.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(__import__("pathlib").Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    templating.init_app(app)
+    login_manager.init_app(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_blueprints(app: Flask) -> None:
+    from relief.auth.views import bp as auth_bp
+    from relief.cadres.views import bp as cadres_bp
+    from relief.households.views import bp as households_bp
+    from relief.main.views import bp as main_bp
+    from relief.users.views import bp as users_bp
+    from relief.villages.views import bp as villages_bp
+
+    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from relief.errors import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from relief.cli import relief_cli
+
+    app.cli.add_command(relief_cli)

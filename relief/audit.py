@@ -1,0 +1,126 @@
+"""The audit trail: every ORM write to an audited model is recorded automatically."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from relief.ids import mask_id, mask_phone
+from relief.models import (
+    Attendance,
+    AuditEvent,
+    Cadre,
+    Callback,
+    Demand,
+    Household,
+    HouseholdIncome,
+    IncomeTarget,
+    Pairing,
+    Project,
+    ProjectUpdate,
+    Township,
+    Unit,
+    User,
+    Village,
+    VillageIncome,
+    Visit,
+    utcnow,
+)
+
+AUDITED = (Attendance, Cadre, Callback, Demand, Household, HouseholdIncome, IncomeTarget, Pairing, Project,
+           ProjectUpdate, Township, Unit, User, Village, VillageIncome, Visit)
+_SKIPPED = {"updated_at", "content_hash", "created_at", "last_login_at"}
+_SECRET = {"password_hash"}
+_MASKERS = {"id_number": mask_id, "phone": mask_phone}
+
+
+def _actor():
+    """The signed-in user of this request, or None (command line)."""
+    if has_request_context():
+        from flask_login import current_user
+
+        if current_user and getattr(current_user, "is_authenticated", False):
+            return current_user._get_current_object()
+    return None
+
+
+def _address():
+    return request.remote_addr if has_request_context() else None
+
+
+def _plain(value, field: str):
+    if field in _MASKERS and isinstance(value, str):
+        return _MASKERS[field](value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # enums
+        return value.value
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def _changes(obj, mode: str) -> dict:
+    state = sa.inspect(obj)
+    out = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in _SKIPPED or key == "id":
+            continue
+        hist = state.attrs[key].history
+        if mode == "update" and not hist.has_changes():
+            continue
+        before = hist.deleted[0] if hist.deleted else (None if mode == "create" else
+                                                      (hist.unchanged[0] if hist.unchanged else None))
+        after = hist.added[0] if hist.added else (hist.unchanged[0] if hist.unchanged else None)
+        if mode == "create":
+            before = None
+        if mode == "delete":
+            after = None
+        if key in _SECRET:
+            before, after = ("***" if before else None), "***"
+        if mode != "update" and after is None and before is None:
+            continue
+        out[key] = [_plain(before, key), _plain(after, key)]
+    return out
+
+
+def event_row(action: str, entity: str, entity_id, changes=None, note=None, user=None) -> dict:
+    user = user if user is not None else _actor()
+    return {
+        "at": utcnow(),
+        "user_id": getattr(user, "id", None),
+        "username": getattr(user, "username", None) or "cli",
+        "address": _address(),
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "changes": changes,
+        "note": note,
+    }
+
+
+def log(session: Session, action: str, entity: str, entity_id=None, *, note=None, user=None, changes=None):
+    """Record an event that is not a row change: a reveal, an export, a sign-in, an import."""
+    session.execute(sa.insert(AuditEvent), [event_row(action, entity, entity_id, changes, note, user)])
+
+
+@event.listens_for(Session, "after_flush")
+def _record_changes(session: Session, _ctx) -> None:
+    rows = []
+    for mode, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objs:
+            if not isinstance(obj, AUDITED):
+                continue
+            if mode == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes(obj, mode)
+            if mode == "update" and not changes:
+                continue
+            rows.append(event_row(mode, obj.__tablename__, sa.inspect(obj).identity[0]
+                                  if sa.inspect(obj).identity else None, changes))
+    if rows:
+        session.connection().execute(sa.insert(AuditEvent), rows)

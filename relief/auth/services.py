@@ -1,0 +1,117 @@
+"""Sign-in, server-side sessions and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from relief import audit
+from relief.database import writing
+from relief.extensions import db
+from relief.models import ApiToken, User, UserSession, utcnow
+from relief.security import hash_password, needs_rehash, verify_password
+
+_DUMMY_HASH: str | None = None
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this username and password, else None (in constant-ish time)."""
+    global _DUMMY_HASH
+    user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
+        verify_password(_DUMMY_HASH, password or "")
+        return None
+    if not verify_password(user.password_hash, password or "") or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(user: User, address: str | None) -> str:
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(UserSession(id=sid, user_id=user.id, created_at=now, last_seen_at=now, address=address))
+    user.last_login_at = now
+    audit.log(db.session, "login", "user_account", user.id, user=user)
+    return sid
+
+
+def end_session(sid: str | None) -> None:
+    if sid:
+        db.session.execute(sa.update(UserSession).where(UserSession.id == sid, UserSession.ended_at.is_(None))
+                           .values(ended_at=utcnow()))
+
+
+def end_all_sessions(user_id: int) -> None:
+    """End every browser session and API token of a user (disabled, password changed)."""
+    now = utcnow()
+    db.session.execute(sa.update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+                       .values(ended_at=now))
+    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
+
+
+def user_for_session(sid: str | None, user_id: int) -> User | None:
+    """The user of a live session: not ended, not idle too long, not too old, user active."""
+    if not sid:
+        return None
+    row = db.session.execute(
+        sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == sid, UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    sess, user = row
+    now = utcnow()
+    cfg = current_app.config
+    idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    if not user.active or now - sess.last_seen_at > idle or now - sess.created_at > absolute:
+        _touch(sid, ended=True)
+        return None
+    if now - sess.last_seen_at > timedelta(seconds=60):
+        _touch(sid)
+    return user
+
+
+def _touch(sid: str, ended: bool = False) -> None:
+    """Update a session row in a short transaction of its own, so a GET never holds a write."""
+    values = {"ended_at": utcnow()} if ended else {"last_seen_at": utcnow()}
+    with writing(), db.engine.begin() as conn:
+        conn.execute(sa.update(UserSession).where(UserSession.id == sid).values(**values))
+
+
+def issue_token(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    days = current_app.config["API_TOKEN_DAYS"]
+    db.session.add(ApiToken(token_hash=_digest(token), user_id=user.id, expires_at=utcnow() + timedelta(days=days)))
+    audit.log(db.session, "token", "user_account", user.id, user=user)
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.execute(
+        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    tok, user = row
+    if tok.expires_at < utcnow() or not user.active:
+        return None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_password(user: User, password: str, *, by_admin: bool) -> None:
+    """Set a new password; one chosen by an admin on the web must be changed at next sign-in."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = by_admin

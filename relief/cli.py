@@ -1,0 +1,89 @@
+"""The `flask --app wsgi relief ...` command group."""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from relief.database import writing
+from relief.extensions import db
+
+relief_cli = AppGroup("relief", help="relief commands: demo data, users, import, export, backup.")
+
+
+def _password_file() -> Path:
+    return Path(current_app.instance_path) / "demo-password.txt"
+
+
+def _print_logins(password: str | None) -> None:
+    from relief.demo import DEMO_USERS
+
+    click.echo("Demo logins (用户名 / 密码):")
+    for name in DEMO_USERS:
+        click.echo(f"  {name:16} {password or '(RELIEF_PASSWORD)'}")
+
+
+@relief_cli.command("demo")
+@click.option("--scale", type=click.Choice(["small", "district", "province"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=4, show_default=True, help="random seed; the same seed gives the same data")
+@click.option("--if-empty", is_flag=True, help="do nothing (exit 0) when the database already has data")
+def demo_command(scale: str, seed: int, if_empty: bool) -> None:
+    """Fill an EMPTY database with realistic fake data and the four demo logins."""
+    from relief import demo
+    from relief.dates import today
+
+    if not demo.is_empty():
+        if if_empty:
+            saved = _password_file()
+            _print_logins(saved.read_text().strip() if saved.exists() else os.environ.get("RELIEF_PASSWORD"))
+            return
+        click.echo("The database is not empty; demo data is only loaded into an empty database.", err=True)
+        sys.exit(1)
+    password = os.environ.get("RELIEF_PASSWORD")
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(9)
+    began = time.perf_counter()
+    click.echo(f"Generating {scale} demo data (seed {seed}) ...")
+    with writing():
+        demo.generate(scale, seed, password, today(), echo=click.echo)
+        db.session.commit()
+    click.echo(f"Done in {time.perf_counter() - began:.1f} s.")
+    if generated:
+        path = _password_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(password)
+    _print_logins(password)
+
+
+@relief_cli.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "leader", "cadre", "inspector"]), required=True)
+@click.option("--township", help="the leader's township (name)")
+@click.option("--cadre-phone", help="the cadre this login acts for (their phone number)")
+def create_user_command(name: str, role: str, township: str | None, cadre_phone: str | None) -> None:
+    """Create a login; the password comes from RELIEF_PASSWORD or is asked for."""
+    from relief.models import Role
+    from relief.users import services
+
+    password = os.environ.get("RELIEF_PASSWORD") or click.prompt("Password", hide_input=True,
+                                                                 confirmation_prompt=True)
+    try:
+        with writing():
+            r = Role(role)
+            t, c = services.resolve_links(r, township, cadre_phone)
+            services.create_user(name, r, password, township=t, cadre=c)
+            db.session.commit()
+    except services.UserError as err:
+        db.session.rollback()
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {role} {name}.")

@@ -1,0 +1,107 @@
+"""Configuration: defaults, then instance/config.py, then RELIEF_* environment variables."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+
+class Defaults:
+    #: SQLAlchemy URL; a relative sqlite path is resolved against the project root
+    DATABASE_URL = "sqlite:///instance/relief.db"
+    #: session signing key; generated once into instance/secret_key when unset
+    SECRET_KEY: str | None = None
+    #: map tile template, or "none" for no base layer (air-gapped networks)
+    TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_ATTRIBUTION = "&copy; OpenStreetMap"
+    #: Redis for the limiter, cache and jobs; memory when unset
+    REDIS_URL: str | None = None
+
+    DEFAULT_LOCALE = "zh_Hans_CN"
+    LOCALES = ("zh_Hans_CN", "en")
+    TIMEZONE = "Asia/Shanghai"
+
+    # Domain norms (DESIGN.md rules 1-6)
+    MAX_HOUSEHOLDS_PER_CADRE = 2
+    VISIT_DUE_DAYS = 30
+    DEMAND_DEADLINE_DAYS = 30
+    DEFAULT_TARGET_YUAN = 150_000
+    ATTENDANCE_NORM_DAYS = 20
+    VISIT_EDIT_DAYS = 7
+    SPRING_FESTIVAL_WINDOW = ((12, 23), (1, 15))  # lunar (month, day) from 腊月廿三 to 正月十五
+    MID_AUTUMN_WINDOW = ((8, 8), (8, 22))  # 八月初八 to 八月廿二
+
+    # Sign-in and sessions
+    LOGIN_LIMIT_PER_USER = "5 per minute;20 per hour"
+    LOGIN_LIMIT_PER_ADDRESS = "20 per minute;200 per hour"
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    API_TOKEN_DAYS = 30
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    PROXY_FIX_HOPS = 0
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "relief_session"
+    PREFERRED_URL_SCHEME = "http"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    PER_PAGE = 30
+
+
+def _coerce(raw: str, like):
+    """Parse an environment string into the type of the default it overrides."""
+    if isinstance(like, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(like, int):
+        return int(raw)
+    if isinstance(like, tuple):
+        return tuple(json.loads(raw)) if raw.startswith("[") else tuple(raw.split(","))
+    return raw
+
+
+def load(app, overrides: dict | None) -> None:
+    """Fill app.config from the three layers, then the test or caller's overrides."""
+    load_dotenv(Path(app.root_path).parent / ".env")
+    for key in dir(Defaults):
+        if key.isupper():
+            app.config[key] = getattr(Defaults, key)
+    app.config.from_pyfile("config.py", silent=True)
+    for key, raw in os.environ.items():
+        if key.startswith("RELIEF_") and not key.startswith("RELIEF_TEST_"):
+            name = key.removeprefix("RELIEF_")
+            app.config[name] = _coerce(raw, app.config.get(name))
+    app.config.update(overrides or {})
+
+    root = Path(app.root_path).parent
+    app.config["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(app.config["DATABASE_URL"], root)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(app.root_path) / "translations")
+
+
+def _absolute_sqlite(url: str, root: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        path = root / url.removeprefix(prefix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return prefix + str(path)
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return the key kept in instance/secret_key, creating it (mode 600) on first use."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

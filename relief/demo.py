@@ -1,0 +1,421 @@
+"""Realistic fake data for a demo or a benchmark, written with bulk inserts.
+
+small: the district of seed 004 (34 weak villages, each with a linked district leader and a
+stationed cadre whose unit sends a team of three; about a hundred cadres paired with one or two
+households); district: ~20 townships, 400 villages, 20,000 households, 4,000 cadres and about
+200,000 visits; province: 100 times a district (PostgreSQL).
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from relief.extensions import db
+from relief.holidays import window
+from relief.ids import check_digit
+from relief.models import (
+    Attendance,
+    Cadre,
+    Demand,
+    Household,
+    HouseholdIncome,
+    IncomeTarget,
+    Pairing,
+    Project,
+    ProjectUpdate,
+    Role,
+    Township,
+    Unit,
+    User,
+    Village,
+    VillageIncome,
+    Visit,
+)
+from relief.security import hash_password
+
+DEMO_USERS = ("demo-admin", "demo-leader", "demo-inspector", "demo-cadre")
+
+SUYU_TOWNSHIPS = ["仰化镇", "大兴镇", "来龙镇", "丁嘴镇", "陆集镇", "关庙镇", "新庄镇", "曹集乡",
+                  "侍岭镇", "保安乡", "王官集镇", "晓店镇", "黄墩镇", "顺河街道", "豫新街道", "下相街道",
+                  "井头乡", "蔡集镇", "耿车镇", "埠子镇"]
+VILLAGE_WORDS = ["王庄", "李圩", "张集", "刘湾", "陈庄", "杨楼", "赵河", "黄桥", "周圩", "吴集", "徐庄", "孙湖",
+                 "马庄", "朱桥", "胡集", "郭圩", "何湾", "高庄", "林场", "罗圩", "梁集", "宋庄", "郑楼", "谢湖",
+                 "韩庄", "唐集", "冯圩", "于湾", "董庄", "萧河", "程桥", "曹庄", "袁集", "邓圩", "许湾", "傅庄"]
+VILLAGE_SUFFIX = ["村", "社区"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国建华志强海燕文斌春梅国庆德明学军永红凤英桂芝"
+UNITS = ["区委办公室", "区政府办公室", "区人大常委会办公室", "区政协办公室", "区纪委监委", "区委组织部", "区委宣传部",
+         "区委统战部", "区委政法委", "区发展和改革局", "区教育局", "区科学技术局", "区工业和信息化局", "区公安分局",
+         "区民政局", "区司法局", "区财政局", "区人力资源和社会保障局", "区自然资源局", "区生态环境局", "区住房和城乡建设局",
+         "区交通运输局", "区水务局", "区农业农村局", "区商务局", "区文化广电和旅游局", "区卫生健康委员会",
+         "区退役军人事务局", "区应急管理局", "区审计局", "区市场监督管理局", "区统计局", "区医疗保障局", "区扶贫办",
+         "区供销合作总社", "区总工会", "团区委", "区妇联", "区残联", "区税务局"]
+LEADER_TITLES = ["区委副书记", "副区长", "区委常委", "区人大常委会副主任", "区政协副主席"]
+NOTES = ["了解家庭收入情况，户主在本地企业务工，收入稳定。", "询问老人身体状况，协调村医上门随访。",
+         "孩子上学情况良好，已落实教育资助。", "检查住房安全，屋顶有渗漏，已联系村里维修。", "宣传医保缴费政策，帮助办理慢病卡。",
+         "帮助联系养殖技术培训，户主有意扩大养羊规模。", "核实饮水情况，自来水正常。", "送去米面油，了解节日生活安排。",
+         "协助申请临时救助，材料已提交民政所。", "讲解小额信贷政策，户主计划申请贷款种植大棚蔬菜。",
+         "与村两委研究集体经济项目选址。", "走访村里老党员，听取发展意见。", "查看标准厂房建设进度。",
+         "电话询问近况，家中一切正常。", "帮助销售农产品，联系单位食堂采购。"]
+DEMANDS = ["希望帮助孩子申请助学金", "屋顶漏雨需要维修", "希望介绍就近务工岗位", "申请办理残疾证", "自来水管老化需要更换",
+           "希望得到种植技术指导", "申请低保复核", "希望协调小额贷款", "医药费报销进度咨询", "院内道路需要硬化"]
+PROJECT_NAMES = {"sanlai_yijia": "来料加工点", "standard_factory": "标准厂房", "village_enterprise": "村企共建",
+                 "farming": "特色种养基地", "solar": "光伏电站", "other": "农贸市场"}
+FUNDING = ["区级财政扶贫资金", "省级专项资金", "帮扶单位自筹", "村企对接投入", "社会捐助"]
+BASE_LAT, BASE_LNG = 33.95, 118.33  # 宿豫区
+
+
+@dataclass(frozen=True)
+class Scale:
+    townships: int
+    villages_per_township: int
+    weak_villages: int
+    household_cadres: int
+    households: int
+    visits_per_household: float
+
+
+SCALES = {
+    "small": Scale(townships=8, villages_per_township=8, weak_villages=34, household_cadres=100,
+                   households=260, visits_per_household=14),
+    "district": Scale(townships=20, villages_per_township=20, weak_villages=80, household_cadres=3_300,
+                      households=20_000, visits_per_household=26),
+    "province": Scale(townships=2_000, villages_per_township=20, weak_villages=8_000, household_cadres=330_000,
+                      households=2_000_000, visits_per_household=26),
+}
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+def is_empty() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Township)) == 0 and \
+        db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+class _Ids:
+    """Hand out primary keys so related rows can be inserted in bulk without a round trip."""
+
+    def __init__(self):
+        self.next = {}
+
+    def __call__(self, table: str) -> int:
+        self.next[table] = self.next.get(table, 0) + 1
+        return self.next[table]
+
+
+def generate(scale_name: str, seed: int, password: str, today: date, echo=print) -> dict:
+    """Fill an empty database; returns {username: role} of the demo logins."""
+    if not is_empty():
+        raise DemoError("database is not empty")
+    scale = SCALES[scale_name]
+    rnd = random.Random(seed)
+    gen = _Generator(scale, rnd, today, echo)
+    gen.run()
+    pw = hash_password(password)
+    first_township = gen.first_township_id
+    users = [
+        dict(id=1, username="demo-admin", password_hash=pw, role=Role.ADMIN.value),
+        dict(id=2, username="demo-leader", password_hash=pw, role=Role.LEADER.value, township_id=first_township),
+        dict(id=3, username="demo-inspector", password_hash=pw, role=Role.INSPECTOR.value),
+        dict(id=4, username="demo-cadre", password_hash=pw, role=Role.CADRE.value, cadre_id=gen.demo_cadre_id),
+    ]
+    for u in users:
+        u.setdefault("township_id", None)
+        u.setdefault("cadre_id", None)
+        u.update(active=True, must_change_password=False, created_at=datetime.utcnow())
+    db.session.execute(User.__table__.insert(), users)
+    _fix_sequences()
+    return {u["username"]: u["role"] for u in users}
+
+
+def _fix_sequences() -> None:
+    """After inserting explicit ids, move PostgreSQL's sequences past them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and isinstance(table.c.id.type, sa.Integer):
+            db.session.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+
+
+class _Generator:
+    CHUNK = 20_000
+
+    def __init__(self, scale: Scale, rnd: random.Random, today: date, echo):
+        self.s, self.rnd, self.today, self.echo = scale, rnd, today, echo
+        self.ids = _Ids()
+        self.start = today - timedelta(days=365)
+        self.id_serial = 0
+        self.phone_serial = 0
+        self.buffers: dict = {}
+        self.demo_cadre_id = None
+        self.first_township_id = None
+        self.now = datetime.utcnow()
+        self.holidays = []
+        for year in (today.year - 1, today.year):
+            for kind in ("spring_festival", "mid_autumn"):
+                start, end = window(kind, year)
+                if start <= today and end >= self.start:
+                    self.holidays.append((kind, max(start, self.start), min(end, today)))
+
+    # -- output ---------------------------------------------------------------------------
+    def add(self, model, row: dict) -> None:
+        buf = self.buffers.setdefault(model, [])
+        buf.append(row)
+        if len(buf) >= self.CHUNK:
+            self.flush(model)
+
+    def flush(self, model=None) -> None:
+        order = [Township, Unit, Village, Cadre, Household, HouseholdIncome, Pairing, Attendance, Visit, Demand,
+                 Project, ProjectUpdate, VillageIncome, IncomeTarget]
+        for m in ([model] if model else order):
+            rows = self.buffers.pop(m, None)
+            if rows:
+                if model is not None:
+                    # rows may refer to rows of earlier models still buffered
+                    for dep in order[: order.index(m)]:
+                        self.flush(dep)
+                db.session.execute(m.__table__.insert(), rows)
+
+    # -- helpers --------------------------------------------------------------------------
+    def name(self) -> str:
+        return self.rnd.choice(SURNAMES) + "".join(self.rnd.choice(GIVEN) for _ in range(self.rnd.choice((1, 2))))
+
+    def id_number(self) -> str:
+        """A valid, unique ID: the serial picks a distinct (birth date, sequence) pair."""
+        self.id_serial += 1
+        k, seq = divmod(self.id_serial, 1000)
+        born = date(1940, 1, 1) + timedelta(days=(k * 7919) % 21900)  # a bijection over 60 years
+        body = f"321311{born:%Y%m%d}{seq:03d}"
+        return body + check_digit(body)
+
+    def phone(self, prefix: str = "139") -> str:
+        self.phone_serial += 1
+        return f"{prefix}{self.phone_serial:08d}"
+
+    def day_between(self, start: date, end: date) -> date:
+        span = (end - start).days
+        return start + timedelta(days=self.rnd.randint(0, max(span, 0)))
+
+    # -- the district ---------------------------------------------------------------------
+    def run(self) -> None:
+        s, rnd = self.s, self.rnd
+        townships = []
+        for i in range(s.townships):
+            tid = self.ids("township")
+            name = SUYU_TOWNSHIPS[i] if i < len(SUYU_TOWNSHIPS) else f"{SUYU_TOWNSHIPS[i % 20][:-1]}{i // 20 + 1}镇"
+            self.add(Township, dict(id=tid, name=name))
+            townships.append(tid)
+        self.first_township_id = townships[0]
+
+        units = []
+        n_units = max(len(UNITS), s.weak_villages)
+        for i in range(n_units):
+            uid = self.ids("unit")
+            name = UNITS[i] if i < len(UNITS) else f"{UNITS[i % len(UNITS)]}（{i // len(UNITS) + 1}）"
+            self.add(Unit, dict(id=uid, name=name))
+            units.append(uid)
+
+        villages = []  # (id, township_id, lat, lng)
+        for t_index, tid in enumerate(townships):
+            tlat = BASE_LAT + (t_index % 45) * 0.05 - 0.1 + (t_index // 45) * 0.01
+            tlng = BASE_LNG + (t_index // 45 % 45) * 0.05 - 0.1
+            used = set()
+            for j in range(s.villages_per_township):
+                vid = self.ids("village")
+                word = VILLAGE_WORDS[j % len(VILLAGE_WORDS)]
+                name = word + (VILLAGE_SUFFIX[0] if j < len(VILLAGE_WORDS) else f"{j // len(VILLAGE_WORDS)}组村")
+                while name in used:
+                    name = "新" + name
+                used.add(name)
+                lat = round(tlat + rnd.uniform(-0.04, 0.04), 5)
+                lng = round(tlng + rnd.uniform(-0.04, 0.04), 5)
+                villages.append((vid, tid, lat, lng))
+                self.add(Village, dict(id=vid, township_id=tid, name=name, is_weak=False, lat=lat, lng=lng,
+                                       target_yuan=None, created_at=self.now))
+        weak = rnd.sample(villages, s.weak_villages)
+        weak_ids = {v[0] for v in weak}
+        for row in self.buffers.get(Village, []):
+            row["is_weak"] = row["id"] in weak_ids
+        # Villages may already have been flushed in chunks at province scale.
+        self.flush()
+        if weak_ids:
+            for chunk in _chunks(sorted(weak_ids), 5000):
+                db.session.execute(sa.update(Village.__table__).where(Village.__table__.c.id.in_(chunk))
+                                   .values(is_weak=True))
+        self.echo(f"  {len(townships)} townships, {len(villages)} villages ({len(weak)} weak)")
+
+        self._weak_villages(weak, units)
+        self._households(villages)
+        self.flush()
+
+    def _cadre(self, unit_id: int, rank: str, title: str) -> int:
+        cid = self.ids("cadre")
+        self.add(Cadre, dict(id=cid, name=self.name(), unit_id=unit_id, title=title, rank=rank,
+                             phone=self.phone(), is_active=True, created_at=self.now))
+        return cid
+
+    def _pairing(self, kind, cadre_id, village, household_id=None, role=None, started=None) -> int:
+        pid = self.ids("pairing")
+        self.add(Pairing, dict(id=pid, kind=kind, cadre_id=cadre_id, household_id=household_id, village_id=village[0],
+                               township_id=village[1], role=role, started_on=started or self.start - timedelta(days=400),
+                               ended_on=None, end_reason=None, created_by_id=None, created_at=self.now))
+        return pid
+
+    def _weak_villages(self, weak, units) -> None:
+        """Each weak village: a linked district leader, a stationed cadre and a team of three."""
+        rnd, year = self.rnd, self.today.year
+        self.team_cadres = []
+        leader_units = units[:5]
+        for i, village in enumerate(weak):
+            leader = self._cadre(leader_units[i % 5], "district_leader", LEADER_TITLES[i % len(LEADER_TITLES)])
+            self._pairing("link", leader, village)
+            unit = units[i % len(units)]
+            stationed = self._cadre(unit, "section", "副科长")
+            sp = self._pairing("stationed", stationed, village, role="first_secretary")
+            team = [(self._cadre(unit, "section", "中层正职"), "team_leader"),
+                    (self._cadre(unit, "general", "科员"), "member"),
+                    (self._cadre(unit, "general", "科员"), "member")]
+            team_pairings = [self._pairing("team", c, village, role=r) for c, r in team]
+            self.team_cadres.extend(c for c, _ in team)
+            for pid in [sp, *team_pairings]:
+                for m in range(12):
+                    month_start = (self.today.replace(day=1) - timedelta(days=31 * m)).replace(day=1)
+                    self.add(Attendance, dict(id=self.ids("attendance"), pairing_id=pid, year=month_start.year,
+                                              month=month_start.month,
+                                              days=rnd.choice((16, 19, 20, 21, 22, 22, 23, 24, 25)),
+                                              recorded_by_id=None, updated_at=self.now))
+            # three years of collective income, most villages reaching the 150,000 target last year
+            base = rnd.randint(60_000, 120_000)
+            for k, y in enumerate((year - 2, year - 1, year)):
+                growth = base + k * rnd.randint(25_000, 60_000)
+                if y == year:
+                    growth = int(growth * rnd.uniform(0.5, 1.2))
+                self.add(VillageIncome, dict(id=self.ids("village_income"), village_id=village[0], year=y,
+                                             income_yuan=growth, updated_by_id=None, updated_at=self.now))
+            for k in range(rnd.randint(2, 4)):
+                ptype = rnd.choice(list(PROJECT_NAMES))
+                status = rnd.choice(("planned", "building", "completed", "operating", "operating"))
+                expected = rnd.randint(2, 8) * 10_000
+                pid = self.ids("project")
+                started = self.day_between(self.start, self.today - timedelta(days=30))
+                self.add(Project, dict(
+                    id=pid, village_id=village[0], township_id=village[1],
+                    name=f"{PROJECT_NAMES[ptype]}{'二期' if k else ''}", type=ptype, status=status,
+                    responsible_cadre_id=stationed, funding_source=rnd.choice(FUNDING),
+                    funding_yuan=rnd.randint(10, 200) * 10_000, started_on=started,
+                    finished_on=started + timedelta(days=180) if status in ("completed", "operating") else None,
+                    expected_income_yuan=expected,
+                    actual_income_yuan=int(expected * rnd.uniform(0.6, 1.1)) if status == "operating" else 0,
+                    households_benefited=rnd.randint(5, 60), people_benefited=rnd.randint(15, 200),
+                    description="", created_at=self.now, updated_at=self.now))
+                self.add(ProjectUpdate, dict(id=self.ids("project_update"), project_id=pid, on=started,
+                                             text="项目立项，完成选址和资金落实。", status_from=None, status_to="planned",
+                                             author_id=None, created_at=self.now))
+            # field-stay visits by the leader and stationed work visits
+            for cadre_id, kind, n in ((leader, "field_stay", 6), (stationed, "field_stay", 10)):
+                for _ in range(n):
+                    self._visit(cadre_id, village, None, kind, self.day_between(self.start, self.today))
+
+    def _households(self, villages) -> None:
+        s, rnd = self.s, self.rnd
+        n_needing = int(s.households * (0.62 if s.households < 1000 else 0.30))
+        cadres = list(self.team_cadres[: s.household_cadres // 2])
+        units = list(range(1, max(len(UNITS), s.weak_villages) + 1))
+        while len(cadres) < s.household_cadres:
+            rank = "general" if rnd.random() < 0.8 else "section"
+            cadres.append(self._cadre(rnd.choice(units), rank, "科员" if rank == "general" else "科长"))
+        # each cadre takes one or two households; the demo cadre takes exactly two
+        capacity = [(c, 2 if rnd.random() < 0.45 else 1) for c in cadres]
+        capacity[0] = (capacity[0][0], 2)
+        self.demo_cadre_id = capacity[0][0]
+        slots = [c for c, n in capacity for _ in range(n)]
+        self.echo(f"  {self.ids.next.get('cadre', 0)} cadres")
+        causes = ["illness", "illness", "disability", "schooling", "disaster", "no_skills", "no_labour", "no_funds",
+                  "no_land", "no_drive", "other"]
+        visits_target = s.visits_per_household
+        for i in range(s.households):
+            village = villages[i % len(villages)] if i >= len(slots) or rnd.random() < 0.5 else rnd.choice(villages)
+            hid = self.ids("household")
+            needing = i < n_needing
+            if needing:
+                status = "monitored" if rnd.random() < 0.25 else "poor"
+            else:
+                status = "lifted"
+            self.add(Household, dict(
+                id=hid, township_id=village[1], village_id=village[0], head_name=self.name(),
+                id_number=self.id_number(), phone=self.phone("13"+str(rnd.randint(5, 9))) if rnd.random() < 0.9 else None,
+                members=rnd.randint(1, 6), cause=rnd.choice(causes), status=status,
+                lifted_year=rnd.randint(self.today.year - 5, self.today.year) if status == "lifted" else None,
+                monitor_category=rnd.choice(("unstable", "marginal", "sudden")) if status == "monitored" else None,
+                monitor_identified_on=self.start if status == "monitored" else None, monitor_cleared_on=None,
+                check_food_clothing=True, check_education=True, check_medical=rnd.random() > 0.05,
+                check_housing=rnd.random() > 0.08, check_water=True,
+                checks_on=self.day_between(self.start, self.today), created_at=self.now, updated_at=self.now))
+            for y in (self.today.year - 2, self.today.year - 1):
+                self.add(HouseholdIncome, dict(id=self.ids("household_income"), household_id=hid, year=y,
+                                               per_capita_yuan=rnd.randint(4_000, 14_000)))
+            if i < len(slots):
+                cadre_id = slots[i]
+                started = self.start - timedelta(days=rnd.randint(30, 700))
+                self._pairing("household", cadre_id, village, household_id=hid, started=started)
+                self._household_visits(cadre_id, village, hid, visits_target, demo=cadre_id == self.demo_cadre_id)
+
+    def _household_visits(self, cadre_id, village, hid, mean, demo=False) -> None:
+        rnd = self.rnd
+        n = max(1, int(rnd.gauss(mean, mean / 4)))
+        # a few cadres fall behind: their last visit is long ago (due / overdue on the home page)
+        end = self.today if rnd.random() > 0.12 else self.today - timedelta(days=rnd.randint(35, 90))
+        if demo:
+            end = self.today - timedelta(days=2)
+        days = sorted(self.day_between(self.start, end) for _ in range(n - 1)) + [end]
+        for d in days:
+            kind = "phone" if rnd.random() < 0.08 else "routine"
+            self._visit(cadre_id, village, hid, kind, d)
+        for kind, hstart, hend in self.holidays:
+            if rnd.random() < 0.93 or demo:
+                self._visit(cadre_id, village, hid, kind, self.day_between(hstart, hend))
+
+    def _visit(self, cadre_id, village, hid, kind, day) -> None:
+        rnd = self.rnd
+        vid = self.ids("visit")
+        recorded = datetime(day.year, day.month, day.day, rnd.randint(1, 10), rnd.randint(0, 59)) + \
+            timedelta(hours=rnd.choice((0, 0, 0, 6, 24)))
+        has_gps = kind != "phone" and rnd.random() < 0.85
+        notes = rnd.choice(NOTES)
+        self.add(Visit, dict(
+            id=vid, client_uuid=str(uuid.UUID(int=rnd.getrandbits(128), version=4)), cadre_id=cadre_id,
+            household_id=hid, village_id=village[0], township_id=village[1], kind=kind, visited_on=day,
+            recorded_at=recorded, notes=notes, aid_yuan=rnd.choice((0, 0, 0, 200, 500)) if kind != "phone" else 0,
+            lat=round(village[2] + rnd.uniform(-0.004, 0.004), 6) if has_gps else None,
+            lng=round(village[3] + rnd.uniform(-0.004, 0.004), 6) if has_gps else None,
+            accuracy_m=round(rnd.uniform(5, 60), 1) if has_gps else None,
+            content_hash=hashlib.sha256(f"{vid}".encode()).hexdigest(), created_by_id=None,
+            updated_at=None, updated_by_id=None))
+        if hid is not None and rnd.random() < 0.1:
+            deadline = day + timedelta(days=30)
+            # most past-deadline demands are settled; some are not (overdue), recent ones mostly open
+            settled = rnd.random() < (0.9 if deadline < self.today else 0.3)
+            status = "resolved" if settled and rnd.random() < 0.92 else ("cannot_resolve" if settled else
+                                                                          rnd.choice(("open", "in_progress")))
+            resolved_on = self.day_between(day, min(deadline, self.today)) if status == "resolved" else None
+            self.add(Demand, dict(
+                id=self.ids("demand"), visit_id=vid, household_id=hid, village_id=village[0],
+                township_id=village[1], owner_id=cadre_id, text=rnd.choice(DEMANDS), raised_on=day,
+                deadline=deadline, status=status, resolved_on=resolved_on,
+                resolution="已协调相关部门办理完毕" if status == "resolved" else None, resolved_in_visit_id=None,
+                reason="超出政策范围，已向群众解释" if status == "cannot_resolve" else None,
+                created_at=self.now, updated_at=self.now))
+
+
+def _chunks(items, n):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]

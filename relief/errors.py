@@ -1,0 +1,52 @@
+"""Calm error pages, and JSON errors under /api."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def _messages():
+    return {
+        400: _("请求无法处理"),
+        401: _("请先登录"),
+        403: _("您没有权限查看此页面"),
+        404: _("找不到该页面或记录"),
+        405: _("不支持这种操作"),
+        409: _("与已有记录冲突"),
+        413: _("上传的文件太大"),
+        422: _("提交的内容有误"),
+        429: _("尝试次数过多，请稍后再试"),
+        500: _("系统出了点问题，我们已记录，请稍后再试"),
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    def render(code: int, detail: str | None = None):
+        message = _messages().get(code, _("请求无法处理"))
+        if wants_json():
+            body = {"error": message, "status": code}
+            if detail:
+                body["detail"] = detail
+            return jsonify(body), code
+        return render_template("errors/error.html", code=code, message=message, detail=detail), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return render(400, _("页面已过期或缺少安全令牌，请刷新页面后重新提交"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if err.code == 429:
+            return render(429)
+        return render(err.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(err):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render(500)

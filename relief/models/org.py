@@ -1,0 +1,66 @@
+"""Townships, villages and the district's units (departments)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from relief.extensions import db
+
+from .base import money_check, utcnow
+
+
+class Township(db.Model):
+    __tablename__ = "township"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    villages: Mapped[list[Village]] = relationship(back_populates="township", order_by="Village.name")
+
+    def __repr__(self) -> str:
+        return f"<Township {self.name}>"
+
+
+class Village(db.Model):
+    __tablename__ = "village"
+    __table_args__ = (
+        sa.UniqueConstraint("township_id", "name"),
+        money_check("target_yuan"),
+        sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
+        sa.CheckConstraint("lng IS NULL OR (lng BETWEEN -180 AND 180)", name="lng_range"),
+        sa.Index("ix_village_weak_township", "is_weak", "township_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(sa.ForeignKey("township.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    #: 经济薄弱村: its collective income is tracked against a yearly target
+    is_weak: Mapped[bool] = mapped_column(default=False)
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    #: overrides the yearly default target for this village, every year
+    target_yuan: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    township: Mapped[Township] = relationship(back_populates="villages")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.township.name}{self.name}"
+
+    def __repr__(self) -> str:
+        return f"<Village {self.name}>"
+
+
+class Unit(db.Model):
+    """A district department (单位) that cadres belong to."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.name}>"

@@ -1,0 +1,139 @@
+"""The figures every page, export and API shows, from aggregate queries in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from relief.extensions import db
+from relief.models import (
+    Demand,
+    DemandStatus,
+    Household,
+    HouseholdStatus,
+    Pairing,
+    PairingKind,
+    Township,
+    Village,
+    Visit,
+)
+from relief.scope import condition, scoped
+
+OPEN_DEMAND = (DemandStatus.OPEN, DemandStatus.IN_PROGRESS)
+
+
+def due_state(last_contact: date | None, today: date, due_days: int | None = None) -> str:
+    """ok / due / overdue (DESIGN.md rule 2): due after D days without a visit, overdue after 2D."""
+    d = due_days or current_app.config["VISIT_DUE_DAYS"]
+    if last_contact is None:
+        return "overdue"
+    gap = (today - last_contact).days
+    if gap > 2 * d:
+        return "overdue"
+    if gap > d:
+        return "due"
+    return "ok"
+
+
+@dataclass
+class PairedHousehold:
+    id: int
+    name: str
+    village: str
+    township: str
+    village_id: int
+    status: HouseholdStatus
+    paired_on: date
+    last_visit: date | None
+    due: str
+
+    @property
+    def days_since(self) -> int | None:
+        from relief.dates import today
+
+        return (today() - self.last_visit).days if self.last_visit else None
+
+
+def my_households(cadre_id: int, today: date) -> list[PairedHousehold]:
+    """A cadre's actively paired households with their last visit, in one query."""
+    last = (sa.select(Visit.household_id, sa.func.max(Visit.visited_on).label("last"))
+            .where(Visit.household_id.in_(
+                sa.select(Pairing.household_id).where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None))))
+            .group_by(Visit.household_id).subquery())
+    rows = db.session.execute(
+        sa.select(Household.id, Household.head_name, Village.name, Township.name, Village.id,
+                  Household.status, Pairing.started_on, last.c.last)
+        .join(Pairing, Pairing.household_id == Household.id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Township, Township.id == Household.township_id)
+        .outerjoin(last, last.c.household_id == Household.id)
+        .where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None), Pairing.kind == PairingKind.HOUSEHOLD)
+        .order_by(last.c.last.asc().nulls_first(), Household.head_name)
+    ).all()
+    out = []
+    for hid, name, vname, tname, vid, status, started, lastv in rows:
+        out.append(PairedHousehold(hid, name, vname, tname, vid, status, started, lastv,
+                                   due_state(lastv or started, today)))
+    return out
+
+
+def my_villages(cadre_id: int):
+    """A cadre's villages through link or stationed pairings, with the pairing kind."""
+    return db.session.execute(
+        sa.select(Village, Pairing.kind, Pairing.role)
+        .join(Pairing, Pairing.village_id == Village.id)
+        .where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None), Pairing.kind != PairingKind.HOUSEHOLD)
+        .order_by(Village.name)
+    ).all()
+
+
+def open_demands(user, limit: int | None = None):
+    """Open demands the user may see, overdue (earliest deadline) first."""
+    stmt = scoped(sa.select(Demand).where(Demand.status.in_(OPEN_DEMAND)), user, Demand)
+    if user.cadre_id and user.role.value == "cadre":
+        stmt = stmt.where(Demand.owner_id == user.cadre_id)
+    stmt = stmt.order_by(Demand.deadline, Demand.id)
+    if limit:
+        stmt = stmt.limit(limit)
+    return db.session.scalars(stmt).all()
+
+
+@dataclass
+class Summary:
+    households: int
+    needing: int
+    paired: int
+    weak_villages: int
+    visits_30: int
+    demands_open: int
+    demands_overdue: int
+
+    @property
+    def paired_pct(self) -> float:
+        return self.paired / self.needing if self.needing else 1.0
+
+
+def summary(user, today: date) -> Summary:
+    """Headline counts for a leader's or admin's home, each from one aggregate query."""
+    hh_cond = condition(Household, user)
+    needing = Household.status.in_((HouseholdStatus.POOR, HouseholdStatus.MONITORED))
+    active_pair = (sa.select(Pairing.household_id)
+                   .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None)))
+    hh = sa.select(
+        sa.func.count(),
+        sa.func.count().filter(needing),
+        sa.func.count().filter(needing, Household.id.in_(active_pair)),
+    ).select_from(Household)
+    if hh_cond is not None:
+        hh = hh.where(hh_cond)
+    total, need, paired = db.session.execute(hh).one()
+
+    weak = scoped(sa.select(sa.func.count()).select_from(Village).where(Village.is_weak), user, Village)
+    visits = scoped(sa.select(sa.func.count()).select_from(Visit)
+                    .where(Visit.visited_on > today - timedelta(days=30)), user, Visit)
+    dem = scoped(sa.select(sa.func.count(), sa.func.count().filter(Demand.deadline < today))
+                 .select_from(Demand).where(Demand.status.in_(OPEN_DEMAND)), user, Demand)
+    d_open, d_overdue = db.session.execute(dem).one()
+    return Summary(total, need, paired, db.session.scalar(weak), db.session.scalar(visits), d_open, d_overdue)

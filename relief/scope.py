@@ -1,0 +1,128 @@
+"""Who may see which rows. Every list and fetch of user-visible rows goes through here."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.sql import Select
+
+from relief.extensions import db
+from relief.models import (
+    Attendance,
+    AuditEvent,
+    Cadre,
+    Callback,
+    Demand,
+    Household,
+    IncomeTarget,
+    Pairing,
+    PairingKind,
+    Project,
+    ProjectUpdate,
+    Role,
+    Township,
+    User,
+    Village,
+    VillageIncome,
+    Visit,
+)
+
+
+def active_pairings(cadre_id: int, *kinds: PairingKind) -> Select:
+    """The cadre's active pairings, optionally of some kinds only."""
+    stmt = sa.select(Pairing).where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None))
+    if kinds:
+        stmt = stmt.where(Pairing.kind.in_(kinds))
+    return stmt
+
+
+def _my_households(user) -> Select:
+    return (
+        sa.select(Pairing.household_id)
+        .where(Pairing.cadre_id == user.cadre_id, Pairing.ended_on.is_(None), Pairing.kind == PairingKind.HOUSEHOLD)
+    )
+
+
+def _my_villages(user) -> Select:
+    return sa.select(Pairing.village_id).where(Pairing.cadre_id == user.cadre_id, Pairing.ended_on.is_(None))
+
+
+def _in_township(column):
+    return lambda user: column == user.township_id
+
+
+# For each model: (leader rule, cadre rule); admin and inspector see everything.
+_RULES = {
+    Household: (_in_township(Household.township_id), lambda u: Household.id.in_(_my_households(u))),
+    Village: (_in_township(Village.township_id), lambda u: Village.id.in_(_my_villages(u))),
+    Township: (_in_township(Township.id),
+               lambda u: Township.id.in_(sa.select(Village.township_id).where(Village.id.in_(_my_villages(u))))),
+    Visit: (_in_township(Visit.township_id), lambda u: Visit.cadre_id == u.cadre_id),
+    Demand: (_in_township(Demand.township_id),
+             lambda u: sa.or_(Demand.owner_id == u.cadre_id, Demand.household_id.in_(_my_households(u)))),
+    Project: (_in_township(Project.township_id),
+              lambda u: sa.or_(Project.responsible_cadre_id == u.cadre_id, Project.village_id.in_(_my_villages(u)))),
+    ProjectUpdate: (lambda u: ProjectUpdate.project_id.in_(sa.select(Project.id).where(Project.township_id == u.township_id)),
+                    lambda u: ProjectUpdate.project_id.in_(
+                        sa.select(Project.id).where(sa.or_(Project.responsible_cadre_id == u.cadre_id,
+                                                           Project.village_id.in_(_my_villages(u)))))),
+    Pairing: (_in_township(Pairing.township_id), lambda u: Pairing.cadre_id == u.cadre_id),
+    Attendance: (lambda u: Attendance.pairing_id.in_(sa.select(Pairing.id).where(Pairing.township_id == u.township_id)),
+                 lambda u: Attendance.pairing_id.in_(sa.select(Pairing.id).where(Pairing.cadre_id == u.cadre_id))),
+    VillageIncome: (lambda u: VillageIncome.village_id.in_(sa.select(Village.id).where(Village.township_id == u.township_id)),
+                    lambda u: VillageIncome.village_id.in_(_my_villages(u))),
+    IncomeTarget: (lambda u: sa.or_(IncomeTarget.village_id.is_(None), IncomeTarget.village_id.in_(
+                        sa.select(Village.id).where(Village.township_id == u.township_id))),
+                   lambda u: sa.or_(IncomeTarget.village_id.is_(None), IncomeTarget.village_id.in_(_my_villages(u)))),
+    # A leader sees the cadres working in the township; a cadre sees only themself.
+    Cadre: (lambda u: Cadre.id.in_(sa.select(Pairing.cadre_id).where(Pairing.township_id == u.township_id,
+                                                                       Pairing.ended_on.is_(None))),
+            lambda u: Cadre.id == u.cadre_id),
+    Callback: (_in_township(Callback.township_id), lambda u: sa.false()),
+    User: (lambda u: User.id == u.id, lambda u: User.id == u.id),
+    AuditEvent: (lambda u: sa.false(), lambda u: sa.false()),
+}
+
+
+def sees_everything(user) -> bool:
+    return user.role in (Role.ADMIN, Role.INSPECTOR)
+
+
+def condition(model, user):
+    """The WHERE clause limiting `model` to what `user` may see (None: no limit)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return sa.false()
+    leader_rule, cadre_rule = _RULES[model]
+    if user.role is Role.ADMIN or (user.role is Role.INSPECTOR and model is not User):
+        return None
+    if user.role is Role.LEADER:
+        return leader_rule(user)
+    if user.role is Role.CADRE:
+        return cadre_rule(user)
+    return _RULES[User][0](user) if model is User else sa.false()
+
+
+def scoped(stmt: Select, user, model=None) -> Select:
+    """Limit a select to the rows `user` may see; `model` defaults to the first entity."""
+    model = model or stmt.column_descriptions[0]["entity"]
+    clause = condition(model, user)
+    return stmt if clause is None else stmt.where(clause)
+
+
+def get_scoped_or_404(model, ident, user, options=()):
+    """Fetch one row the user may see; anything else, existing or not, is a 404."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    stmt = scoped(sa.select(model).where(model.id == ident), user, model)
+    for opt in options:
+        stmt = stmt.options(opt)
+    row = db.session.scalar(stmt)
+    if row is None:
+        abort(404)
+    return row
+
+
+def can_see(model, ident, user) -> bool:
+    stmt = scoped(sa.select(model.id).where(model.id == ident), user, model)
+    return db.session.scalar(stmt) is not None

@@ -1,0 +1,35 @@
+"""Template filters and globals shared by every page."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+from relief.ids import mask_id, mask_phone
+
+ALL = ("admin", "leader", "cadre", "inspector")
+#: the navigation: (endpoint, label, roles); entries whose endpoint is not registered are skipped
+NAV = [
+    ("main.home", _l("首页"), ALL),
+    ("dashboard.index", _l("工作看板"), ("admin", "leader", "inspector")),
+    ("maps.index", _l("地图"), ("admin", "leader", "inspector")),
+    ("households.index", _l("帮扶户"), ALL),
+    ("villages.index", _l("村庄"), ALL),
+    ("cadres.index", _l("干部"), ("admin", "leader", "inspector")),
+    ("pairings.index", _l("结对管理"), ("admin", "leader")),
+    ("demands.index", _l("诉求"), ALL),
+    ("imports.index", _l("导入"), ("admin",)),
+    ("exports.index", _l("导出"), ("admin", "leader")),
+    ("audit.index", _l("审计"), ("admin", "inspector")),
+    ("users.index", _l("用户"), ("admin",)),
+]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["mask_id"] = mask_id
+    app.jinja_env.filters["mask_phone"] = mask_phone
+
+    @app.context_processor
+    def navigation():
+        endpoints = current_app.view_functions
+        return {"nav_items": [item for item in NAV if item[0] in endpoints], "endpoints": endpoints}

@@ -1,0 +1,103 @@
+"""User management for the admin."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from relief.access import roles_required
+from relief.extensions import db
+from relief.models import Role, Township, User
+
+from . import services
+from .forms import ResetPasswordForm, UserForm
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+def _township_choices():
+    return [("", "—")] + [(t.name, t.name) for t in db.session.scalars(sa.select(Township).order_by(Township.name))]
+
+
+@bp.get("/")
+@roles_required(Role.ADMIN)
+def index():
+    users = db.session.scalars(sa.select(User).options(joinedload(User.township), joinedload(User.cadre))
+                               .order_by(User.role, User.username)).all()
+    return render_template("users/index.html", users=users)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def create():
+    form = UserForm()
+    form.township.choices = _township_choices()
+    if form.validate_on_submit():
+        try:
+            role = Role(form.role.data)
+            township, cadre = services.resolve_links(role, form.township.data, form.cadre_phone.data)
+            user = services.create_user(form.username.data, role, form.password.data or "",
+                                        township=township, cadre=cadre, must_change=True)
+            user.active = form.active.data
+            db.session.commit()
+        except services.UserError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            flash(_("已创建用户 %(name)s；请把初始密码告诉本人，首次登录时须修改", name=user.username), "success")
+            return redirect(url_for("users.index"))
+    return render_template("users/form.html", form=form, user=None)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm()
+    form.township.choices = _township_choices()
+    reset = ResetPasswordForm(prefix="reset")
+    if _is_get():
+        form.username.data = user.username
+        form.role.data = user.role.value
+        form.township.data = user.township.name if user.township else ""
+        form.cadre_phone.data = user.cadre.phone if user.cadre else ""
+        form.active.data = user.active
+    elif form.validate_on_submit():
+        try:
+            role = Role(form.role.data)
+            township, cadre = services.resolve_links(role, form.township.data, form.cadre_phone.data)
+            services.update_user(user, role=role, township=township, cadre=cadre, active=form.active.data,
+                                 acting=current_user)
+            db.session.commit()
+        except services.UserError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            flash(_("已保存"), "success")
+            return redirect(url_for("users.index"))
+    return render_template("users/form.html", form=form, user=user, reset=reset)
+
+
+@bp.post("/<int:user_id>/password")
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = ResetPasswordForm(prefix="reset")
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data)
+            db.session.commit()
+        except services.UserError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            flash(_("已重设 %(name)s 的密码，下次登录时须修改", name=user.username), "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+def _is_get() -> bool:
+    from flask import request
+
+    return request.method == "GET"

@@ -1,0 +1,129 @@
+"""Callable factories that write real rows with sensible defaults."""
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import date, timedelta
+
+from relief.extensions import db
+from relief.ids import check_digit
+from relief.models import (
+    Cadre,
+    Demand,
+    Household,
+    HouseholdStatus,
+    MonitorCategory,
+    Pairing,
+    PairingKind,
+    Rank,
+    Role,
+    Township,
+    Unit,
+    User,
+    Village,
+    VillageIncome,
+    Visit,
+    VisitKind,
+)
+from relief.security import hash_password
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def valid_id(serial: int, born: date = date(1980, 5, 17)) -> str:
+    body = f"320123{born:%Y%m%d}{serial % 1000:03d}"
+    return body + check_digit(body)
+
+
+class Factories:
+    def township(self, name: str | None = None) -> Township:
+        t = Township(name=name or f"测试镇{next(_seq)}")
+        db.session.add(t)
+        db.session.flush()
+        return t
+
+    def village(self, township: Township | None = None, name: str | None = None, is_weak: bool = False,
+                lat: float | None = 33.95, lng: float | None = 118.33, target_yuan: int | None = None) -> Village:
+        v = Village(township=township or self.township(), name=name or f"测试村{next(_seq)}", is_weak=is_weak,
+                    lat=lat, lng=lng, target_yuan=target_yuan)
+        db.session.add(v)
+        db.session.flush()
+        return v
+
+    def unit(self, name: str | None = None) -> Unit:
+        u = Unit(name=name or f"区测试局{next(_seq)}")
+        db.session.add(u)
+        db.session.flush()
+        return u
+
+    def cadre(self, name: str | None = None, unit: Unit | None = None, rank: Rank = Rank.GENERAL,
+              phone: str | None = None) -> Cadre:
+        n = next(_seq)
+        c = Cadre(name=name or f"干部{n}", unit=unit or self.unit(), rank=rank, title="科员",
+                  phone=phone or f"139{n:08d}")
+        db.session.add(c)
+        db.session.flush()
+        return c
+
+    def household(self, village: Village | None = None, name: str | None = None,
+                  status: HouseholdStatus = HouseholdStatus.POOR, id_number: str | None = None,
+                  phone: str | None = "13812345678", members: int = 3) -> Household:
+        village = village or self.village()
+        h = Household(village=village, township_id=village.township_id, head_name=name or f"户主{next(_seq)}",
+                      id_number=id_number or valid_id(next(_seq)), phone=phone, members=members, status=status,
+                      lifted_year=2024 if status is HouseholdStatus.LIFTED else None,
+                      monitor_category=MonitorCategory.MARGINAL if status is HouseholdStatus.MONITORED else None)
+        db.session.add(h)
+        db.session.flush()
+        return h
+
+    def pairing(self, cadre: Cadre, household: Household | None = None, village: Village | None = None,
+                kind: PairingKind | None = None, started_on: date | None = None, ended_on: date | None = None,
+                role=None) -> Pairing:
+        kind = kind or (PairingKind.HOUSEHOLD if household else PairingKind.LINK)
+        village = village or household.village
+        p = Pairing(kind=kind, cadre=cadre, household=household, village=village, township_id=village.township_id,
+                    started_on=started_on or date(2024, 1, 1), ended_on=ended_on, role=role)
+        db.session.add(p)
+        db.session.flush()
+        return p
+
+    def user(self, username: str | None = None, role: Role = Role.ADMIN, township: Township | None = None,
+             cadre: Cadre | None = None, password: str = PASSWORD, **kw) -> User:
+        if role is Role.CADRE and cadre is None:
+            cadre = self.cadre()
+        if role is Role.LEADER and township is None:
+            township = self.township()
+        u = User(username=username or f"user{next(_seq)}", role=role, password_hash=hash_password(password),
+                 township=township, cadre=cadre, **kw)
+        db.session.add(u)
+        db.session.flush()
+        return u
+
+    def visit(self, cadre: Cadre, household: Household | None = None, village: Village | None = None,
+              visited_on: date | None = None, kind: VisitKind = VisitKind.ROUTINE, notes: str = "走访", **kw) -> Visit:
+        village = village or household.village
+        v = Visit(client_uuid=str(uuid.uuid4()), cadre=cadre, household=household, village=village,
+                  township_id=village.township_id, kind=kind, visited_on=visited_on or date.today(), notes=notes, **kw)
+        db.session.add(v)
+        db.session.flush()
+        return v
+
+    def demand(self, owner: Cadre, household: Household, text: str = "屋顶漏雨", deadline: date | None = None,
+               **kw) -> Demand:
+        d = Demand(owner=owner, household=household, village_id=household.village_id,
+                   township_id=household.township_id, text=text, raised_on=date.today(),
+                   deadline=deadline or date.today() + timedelta(days=30), **kw)
+        db.session.add(d)
+        db.session.flush()
+        return d
+
+    def income(self, village: Village, year: int, income_yuan: int) -> VillageIncome:
+        i = VillageIncome(village=village, year=year, income_yuan=income_yuan)
+        db.session.add(i)
+        db.session.flush()
+        return i
+
+    def commit(self) -> None:
+        db.session.commit()
