@@ -15,7 +15,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 relief/translations/en/LC_MESSAGES/messages.mo: relief/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -d relief/translations -f -q
+	$(VENV)/bin/pybabel compile -d relief/translations -f
 
 run: $(VENV)/.installed relief/translations/en/LC_MESSAGES/messages.mo
 	$(FLASK) db upgrade

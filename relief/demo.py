@@ -83,10 +83,10 @@ class Scale:
 SCALES = {
     "small": Scale(townships=8, villages_per_township=8, weak_villages=34, household_cadres=100,
                    households=260, visits_per_household=14),
-    "district": Scale(townships=20, villages_per_township=20, weak_villages=80, household_cadres=3_300,
-                      households=20_000, visits_per_household=26),
-    "province": Scale(townships=2_000, villages_per_township=20, weak_villages=8_000, household_cadres=330_000,
-                      households=2_000_000, visits_per_household=26),
+    "district": Scale(townships=20, villages_per_township=20, weak_villages=80, household_cadres=3_850,
+                      households=20_000, visits_per_household=36),
+    "province": Scale(townships=2_000, villages_per_township=20, weak_villages=8_000, household_cadres=385_000,
+                      households=2_000_000, visits_per_household=36),
 }
 
 
@@ -338,6 +338,8 @@ class _Generator:
         capacity[0] = (capacity[0][0], 2)
         self.demo_cadre_id = capacity[0][0]
         slots = [c for c, n in capacity for _ in range(n)]
+        # every household in need gets a cadre: never more in need than there are places
+        n_needing = min(n_needing, len(slots))
         self.echo(f"  {self.ids.next.get('cadre', 0)} cadres")
         causes = ["illness", "illness", "disability", "schooling", "disaster", "no_skills", "no_labour", "no_funds",
                   "no_land", "no_drive", "other"]
