@@ -1,0 +1,84 @@
+"""Weak villages' collective income against their target (DESIGN.md rule 6)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from relief.extensions import db
+from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, Township, Village, VillageIncome
+from relief.scope import scoped
+from relief.targets import progress_band, target_expression
+
+#: projects whose expected income counts toward the projected figure
+RUNNING = (ProjectStatus.BUILDING, ProjectStatus.COMPLETED, ProjectStatus.OPERATING)
+
+
+@dataclass
+class VillageProgress:
+    id: int
+    name: str
+    township: str
+    township_id: int
+    lat: float | None
+    lng: float | None
+    income_yuan: int
+    target_yuan: int
+    projects: int
+    #: expected yearly income from running projects not yet realised
+    pending_yuan: int
+    leader: str | None
+    stationed: str | None
+
+    @property
+    def progress(self) -> float:
+        return self.income_yuan / self.target_yuan if self.target_yuan else 1.0
+
+    @property
+    def projected_yuan(self) -> int:
+        """Actual income plus what running projects are still expected to bring this year."""
+        return self.income_yuan + self.pending_yuan
+
+    @property
+    def projected_progress(self) -> float:
+        return self.projected_yuan / self.target_yuan if self.target_yuan else 1.0
+
+    @property
+    def band(self) -> str:
+        return progress_band(self.progress)
+
+    @property
+    def reached(self) -> bool:
+        return self.income_yuan >= self.target_yuan
+
+
+def _cadre_name(kind: PairingKind):
+    p, c = aliased(Pairing), aliased(Cadre)
+    return (sa.select(sa.func.min(c.name)).select_from(p).join(c, c.id == p.cadre_id)
+            .where(p.village_id == Village.id, p.kind == kind, p.ended_on.is_(None)).scalar_subquery())
+
+
+def village_progress(user, year: int, township_id: int | None = None,
+                     village_id: int | None = None) -> list[VillageProgress]:
+    """Every weak village the user may see, with income, target and projects, in one query."""
+    income = (sa.select(VillageIncome.income_yuan)
+              .where(VillageIncome.village_id == Village.id, VillageIncome.year == year).scalar_subquery())
+    projects = (sa.select(sa.func.count()).select_from(Project)
+                .where(Project.village_id == Village.id).scalar_subquery())
+    pending = (sa.select(sa.func.coalesce(sa.func.sum(
+                   sa.case((Project.expected_income_yuan > Project.actual_income_yuan,
+                            Project.expected_income_yuan - Project.actual_income_yuan), else_=0)), 0))
+               .where(Project.village_id == Village.id, Project.status.in_(RUNNING)).scalar_subquery())
+    stmt = (scoped(sa.select(Village.id, Village.name, Township.name, Village.township_id, Village.lat, Village.lng,
+                             sa.func.coalesce(income, 0), target_expression(year), projects, pending,
+                             _cadre_name(PairingKind.LINK), _cadre_name(PairingKind.STATIONED)),
+                   user, Village)
+            .join(Township, Township.id == Village.township_id)
+            .where(Village.is_weak)
+            .order_by(Township.name, Village.name))
+    if township_id:
+        stmt = stmt.where(Village.township_id == township_id)
+    if village_id:
+        stmt = stmt.where(Village.id == village_id)
+    return [VillageProgress(*row) for row in db.session.execute(stmt)]
