@@ -25,7 +25,7 @@ def register_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from relief import audit  # noqa: F401  (installs the audit listener)
-    from relief import i18n, models, templating  # noqa: F401
+    from relief import headers, i18n, models, templating  # noqa: F401
     from relief.database import configure_engine
     from relief.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     templating.init_app(app)
+    headers.init_app(app)
     login_manager.init_app(app)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]

@@ -74,7 +74,7 @@ def app(request, database_urls, tmp_path, monkeypatch):
     for key in list(os.environ):
         if key.startswith("RELIEF_") and not key.startswith("RELIEF_TEST_"):
             monkeypatch.delenv(key)
-    overrides = getattr(request, "param_overrides", None) or {}
+    overrides = {}
     marker = request.node.get_closest_marker("config")
     if marker:
         overrides.update(marker.kwargs)
