@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from relief.audit_log.views import bp as audit_bp
     from relief.auth.views import bp as auth_bp
     from relief.cadres.views import bp as cadres_bp
     from relief.households.views import bp as households_bp
@@ -54,7 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from relief.users.views import bp as users_bp
     from relief.villages.views import bp as villages_bp
 
-    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp):
+    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, audit_bp):
         app.register_blueprint(bp)
 
 

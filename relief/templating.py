@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
+from relief.dates import to_cst
 from relief.ids import mask_id, mask_phone
 
 ALL = ("admin", "leader", "cadre", "inspector")
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["mask_id"] = mask_id
     app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["cst"] = lambda ts: to_cst(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
     @app.context_processor
     def navigation():

@@ -100,8 +100,15 @@ def _empty_tables() -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         else:
+            # the audit trail is append-only (triggers): lift that for the clean-up only
+            from relief.models.audit import APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL
+
+            for statement in DROP_APPEND_ONLY_SQL["sqlite"]:
+                conn.exec_driver_sql(statement)
             for t in tables:
                 conn.execute(t.delete())
+            for statement in APPEND_ONLY_SQL["sqlite"]:
+                conn.exec_driver_sql(statement)
 
 
 @pytest.fixture
