@@ -87,3 +87,21 @@ def create_user_command(name: str, role: str, township: str | None, cadre_phone:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
     click.echo(f"Created {role} {name}.")
+
+
+@relief_cli.command("backup")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="the copy to write (SQLite: a database file; PostgreSQL: pg_dump custom format)")
+def backup_command(output: str) -> None:
+    """Write a consistent copy of the database while it is in use."""
+    from relief.backup import BackupError, backup, row_counts
+
+    url = db.engine.url
+    try:
+        backup(url, Path(output))
+    except BackupError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    counts = row_counts(db.engine)
+    click.echo(f"Backup written to {output} ({Path(output).stat().st_size:,} bytes); "
+               f"{counts.get('household', 0)} households, {counts.get('visit', 0)} visits at the time of the copy.")
