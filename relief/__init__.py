@@ -50,12 +50,13 @@ def register_blueprints(app: Flask) -> None:
     from relief.audit_log.views import bp as audit_bp
     from relief.auth.views import bp as auth_bp
     from relief.cadres.views import bp as cadres_bp
+    from relief.flags.views import bp as flags_bp
     from relief.households.views import bp as households_bp
     from relief.main.views import bp as main_bp
     from relief.users.views import bp as users_bp
     from relief.villages.views import bp as villages_bp
 
-    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, audit_bp):
+    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, audit_bp, flags_bp):
         app.register_blueprint(bp)
 
 

@@ -34,6 +34,14 @@ class Defaults:
     SPRING_FESTIVAL_WINDOW = ((12, 23), (1, 15))  # lunar (month, day) from 腊月廿三 to 正月十五
     MID_AUTUMN_WINDOW = ((8, 8), (8, 22))  # 八月初八 to 八月廿二
 
+    # Fabrication flags (CONTRACT.md /api/v1/visits/flags)
+    FLAG_LATE_DAYS = 7
+    FLAG_FAR_KM = 5
+    FLAG_BURST_COUNT = 5
+    FLAG_BURST_MINUTES = 10
+    FLAG_COPIED_MIN_CHARS = 15
+    FLAG_COPIED_MIN_VISITS = 3
+
     # Sign-in and sessions
     LOGIN_LIMIT_PER_USER = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute;200 per hour"

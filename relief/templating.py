@@ -20,6 +20,7 @@ NAV = [
     ("demands.index", _l("诉求"), ALL),
     ("imports.index", _l("导入"), ("admin",)),
     ("exports.index", _l("导出"), ("admin", "leader")),
+    ("flags.index", _l("疑点"), ("admin", "inspector")),
     ("audit.index", _l("审计"), ("admin", "inspector")),
     ("users.index", _l("用户"), ("admin",)),
 ]
