@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from relief.dates import today
 from relief.models import PairingKind, StationRole
@@ -41,10 +41,11 @@ class ChoiceIdField(IntegerField):
 class PairingForm(FlaskForm):
     kind = SelectField(_l("结对类型"), choices=PairingKind.choices)
     cadre_id = ChoiceIdField(_l("帮扶干部"), validators=[DataRequired(_l("请先搜索并选择帮扶干部"))])
-    household_id = ChoiceIdField(_l("帮扶户"), validators=[Optional()])
-    village_id = ChoiceIdField(_l("村"), validators=[Optional()])
-    role = SelectField(_l("驻村身份"), choices=lambda: [("", "—")] + StationRole.choices(), validators=[Optional()])
-    started_on = ChinaDateField(_l("开始日期"), validators=[DataRequired(_l("请填写开始日期"))], default=today)
+    # no Optional(): it would stop the chain before the validate_* methods below
+    household_id = ChoiceIdField(_l("帮扶户"))
+    village_id = ChoiceIdField(_l("村"))
+    role = SelectField(_l("驻村身份"), choices=lambda: [("", "—")] + StationRole.choices(), validate_choice=False)
+    started_on = ChinaDateField(_l("开始日期"), validators=[InputRequired(_l("请填写开始日期"))], default=today)
 
     @property
     def pairing_kind(self) -> PairingKind:
@@ -60,23 +61,23 @@ class PairingForm(FlaskForm):
             raise ValidationError(_l("请先搜索并选择村"))
 
     def validate_role(self, field):
-        if self.pairing_kind in STATIONED_KINDS and not field.data:
+        if self.pairing_kind in STATIONED_KINDS and field.data not in {r.value for r in StationRole}:
             raise ValidationError(_l("请选择驻村身份（第一书记、工作队长或队员）"))
 
     @property
     def station_role(self) -> StationRole | None:
-        return StationRole(self.role.data) if self.pairing_kind in STATIONED_KINDS and self.role.data else None
+        return StationRole(self.role.data) if self.pairing_kind in STATIONED_KINDS else None
 
 
 class EndForm(FlaskForm):
-    ended_on = ChinaDateField(_l("结束日期"), validators=[DataRequired(_l("请填写结束日期"))], default=today)
+    ended_on = ChinaDateField(_l("结束日期"), validators=[InputRequired(_l("请填写结束日期"))], default=today)
     reason = StringField(_l("结束原因"), validators=[DataRequired(_l("请填写结束原因")),
                                                  Length(max=200, message=_l("结束原因不能超过200字"))])
 
 
 class TransferForm(FlaskForm):
     cadre_id = ChoiceIdField(_l("接手的干部"), validators=[DataRequired(_l("请先搜索并选择接手的干部"))])
-    on = ChinaDateField(_l("调整日期"), validators=[DataRequired(_l("请填写调整日期"))], default=today)
+    on = ChinaDateField(_l("调整日期"), validators=[InputRequired(_l("请填写调整日期"))], default=today)
     reason = StringField(_l("调整原因"), validators=[DataRequired(_l("请填写调整原因")),
                                                  Length(max=200, message=_l("调整原因不能超过200字"))])
 
