@@ -49,7 +49,8 @@ def active_count(**where) -> int:
 
 # -- who may do what -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/pairings/", "/pairings/new", "/pairings/violations"])
+@pytest.mark.parametrize("path", ["/pairings/", "/pairings/new", "/pairings/violations",
+                                  "/pairings/attendance", "/pairings/attendance/year"])
 def test_a_cadre_may_not_manage_pairings(client, auth, world, path):
     auth.login("cadre")
     assert client.get(path).status_code == 403

@@ -231,4 +231,4 @@ def violations():
                            teams=[v for v in villages if v.team_problem], team_size=norms.TEAM_SIZE)
 
 
-from . import card_views  # noqa: E402,F401  (routes on this blueprint)
+from . import attendance_views, card_views  # noqa: E402,F401  (routes on this blueprint)
