@@ -201,7 +201,7 @@ def transfer(pairing_id: int):
         return _render_show(pairing, transfer_form=form, error=_("请按提示修改后再保存"), status=422)
     to = db.session.get(Cadre, form.cadre_id.data)
     if to is None:
-        form.cadre_id.errors.append(_("找不到该干部，请重新搜索"))
+        form.cadre_id.errors.append(_("找不到该干部，请重新查找"))
         return _render_show(pairing, transfer_form=form, error=_("请按提示修改后再保存"), status=422)
     try:
         new_pairing = services.transfer_pairing(current_user, pairing, to, form.on.data, form.reason.data)
