@@ -58,6 +58,7 @@ def test_a_cadre_may_not_manage_pairings(client, auth, world, path):
 
 def test_an_inspector_may_look_but_not_write(client, auth, world):
     auth.login("inspector")
+    assert 'href="/pairings/"' in client.get("/").get_data(as_text=True)  # in the menu
     assert client.get("/pairings/").status_code == 200
     page = client.get(f"/pairings/{world['p_in'].id}").get_data(as_text=True)
     assert "王干部" not in page and "结束结对" not in page.split("结对历史")[0].split("</h1>")[1]
