@@ -67,9 +67,9 @@ def gunicorn(database_url: str, workers: int = 2, extra_env: dict | None = None)
     try:
         for _ in range(200):
             try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                if requests.get(base + "/healthz", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"gunicorn did not start; see {log.name}")

@@ -16,7 +16,7 @@ NAV = [
     ("households.index", _l("帮扶户"), ALL),
     ("villages.index", _l("村庄"), ALL),
     ("cadres.index", _l("干部"), ("admin", "leader", "inspector")),
-    ("pairings.index", _l("结对管理"), ("admin", "leader")),
+    ("pairings.index", _l("结对管理"), ("admin", "leader", "inspector")),
     ("demands.index", _l("诉求"), ALL),
     ("imports.index", _l("导入"), ("admin",)),
     ("exports.index", _l("导出"), ("admin", "leader")),
