@@ -50,13 +50,16 @@ def register_blueprints(app: Flask) -> None:
     from relief.audit_log.views import bp as audit_bp
     from relief.auth.views import bp as auth_bp
     from relief.cadres.views import bp as cadres_bp
+    from relief.callbacks.views import bp as callbacks_bp
     from relief.flags.views import bp as flags_bp
     from relief.households.views import bp as households_bp
     from relief.main.views import bp as main_bp
+    from relief.records.views import bp as records_bp
     from relief.users.views import bp as users_bp
     from relief.villages.views import bp as villages_bp
 
-    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, audit_bp, flags_bp):
+    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, audit_bp, flags_bp, callbacks_bp,
+               records_bp):
         app.register_blueprint(bp)
 
 
