@@ -1,6 +1,6 @@
 """Call-backs (回访): the monthly sample, the call, the mismatch with the visit log, the bulletin."""
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
