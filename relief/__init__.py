@@ -64,6 +64,8 @@ BLUEPRINTS = (
     "audit_log",
     "flags",
     "pairings",
+    "callbacks",
+    "records",
 )
 
 

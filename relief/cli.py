@@ -105,3 +105,8 @@ def backup_command(output: str) -> None:
     counts = row_counts(db.engine)
     click.echo(f"Backup written to {output} ({Path(output).stat().st_size:,} bytes); "
                f"{counts.get('household', 0)} households, {counts.get('visit', 0)} visits at the time of the copy.")
+
+
+from relief.callbacks.cli import callbacks_cli  # noqa: E402  (a feature's subgroup)
+
+relief_cli.add_command(callbacks_cli)

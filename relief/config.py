@@ -1,6 +1,7 @@
 """Configuration: defaults, then instance/config.py, then RELIEF_* environment variables."""
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -42,6 +43,24 @@ class Defaults:
     FLAG_COPIED_MIN_CHARS = 15
     FLAG_COPIED_MIN_VISITS = 3
 
+    # Call-backs (回访): the share of actively paired households drawn per township each month
+    # (rounded up, at least one), and how far back "did your cadre visit" reaches
+    CALLBACK_SAMPLE_RATE = 0.10
+    CALLBACK_LOOKBACK_MONTHS = 3
+    # Quarterly work record (实绩档案): score = sum of weight x figure (rates 0-1; a rate that does
+    # not apply counts as 1); a district leader's total = score x (1 - bundle + bundle x village progress)
+    RECORD_WEIGHTS = {
+        "households": 0,
+        "visits": 2,
+        "holiday_visits": 3,
+        "demands_resolved": 5,
+        "demands_overdue": -5,
+        "projects": 5,
+        "attendance": 20,
+        "satisfaction": 20,
+        "bundle": 0.5,
+    }
+
     # Sign-in and sessions
     LOGIN_LIMIT_PER_USER = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute;200 per hour"
@@ -67,6 +86,10 @@ def _coerce(raw: str, like):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(like, int):
         return int(raw)
+    if isinstance(like, float):
+        return float(raw)
+    if isinstance(like, dict):
+        return json.loads(raw)
     if isinstance(like, tuple):
         return tuple(json.loads(raw)) if raw.startswith("[") else tuple(raw.split(","))
     return raw
@@ -77,7 +100,7 @@ def load(app, overrides: dict | None) -> None:
     load_dotenv(Path(app.root_path).parent / ".env")
     for key in dir(Defaults):
         if key.isupper():
-            app.config[key] = getattr(Defaults, key)
+            app.config[key] = copy.deepcopy(getattr(Defaults, key))
     app.config.from_pyfile("config.py", silent=True)
     for key, raw in os.environ.items():
         if key.startswith("RELIEF_") and not key.startswith("RELIEF_TEST_"):

@@ -21,6 +21,8 @@ NAV = [
     ("imports.index", _l("导入"), ("admin",)),
     ("exports.index", _l("导出"), ("admin", "leader")),
     ("flags.index", _l("疑点"), ("admin", "inspector")),
+    ("callbacks.index", _l("回访"), ("admin", "leader", "inspector")),
+    ("records.index", _l("实绩"), ALL),
     ("audit.index", _l("审计"), ("admin", "inspector")),
     ("users.index", _l("用户"), ("admin",)),
 ]

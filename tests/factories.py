@@ -127,3 +127,31 @@ class Factories:
 
     def commit(self) -> None:
         db.session.commit()
+
+    def attendance(self, pairing: Pairing, year: int, month: int, days: int):
+        from relief.models import Attendance
+
+        a = Attendance(pairing=pairing, year=year, month=month, days=days)
+        db.session.add(a)
+        db.session.flush()
+        return a
+
+    def project(self, village: Village, cadre: Cadre | None = None, started_on: date | None = date(2024, 1, 1),
+                finished_on: date | None = None, status=None, name: str = "光伏电站", **kw):
+        from relief.models import Project, ProjectStatus, ProjectType
+
+        p = Project(village=village, township_id=village.township_id, name=name, type=ProjectType.SOLAR,
+                    status=status or ProjectStatus.BUILDING, responsible_cadre=cadre, started_on=started_on,
+                    finished_on=finished_on, **kw)
+        db.session.add(p)
+        db.session.flush()
+        return p
+
+    def callback(self, household: Household, cadre: Cadre, month: str, **answers):
+        from relief.models import Callback
+
+        cb = Callback(month=month, township_id=household.township_id, household=household, cadre=cadre, seed=0,
+                      **answers)
+        db.session.add(cb)
+        db.session.flush()
+        return cb
