@@ -107,7 +107,7 @@ class WholeNumberField(_ParsedField):
 
     def parse(self, text):
         raw = text.strip()
-        if not raw.lstrip("-").isdigit():
+        if not raw.lstrip("-").isdecimal() or len(raw) > 12:
             raise ValueError(_("请填写整数"))
         value = int(raw)
         if not self.minimum <= value <= self.maximum:
