@@ -52,11 +52,13 @@ def register_blueprints(app: Flask) -> None:
     from relief.dashboard.views import bp as dashboard_bp
     from relief.households.views import bp as households_bp
     from relief.main.views import bp as main_bp
+    from relief.maps.views import bp as maps_bp
     from relief.projects.views import bp as projects_bp
     from relief.users.views import bp as users_bp
     from relief.villages.views import bp as villages_bp
 
-    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, projects_bp, dashboard_bp):
+    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, projects_bp, dashboard_bp,
+               maps_bp):
         app.register_blueprint(bp)
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from relief import charts
 from relief.access import roles_required
-from relief.dates import today
+from relief.dates import today, year_from_request
 from relief.extensions import db
 from relief.models import Role, Township
 from relief.reports import dashboard
@@ -16,24 +16,11 @@ from relief.scope import scoped, sees_everything, township_of_request
 
 bp = Blueprint("dashboard", __name__)
 
-FIRST_YEAR = 2000
-
-
-def chosen_year(raw: str | None) -> tuple[int, str | None]:
-    """The year asked for, or this year with a note saying why."""
-    this_year = today().year
-    if not raw:
-        return this_year, None
-    if raw.isdecimal() and len(raw) <= 4 and FIRST_YEAR <= int(raw) <= this_year:
-        return int(raw), None
-    return this_year, _("年度“%(raw)s”无效（应为 %(lo)d 到 %(hi)d），显示的是 %(year)d 年",
-                        raw=raw, lo=FIRST_YEAR, hi=this_year, year=this_year)
-
 
 @bp.get("/dashboard")
 @roles_required(Role.ADMIN, Role.LEADER, Role.INSPECTOR)
 def index():
-    year, notice = chosen_year(request.args.get("year"))
+    year, notice = year_from_request(request.args.get("year"))
     township = township_of_request(request.args.get("township"), current_user)
     tid = township.id if township else None
     sort = request.args.get("sort") if request.args.get("sort") in dashboard.CADRE_SORTS else "overdue"
