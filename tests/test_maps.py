@@ -111,6 +111,14 @@ def test_names_typed_by_users_never_become_html(client, auth, f, district):
     assert "innerHTML" not in script and "textContent" in script
 
 
+def test_names_are_not_evaluated_as_templates(client, auth, f, district):
+    """folium compiles macro output as Jinja; the village data must bypass that."""
+    f.village(district["east"], "{{ 7 * 7 }}村", is_weak=True, lat=33.92, lng=118.32)
+    f.commit()
+    auth.login("admin")
+    assert "{{ 7 * 7 }}村" in _villages(client.get("/map/frame").get_data(as_text=True))
+
+
 def _frame_script() -> str:
     from pathlib import Path
 
