@@ -6,7 +6,6 @@ import pytest
 import sqlalchemy as sa
 
 from relief.dates import today
-from relief.extensions import db
 from relief.maps import folium_local, services
 from relief.models import PairingKind, Role, VillageIncome
 

@@ -25,7 +25,7 @@ def index():
     tid = township.id if township else None
     sort = request.args.get("sort") if request.args.get("sort") in dashboard.CADRE_SORTS else "overdue"
     descending = request.args.get("dir") != "asc"
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     per_page = current_app.config["PER_PAGE"]
     now = today()
     figures = dashboard.overview(current_user, year, now, tid)

@@ -19,6 +19,7 @@ from relief.models import (
     Township,
     Village,
 )
+from relief.reports.dashboard import int_arg
 from relief.scope import get_scoped_or_404, scoped
 
 from . import services
@@ -35,8 +36,8 @@ def index():
     q = (request.args.get("q") or "").strip()
     status = ProjectStatus.from_label(request.args.get("status", ""))
     kind = ProjectType.from_label(request.args.get("type", ""))
-    township_id = request.args.get("township", type=int)
-    village_id = request.args.get("village", type=int)
+    township_id = int_arg(request.args, "township")
+    village_id = int_arg(request.args, "village")
     stmt = scoped(sa.select(Project), current_user).options(*_PAGE)
     if q:
         stmt = stmt.where(Project.name.contains(q, autoescape=True))

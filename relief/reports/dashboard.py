@@ -291,7 +291,7 @@ class CadreRow:
     overdue: int
 
 
-#: sortable columns of the cadre table: query value -> (label key, default direction descending?)
+#: the cadre table's sortable columns, as the `sort` query parameter names them
 CADRE_SORTS = ("overdue", "households", "last_visit", "visits", "name")
 
 

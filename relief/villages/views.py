@@ -13,6 +13,8 @@ from relief.dates import today
 from relief.extensions import db
 from relief.fields import wan_text
 from relief.models import Household, Pairing, Project, Role, Township, Village
+from relief.projects.services import may_write as may_write_projects
+from relief.reports.dashboard import int_arg
 from relief.reports.villages import village_progress
 from relief.scope import get_scoped_or_404, scoped
 from relief.targets import BANDS, target_for, village_band
@@ -28,9 +30,9 @@ bp = Blueprint("villages", __name__, url_prefix="/villages")
 def index():
     q = (request.args.get("q") or "").strip()
     weak_only = request.args.get("weak") == "1"
-    township_id = request.args.get("township", type=int)
+    township_id = int_arg(request.args, "township")
     band = request.args.get("band") if request.args.get("band") in BANDS else None
-    year = request.args.get("year", type=int) or today().year
+    year = int_arg(request.args, "year") or today().year
     counts = (sa.select(Household.village_id, sa.func.count().label("n"))
               .group_by(Household.village_id).subquery())
     stmt = (scoped(sa.select(Village, sa.func.coalesce(counts.c.n, 0)), current_user, Village)
@@ -46,17 +48,13 @@ def index():
         stmt = stmt.where(Village.township_id == township_id)
     stmt = stmt.order_by(Village.township_id, Village.name)
     per_page = current_app.config["PER_PAGE"]
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page_no - 1) * per_page)).all()
     townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
     return render_template("villages/index.html", rows=rows, total=total, page_no=page_no, per_page=per_page,
                            q=q, weak_only=weak_only, township_id=township_id, townships=townships,
                            band=band, year=year)
-
-
-def may_edit_projects(user, village: Village) -> bool:
-    return user.role is Role.ADMIN or (user.role is Role.LEADER and user.township_id == village.township_id)
 
 
 @bp.get("/<int:village_id>")
@@ -83,7 +81,7 @@ def show(village_id: int):
     return render_template("villages/show.html", v=village, history=history, chart=chart, pairings=pairings,
                            projects=projects, households=households, year=year,
                            progress=progress[0] if progress else None, target=target_for(village, year),
-                           may_edit_projects=may_edit_projects(current_user, village))
+                           may_edit_projects=may_write_projects(current_user, village))
 
 
 @bp.route("/<int:village_id>/income", methods=["GET", "POST"])
