@@ -66,6 +66,9 @@ BLUEPRINTS = (
     "pairings",
     "callbacks",
     "records",
+    "projects",
+    "dashboard",
+    "maps",
 )
 
 

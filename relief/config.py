@@ -79,6 +79,15 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PER_PAGE = 30
 
+    # Projects and the map (issue 4)
+    PROJECT_PHOTO_MAX_BYTES = 8 * 1024 * 1024  # per uploaded photo, before downscaling
+    PROJECT_PHOTO_MAX_SIDE = 1600  # px, the longer side after downscaling
+    PROJECT_PHOTOS_PER_UPDATE = 6
+    MAP_CENTER = (33.95, 118.33)  # (lat, lng) shown when no village has coordinates
+    MAP_INCOME_YEARS = 3  # years of income shown in a map popup, ending with the chosen year
+    MAP_CACHE_ENTRIES = 32  # rendered maps kept per process (scope x year x language)
+    MAP_CACHE_SECONDS = 300  # a rendered map is rebuilt at least this often (cadre renames, new pairings)
+
 
 def _coerce(raw: str, like):
     """Parse an environment string into the type of the default it overrides."""

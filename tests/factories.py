@@ -12,9 +12,13 @@ from relief.models import (
     Demand,
     Household,
     HouseholdStatus,
+    IncomeTarget,
     MonitorCategory,
     Pairing,
     PairingKind,
+    Project,
+    ProjectStatus,
+    ProjectType,
     Rank,
     Role,
     Township,
@@ -136,13 +140,12 @@ class Factories:
         db.session.flush()
         return a
 
-    def project(self, village: Village, cadre: Cadre | None = None, started_on: date | None = date(2024, 1, 1),
-                finished_on: date | None = None, status=None, name: str = "光伏电站", **kw):
-        from relief.models import Project, ProjectStatus, ProjectType
-
-        p = Project(village=village, township_id=village.township_id, name=name, type=ProjectType.SOLAR,
-                    status=status or ProjectStatus.BUILDING, responsible_cadre=cadre, started_on=started_on,
-                    finished_on=finished_on, **kw)
+    def project(self, village: Village, name: str = "光伏电站", status: ProjectStatus = ProjectStatus.PLANNED,
+                type: ProjectType = ProjectType.SOLAR, expected_income_yuan: int = 0, actual_income_yuan: int = 0,
+                cadre: Cadre | None = None, **kw) -> Project:
+        p = Project(village=village, township_id=village.township_id, name=name, status=status, type=type,
+                    expected_income_yuan=expected_income_yuan, actual_income_yuan=actual_income_yuan,
+                    responsible_cadre=cadre, **kw)
         db.session.add(p)
         db.session.flush()
         return p
@@ -155,3 +158,9 @@ class Factories:
         db.session.add(cb)
         db.session.flush()
         return cb
+
+    def target(self, year: int, target_yuan: int, village: Village | None = None) -> IncomeTarget:
+        t = IncomeTarget(year=year, target_yuan=target_yuan, village_id=village.id if village else None)
+        db.session.add(t)
+        db.session.flush()
+        return t

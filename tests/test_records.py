@@ -60,10 +60,10 @@ def quarter(f):
             (date(2024, 3, 1), P, None)):  # in progress, overdue since before the quarter: overdue
         f.demand(c1, h1, deadline=deadline, status=status, resolved_on=resolved_on,
                  reason="无法解决" if status is C else None)
-    f.project(v1, c1, started_on=date(2024, 1, 1))  # under way
-    f.project(v1, c1, started_on=date(2023, 1, 1), finished_on=date(2024, 3, 1), status=ProjectStatus.COMPLETED)
-    f.project(v1, c1, started_on=date(2022, 1, 1), finished_on=date(2023, 1, 1), status=ProjectStatus.OPERATING)
-    f.project(v1, c1, started_on=date(2024, 8, 1), status=ProjectStatus.PLANNED)
+    f.project(v1, cadre=c1, started_on=date(2024, 1, 1), status=ProjectStatus.BUILDING)  # under way
+    f.project(v1, cadre=c1, started_on=date(2023, 1, 1), finished_on=date(2024, 3, 1), status=ProjectStatus.COMPLETED)
+    f.project(v1, cadre=c1, started_on=date(2022, 1, 1), finished_on=date(2023, 1, 1), status=ProjectStatus.OPERATING)
+    f.project(v1, cadre=c1, started_on=date(2024, 8, 1), status=ProjectStatus.PLANNED)
     sat = dict(reached=True, satisfaction=Satisfaction.SATISFIED)
     f.callback(h1, c1, "2024-04", **sat)
     f.callback(h2, c1, "2024-05", reached=True, satisfaction=Satisfaction.MOSTLY)
@@ -79,7 +79,7 @@ def quarter(f):
                      ended_on=date(2024, 4, 30))
     f.attendance(team, 2024, 4, 25)
     f.visit(c2, h5, visited_on=date(2024, 4, 2), kind=VisitKind.SPRING_FESTIVAL)
-    f.project(v2, c2, started_on=date(2024, 5, 1))
+    f.project(v2, cadre=c2, started_on=date(2024, 5, 1), status=ProjectStatus.BUILDING)
 
     # the stationed cadre: 40 days of 3 x 20
     sp = f.pairing(stationed, village=weak, kind=PairingKind.STATIONED, role=StationRole.FIRST_SECRETARY,
