@@ -34,6 +34,14 @@ class Defaults:
     SPRING_FESTIVAL_WINDOW = ((12, 23), (1, 15))  # lunar (month, day) from 腊月廿三 to 正月十五
     MID_AUTUMN_WINDOW = ((8, 8), (8, 22))  # 八月初八 to 八月廿二
 
+    # Visit photos: refused above the byte limit, downscaled to the longest side, re-encoded as JPEG
+    VISIT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    VISIT_PHOTO_MAX_COUNT = 6
+    VISIT_PHOTO_MAX_SIDE = 1600
+    VISIT_PHOTO_QUALITY = 80
+    #: most demands one visit may raise
+    VISIT_MAX_DEMANDS = 20
+
     # Sign-in and sessions
     LOGIN_LIMIT_PER_USER = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute;200 per hour"
