@@ -46,14 +46,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from relief.api.views import bp as api_bp
     from relief.auth.views import bp as auth_bp
     from relief.cadres.views import bp as cadres_bp
+    from relief.demands.views import bp as demands_bp
     from relief.households.views import bp as households_bp
     from relief.main.views import bp as main_bp
     from relief.users.views import bp as users_bp
     from relief.villages.views import bp as villages_bp
+    from relief.visits.views import bp as visits_bp
 
     for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp):
+        app.register_blueprint(bp)
+    for bp in (visits_bp, demands_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -19,9 +19,11 @@ from pydantic import (
     PlainSerializer,
     ValidationError,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
+from relief.dates import today
 from relief.models import DemandStatus, VisitKind
 
 NOTES_MAX = 5000
@@ -89,6 +91,13 @@ class VisitIn(BaseModel):
     demands: list[DemandIn] = Field(default_factory=list)
     resolved: list[ResolvedIn] = Field(default_factory=list, description="open demands settled in this visit")
     photos: list[Photo] = Field(default_factory=list)
+
+    @field_validator("visited_on")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > today():
+            raise ValueError("future")
+        return value
 
     @model_validator(mode="after")
     def _one_target(self):
@@ -158,6 +167,8 @@ def _hint(field: str, err: dict) -> str:
         return _("%(label)s太长，最多 %(n)d 个字", label=label, n=ctx.get("max_length", 0))
     if kind == "too_long":
         return _("%(label)s太多，最多 %(n)d 项", label=label, n=ctx.get("max_length", 0))
+    if field == "visited_on" and "future" in str(ctx.get("error", "")):
+        return _("走访日期不能晚于今天（%(d)s）", d=today().isoformat())
     if field in ("visited_on", "deadline"):
         return _("%(label)s应为日期，格式如 2024-05-01", label=label)
     if field == "kind":
