@@ -158,6 +158,7 @@
       var pending = items.filter(function (i) { return i.state === 'pending'; });
       var failed = items.filter(function (i) { return i.state === 'failed'; });
       box.hidden = pending.length === 0 && failed.length === 0;
+      box.dataset.pending = String(pending.length);  // for tests and support: what is still waiting
       box.querySelector('.sync-count').textContent = pending.length ?
         text.pending.replace('{n}', pending.length) : '';
       box.querySelector('.sync-now').hidden = pending.length === 0 || authProblem;
@@ -203,10 +204,19 @@
     var urls = Array.prototype.map.call(document.querySelectorAll('a[href^="/visits/new?"]'),
       function (a) { return a.getAttribute('href'); });
     if (!urls.length) { return; }
+    var now = Date.now();
     caches.open(config.page_cache).then(function (cache) {
       urls.forEach(function (url) {
-        fetch(url, { credentials: 'same-origin' }).then(function (resp) {
-          if (resp.ok && !resp.redirected) { cache.put(url, resp); }
+        var key = 'relief-kept:' + url;
+        var last = Number(window.localStorage.getItem(key) || 0);
+        cache.match(url).then(function (hit) {
+          if (hit && now - last < 10 * 60 * 1000) { return; }  // kept and fresh: spare a weak signal
+          return fetch(url, { credentials: 'same-origin' }).then(function (resp) {
+            if (resp.ok && !resp.redirected) {
+              window.localStorage.setItem(key, String(now));
+              return cache.put(url, resp);
+            }
+          });
         }).catch(function () { /* try again on the next visit */ });
       });
     });
