@@ -235,3 +235,8 @@ def test_pages_carry_the_offline_queue_for_signed_in_users(client, me):
     html = client.get("/").get_data(as_text=True)
     assert 'id="sync-status"' in html and "js/offline.js" in html and 'name="csrf-token"' in html
 
+
+
+def test_the_visit_form_speaks_english_when_chosen(client, me):
+    html = client.get(f"/visits/new?household_id={me.household.id}&lang=en").get_data(as_text=True)
+    assert "Save visit" in html and "Routine visit" in html and "保存走访" not in html

@@ -161,7 +161,7 @@
       box.dataset.pending = String(pending.length);  // for tests and support: what is still waiting
       box.querySelector('.sync-count').textContent = pending.length ?
         text.pending.replace('{n}', pending.length) : '';
-      box.querySelector('.sync-now').hidden = pending.length === 0 || authProblem;
+      box.querySelector('.sync-now').hidden = pending.length === 0 || authProblem || !navigator.onLine;
       var login = box.querySelector('.sync-login');
       login.hidden = !(authProblem && pending.length);
       var list = box.querySelector('.sync-failed');
@@ -195,6 +195,7 @@
     box.querySelector('.sync-now').addEventListener('click', function () { flush(); });
   }
   window.addEventListener('online', function () { flush(); });
+  window.addEventListener('offline', function () { render(); });
   /* Keep trying while something waits and the page stays open (a flaky signal, a busy server). */
   window.setInterval(function () { if (navigator.onLine && !authProblem) { flush(); } }, 60000);
 
