@@ -23,6 +23,8 @@ def test_a_bad_password_or_a_missing_field_is_refused_in_chinese(client, f):
     assert wrong.status_code == 401 and wrong.get_json()["detail"] == "用户名或密码不正确"
     missing = client.post("/api/v1/token", json={"username": "cad"})
     assert missing.status_code == 422 and missing.get_json()["fields"] == {"password": "请填写密码"}
+    as_form = client.post("/api/v1/token", data={"username": "cad", "password": PASSWORD})
+    assert as_form.status_code == 422 and "JSON" in as_form.get_json()["fields"]["username"]
 
 
 def test_token_requests_are_throttled_like_sign_in(app, client, f):

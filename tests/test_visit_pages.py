@@ -240,3 +240,11 @@ def test_pages_carry_the_offline_queue_for_signed_in_users(client, me):
 def test_the_visit_form_speaks_english_when_chosen(client, me):
     html = client.get(f"/visits/new?household_id={me.household.id}&lang=en").get_data(as_text=True)
     assert "Save visit" in html and "Routine visit" in html and "保存走访" not in html
+
+
+def test_the_household_timeline_links_the_cadres_own_visits(client, f, me):
+    mine = f.visit(me.cadre, me.household, notes="我记的")
+    theirs = f.visit(f.cadre(), me.household, notes="前任记的")
+    f.commit()
+    html = client.get(f"/households/{me.household.id}").get_data(as_text=True)
+    assert f'href="/visits/{mine.id}"' in html and f'href="/visits/{theirs.id}"' not in html

@@ -97,7 +97,9 @@ def _token_user_key() -> str:
                                            HTTP_429=ErrorOut), security={}, tags=["auth"])
 def token():
     """Exchange a username and password for a bearer token."""
-    body: TokenIn = request.context.json
+    body: TokenIn | None = request.context.json
+    if body is None:  # not sent as JSON: spectree validated nothing
+        return error(422, fields={"username": _("请以 JSON 发送 username 和 password")})
     user = auth_services.authenticate(body.username, body.password)
     if user is None:
         return error(401, _("用户名或密码不正确"))

@@ -42,6 +42,9 @@ def test_a_visit_saved_offline_is_queued_then_sent_once_when_the_signal_returns(
     assert times_on_household_page(phone, household_id, notes) == 1
     phone.page.reload()  # another page load syncs again: still exactly one
     assert times_on_household_page(phone, household_id, notes) == 1
+    page.locator(".timeline li", has_text=notes).locator("a").click()  # the photo queued as a Blob arrived
+    expect(page.locator(".visit-photos img")).to_have_count(1)
+    assert "想要小额贷款" in page.locator("main").inner_text()
     assert phone.outside == []
 
 
