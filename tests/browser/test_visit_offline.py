@@ -84,6 +84,23 @@ def test_an_expired_session_keeps_the_queue_and_asks_to_sign_in(phone):
     assert times_on_household_page(phone, household_id, notes) == 1
 
 
+def test_a_stale_csrf_token_keeps_the_queue_until_a_fresh_page(phone):
+    household_id = open_form(phone)
+    page, context = phone.page, phone.page.context
+    notes = f"令牌过期 {uuid.uuid4().hex[:8]}"
+    fill(page, notes)
+    context.set_offline(True)
+    page.click("#save-visit")
+    expect(page.locator("#sync-status .sync-count")).to_have_text("待同步：1 条走访")
+    page.evaluate("document.querySelector('meta[name=csrf-token]').content = 'stale'")
+    context.set_offline(False)
+    expect(page.locator("#sync-status .sync-login")).to_be_visible(timeout=20_000)
+    expect(page.locator("#sync-status")).to_have_attribute("data-pending", "1")
+    phone.goto("/")
+    expect(page.locator("#sync-status")).to_have_attribute("data-pending", "0", timeout=20_000)
+    assert times_on_household_page(phone, household_id, notes) == 1
+
+
 def test_online_with_location_the_visit_opens_with_its_photo_demand_and_position(phone):
     phone.page.context.grant_permissions(["geolocation"], origin=phone.base)
     phone.page.context.set_geolocation({"latitude": 33.95123, "longitude": 118.33456, "accuracy": 12})
