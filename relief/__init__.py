@@ -69,6 +69,9 @@ BLUEPRINTS = (
     "projects",
     "dashboard",
     "maps",
+    "visits",
+    "demands",
+    "api",
 )
 
 

@@ -61,6 +61,14 @@ class Defaults:
         "bundle": 0.5,
     }
 
+    # Visit photos: refused above the byte limit, downscaled to the longest side, re-encoded as JPEG
+    VISIT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    VISIT_PHOTO_MAX_COUNT = 6
+    VISIT_PHOTO_MAX_SIDE = 1600
+    VISIT_PHOTO_QUALITY = 80
+    #: most demands one visit may raise
+    VISIT_MAX_DEMANDS = 20
+
     # Sign-in and sessions
     LOGIN_LIMIT_PER_USER = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute;200 per hour"

@@ -16,7 +16,7 @@ def _drawn(phone) -> None:
     if button.count():
         button.click()
         phone.page.wait_for_load_state("networkidle")
-        assert "已为" in phone.page.locator(".alert").inner_text()
+        assert "已为" in phone.page.locator(".alert[role=alert]").inner_text()
     assert phone.page.locator(".callback-item").count() > 0
 
 
@@ -45,7 +45,7 @@ def test_admin_runs_a_call_back_on_a_phone(phone):
     page.fill("#visits_claimed", "2")
     page.get_by_role("button", name="保存回访结果").click()
     page.wait_for_load_state("networkidle")
-    assert "已保存" in page.locator(".alert").inner_text()
+    assert "已保存" in page.locator(".alert[role=alert]").inner_text()
     # the refused form answers 422, which the browser reports; nothing else may fail
     assert [e for e in phone.console_errors if "422" not in e] == [] and phone.outside == []
 

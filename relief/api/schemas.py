@@ -1,0 +1,74 @@
+"""Request and response models of /api/v1; openapi.json is generated from them by spectree."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from relief.models import HouseholdStatus
+from relief.visits.schemas import DemandIn, DemandOut, PhotoOut, ResolvedIn, VisitIn, VisitOut  # noqa: F401
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="send as `Authorization: Bearer TOKEN`")
+    expires_in_days: int
+
+
+class HouseholdOut(BaseModel):
+    id: int
+    name: str = Field(description="户主姓名")
+    village: str
+    township: str
+    village_id: int
+    status: HouseholdStatus
+    paired_on: date
+    last_visit: date | None
+    due: str = Field(description="ok, due (more than VISIT_DUE_DAYS without a visit) or overdue (twice that)",
+                     pattern="^(ok|due|overdue)$")
+
+
+class ProgressQuery(BaseModel):
+    year: int | None = Field(None, ge=2000, le=2100, description="defaults to this year")
+
+
+class VillageProgressOut(BaseModel):
+    id: int
+    name: str
+    township: str
+    income_yuan: int
+    target_yuan: int
+    progress: float = Field(description="income / target")
+
+
+class ErrorOut(BaseModel):
+    error: str
+    status: int
+    detail: str | None = None
+    #: 422 only: a Chinese message per bad field ("visited_on", "demands.0.deadline", ...)
+    fields: dict[str, str] | None = None
+    #: "csrf" when a browser call lacked a valid X-CSRFToken; "login" when not signed in
+    code: str | None = None
+
+
+def api_field_errors(exc: ValidationError) -> dict[str, str]:
+    """Chinese messages for the small request models (token, query strings)."""
+    labels = {"username": _("用户名"), "password": _("密码"), "year": _("年度")}
+    out = {}
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "__all__"
+        label = labels.get(str(err["loc"][-1]) if err["loc"] else "", key)
+        if err["type"] == "missing" or err["type"] == "string_too_short":
+            out[key] = _("请填写%(label)s", label=label)
+        elif key == "year":
+            out[key] = _("年度应为 2000 到 2100 之间的整数，如 2024")
+        else:
+            out[key] = _("%(label)s的格式不正确", label=label)
+    return out

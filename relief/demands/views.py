@@ -1,0 +1,126 @@
+"""Demands (诉求): the list with overdue first, one demand's page, and the actions on it."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from relief.access import writers_only
+from relief.dates import today
+from relief.extensions import db
+from relief.models import Demand, Household, Role, Visit
+from relief.scope import get_scoped_or_404, scoped
+
+from . import services
+
+bp = Blueprint("demands", __name__, url_prefix="/demands")
+
+FILTERS = ("open", "overdue", "closed", "all")
+
+
+@bp.get("/")
+@login_required
+def index():
+    show = request.args.get("show") if request.args.get("show") in FILTERS else "open"
+    mine = current_user.role is Role.CADRE and request.args.get("mine", "1") != "0"
+    stmt = scoped(sa.select(Demand), current_user).options(
+        joinedload(Demand.household).load_only(Household.id, Household.head_name),
+        joinedload(Demand.village), joinedload(Demand.owner))
+    if mine:
+        stmt = stmt.where(Demand.owner_id == current_user.cadre_id)
+    is_open = Demand.status.in_(services.OPEN)
+    if show == "open":
+        stmt = stmt.where(is_open)
+    elif show == "overdue":
+        stmt = stmt.where(is_open, Demand.deadline < today())
+    elif show == "closed":
+        stmt = stmt.where(~is_open)
+    # open ones first, the earliest deadline (most overdue) on top; settled ones newest first
+    stmt = stmt.order_by(sa.case((is_open, 0), else_=1), sa.case((is_open, Demand.deadline)),
+                         Demand.resolved_on.desc(), Demand.id)
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    counts = scoped(sa.select(sa.func.count().filter(is_open),
+                              sa.func.count().filter(is_open, Demand.deadline < today())).select_from(Demand),
+                    current_user, Demand)
+    if mine:
+        counts = counts.where(Demand.owner_id == current_user.cadre_id)
+    n_open, n_overdue = db.session.execute(counts).one()
+    return render_template("demands/index.html", page=page, show=show, mine=mine, filters=FILTERS,
+                           n_open=n_open, n_overdue=n_overdue, today=today())
+
+
+def _demand(demand_id: int) -> Demand:
+    return get_scoped_or_404(Demand, demand_id, current_user, options=[
+        joinedload(Demand.household), joinedload(Demand.village), joinedload(Demand.owner)])
+
+
+def _render(demand: Demand, errors: dict | None = None, status: int = 200):
+    visits = {}
+    ids = [i for i in (demand.visit_id, demand.resolved_in_visit_id) if i]
+    if ids:  # only the visits the user may open are linked
+        visits = {v.id: v for v in db.session.scalars(scoped(sa.select(Visit), current_user).where(Visit.id.in_(ids)))}
+    return render_template("demands/show.html", d=demand, errors=errors or {}, today=today(),
+                           writable=services.writable(current_user, demand.id), visits=visits,
+                           new_deadline=services.default_deadline(today())), status
+
+
+@bp.get("/<int:demand_id>")
+@login_required
+def show(demand_id: int):
+    return _render(_demand(demand_id))
+
+
+def _date(name: str) -> date | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise services.DemandError(_("日期格式应为 2024-05-01")) from None
+
+
+def _act(demand_id: int, field: str, action, done: str):
+    demand = _demand(demand_id)
+    try:
+        action(demand)
+    except services.DemandError as exc:
+        db.session.rollback()
+        return _render(_demand(demand_id), {field: str(exc)}, 422)
+    except PermissionError:
+        abort(403)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("demands.show", demand_id=demand_id))
+
+
+@bp.post("/<int:demand_id>/resolve")
+@writers_only
+def resolve(demand_id: int):
+    return _act(demand_id, "resolution", lambda d: services.resolve(
+        current_user, d, request.form.get("resolution"), _date("resolved_on")), _("诉求已办结"))
+
+
+@bp.post("/<int:demand_id>/start")
+@writers_only
+def start(demand_id: int):
+    return _act(demand_id, "start", lambda d: services.start(current_user, d), _("已标为办理中"))
+
+
+@bp.post("/<int:demand_id>/cannot")
+@writers_only
+def cannot(demand_id: int):
+    return _act(demand_id, "reason", lambda d: services.cannot_resolve(
+        current_user, d, request.form.get("reason")), _("已标为无法解决"))
+
+
+@bp.post("/<int:demand_id>/reopen")
+@writers_only
+def reopen(demand_id: int):
+    return _act(demand_id, "deadline", lambda d: services.reopen(current_user, d, _date("deadline")),
+                _("诉求已重新打开"))
+

@@ -1,0 +1,80 @@
+"""The holiday-coverage page: relief.reports.holiday_coverage with names attached, lowest first."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+
+from relief.extensions import db
+from relief.holidays import window
+from relief.models import Cadre, Township, Unit, Village
+from relief.reports.holidays import Coverage, holiday_coverage
+
+KINDS = ("spring_festival", "mid_autumn")
+GROUPS = ("township", "village", "cadre")
+
+
+@dataclass
+class Row:
+    name: str
+    detail: str
+    paired: int
+    covered: int
+
+    @property
+    def rate(self) -> float:
+        return self.covered / self.paired if self.paired else 0.0
+
+
+@dataclass
+class CoveragePage:
+    year: int
+    kind: str
+    by: str
+    start: date
+    end: date
+    total: Coverage
+    rows: list[Row] = field(default_factory=list)
+    count: int = 0
+    page: int = 1
+    per_page: int = 30
+    years: list[int] = field(default_factory=list)
+
+
+def _default_kind(today: date) -> str:
+    """The holiday whose window began most recently."""
+    start, _end = window("mid_autumn", today.year)
+    return "mid_autumn" if today >= start else "spring_festival"
+
+
+def _names(by: str, keys: list[int]) -> dict[int, tuple[str, str]]:
+    # The keys come from a query already limited to the user's scope; these are their names.
+    if not keys:
+        return {}
+    if by == "township":
+        stmt = sa.select(Township.id, Township.name, sa.literal("")).where(Township.id.in_(keys))
+    elif by == "village":
+        stmt = (sa.select(Village.id, Village.name, Township.name).join(Township, Township.id == Village.township_id)
+                .where(Village.id.in_(keys)))
+    else:
+        stmt = sa.select(Cadre.id, Cadre.name, Unit.name).join(Unit, Unit.id == Cadre.unit_id).where(Cadre.id.in_(keys))
+    return {k: (name, detail) for k, name, detail in db.session.execute(stmt)}
+
+
+def coverage_page(user, args, today: date) -> CoveragePage:
+    year = args.get("year", type=int) or today.year
+    year = min(max(year, 2000), today.year + 1)
+    kind = args.get("kind") if args.get("kind") in KINDS else _default_kind(today)
+    by = args.get("by") if args.get("by") in GROUPS else "township"
+    page_no = max(args.get("page", 1, type=int), 1)
+    per_page = current_app.config["PER_PAGE"]
+    start, end = window(kind, year)
+    total = (holiday_coverage(user, year, kind) or [Coverage(None, 0, 0)])[0]
+    groups = sorted(holiday_coverage(user, year, kind, by=by), key=lambda c: (c.rate, -c.paired, c.key or 0))
+    shown = groups[(page_no - 1) * per_page: page_no * per_page]
+    names = _names(by, [c.key for c in shown if c.key is not None])
+    rows = [Row(*names.get(c.key, ("—", "")), c.paired, c.covered) for c in shown]
+    return CoveragePage(year, kind, by, start, end, total, rows, len(groups), page_no, per_page,
+                        list(range(today.year, today.year - 5, -1)))

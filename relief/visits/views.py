@@ -1,0 +1,181 @@
+"""The visit form, a visit's page, its photos, editing, holiday coverage and the service worker."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
+
+from relief.dates import today
+from relief.extensions import db
+from relief.holidays import holiday_of
+from relief.models import Demand, Visit, VisitKind, VisitPhoto
+from relief.scope import get_scoped_or_404, scoped
+
+from . import holidays as holiday_pages
+from . import services
+from .schemas import NOTES_MAX
+
+bp = Blueprint("visits", __name__)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so that it may control every page."""
+    folder = Path(current_app.static_folder) / "js"
+    response = send_from_directory(folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    """What the service worker shows for a page it has not kept while there is no signal."""
+    return render_template("visits/offline.html")
+
+
+def _form_data(household_id, village_id) -> dict:
+    form = request.form
+    data = {k: form.get(k) for k in ("client_uuid", "visited_on", "kind", "notes", "aid_yuan", "lat", "lng",
+                                     "accuracy_m")}
+    data.update(household_id=household_id, village_id=village_id)
+    texts, deadlines = form.getlist("demand_text"), form.getlist("demand_deadline")
+    data["demands"] = [{"text": t, "deadline": d} for t, d in zip(texts, deadlines + [""] * len(texts))
+                       if t.strip() or d.strip()]
+    data["resolved"] = [{"id": i, "resolution": form.get(f"resolution_{i}", "")} for i in form.getlist("resolved")]
+    data["photos"] = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    return data
+
+
+def _kind_default(target) -> str:
+    holiday = holiday_of(today())
+    if holiday:
+        return holiday
+    return VisitKind.ROUTINE.value if target.household else VisitKind.FIELD_STAY.value
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not services.is_recorder(current_user):
+        abort(403)
+    household_id = request.args.get("household_id", type=int)
+    village_id = None if household_id else request.args.get("village_id", type=int)
+    if not household_id and not village_id:
+        abort(404)
+    try:
+        target = services.target_for(current_user, household_id, village_id)
+    except services.VisitNotFound:
+        abort(404)
+    errors, values = {}, {}
+    if request.method == "POST":
+        try:
+            visit, created = services.record_visit(current_user, _form_data(household_id, village_id))
+        except services.VisitInvalid as exc:
+            errors, values = exc.fields, request.form
+        except services.VisitConflict:
+            abort(409)
+        else:
+            db.session.commit()
+            flash(_("走访已保存") if created else _("这次走访之前已保存，没有重复记录"), "success")
+            return redirect(url_for("visits.show", visit_id=visit.id))
+    values = values or {"visited_on": today().isoformat(), "kind": _kind_default(target), "aid_yuan": ""}
+    html = render_template("visits/new.html", target=target, errors=errors, values=values,
+                           client_uuid=values.get("client_uuid") or str(uuid.uuid4()), today=today(),
+                           kinds=list(VisitKind), open_demands=services.open_demands_for(target),
+                           deadline_days=current_app.config["DEMAND_DEADLINE_DAYS"], notes_max=NOTES_MAX,
+                           max_photos=current_app.config["VISIT_PHOTO_MAX_COUNT"],
+                           api_url=url_for("api.create_visit"))
+    return html, (422 if errors else 200)
+
+
+def _visit(visit_id: int) -> Visit:
+    return get_scoped_or_404(Visit, visit_id, current_user, options=[
+        joinedload(Visit.cadre), joinedload(Visit.household), joinedload(Visit.village),
+        selectinload(Visit.photos).load_only(VisitPhoto.id, VisitPhoto.width, VisitPhoto.height),
+        selectinload(Visit.demands)])
+
+
+@bp.get("/visits/<int:visit_id>")
+@login_required
+def show(visit_id: int):
+    visit = _visit(visit_id)
+    settled = db.session.scalars(sa.select(Demand).where(Demand.resolved_in_visit_id == visit.id)
+                                 .order_by(Demand.id)).all()
+    return render_template("visits/show.html", v=visit, settled=settled, may_edit=services.may_edit(current_user, visit),
+                           edit_until=services.edit_deadline(visit))
+
+
+@bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(visit_id: int):
+    visit = _visit(visit_id)
+    if not services.may_edit(current_user, visit):
+        abort(403)
+    errors, values = {}, {"visited_on": visit.visited_on.isoformat(), "kind": visit.kind.value,
+                          "notes": visit.notes, "aid_yuan": visit.aid_yuan}
+    if request.method == "POST":
+        data = {k: request.form.get(k) for k in ("visited_on", "kind", "notes", "aid_yuan")}
+        data["photos"] = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+        try:
+            services.edit_visit(current_user, visit, data)
+        except services.VisitInvalid as exc:
+            errors, values = exc.fields, request.form
+        else:
+            db.session.commit()
+            flash(_("走访记录已修改"), "success")
+            return redirect(url_for("visits.show", visit_id=visit.id))
+    html = render_template("visits/edit.html", v=visit, errors=errors, values=values, kinds=list(VisitKind),
+                           today=today(), notes_max=NOTES_MAX, edit_until=services.edit_deadline(visit),
+                           room=current_app.config["VISIT_PHOTO_MAX_COUNT"] - len(visit.photos))
+    return html, (422 if errors else 200)
+
+
+@bp.get("/visits/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    """A visit photo, only for those who may see the visit."""
+    row = db.session.execute(
+        scoped(sa.select(VisitPhoto.data, VisitPhoto.content_type), current_user, Visit)
+        .join(Visit, Visit.id == VisitPhoto.visit_id).where(VisitPhoto.id == photo_id)
+    ).first()
+    if row is None:
+        abort(404)
+    response = make_response(row.data)
+    response.headers["Content-Type"] = row.content_type
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/visits/holidays")
+@login_required
+def holidays():
+    """Spring Festival and Mid-Autumn visit coverage per township, village and cadre."""
+    page = holiday_pages.coverage_page(current_user, request.args, today())
+    return render_template("visits/holidays.html", p=page)
+
+
+@bp.app_template_filter("cst")
+def cst(utc_naive) -> str:
+    """A stored UTC timestamp as China time, to the minute."""
+    from relief.dates import to_cst
+
+    value = to_cst(utc_naive)
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""

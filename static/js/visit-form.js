@@ -1,0 +1,252 @@
+/* The visit form: location, more demand rows, photos from the camera (downscaled in the phone),
+ * and saving through the offline queue: sent at once when there is a signal, kept otherwise.
+ * Without this script (or without IndexedDB) the form posts as a plain multipart form. */
+(function () {
+  'use strict';
+
+  var form = document.getElementById('visit-form');
+  if (!form) { return; }
+  var text = JSON.parse(document.getElementById('visit-form-text').textContent);
+  var MAX_SIDE = 1600;
+  var photoInput = document.getElementById('photos');
+  var maxPhotos = photoInput ? parseInt(photoInput.dataset.max, 10) : 0;
+  var photos = [];
+  var intercept = !!(window.indexedDB && window.ReliefOffline && window.fetch && window.Promise);
+
+  Array.prototype.forEach.call(document.querySelectorAll('.js-only'), function (el) { el.hidden = false; });
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  function localToday() {
+    var d = new Date();
+    return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
+  }
+
+  /* A page kept by the service worker may be days old: a fresh id, and today as the default date. */
+  var uuidField = document.getElementById('client_uuid');
+  if (intercept && !document.querySelector('.is-invalid')) { uuidField.value = uuid4(); }
+  var dateField = document.getElementById('visited_on');
+  if (dateField.value === dateField.dataset.default && !document.querySelector('.is-invalid')) {
+    var today = localToday();
+    if (!dateField.min || today >= dateField.min) {
+      dateField.value = today;
+      dateField.max = today;
+    }
+  }
+
+  /* --- location ----------------------------------------------------------------------------- */
+  var status = document.getElementById('location-status');
+  function locate() {
+    if (!navigator.geolocation) { status.textContent = text.no_geolocation; return; }
+    status.textContent = text.locating;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      document.getElementById('lat').value = pos.coords.latitude.toFixed(6);
+      document.getElementById('lng').value = pos.coords.longitude.toFixed(6);
+      document.getElementById('accuracy_m').value = Math.round(pos.coords.accuracy);
+      status.textContent = text.located.replace('{m}', Math.round(pos.coords.accuracy));
+    }, function () {
+      status.textContent = text.no_location;
+    }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  }
+  document.getElementById('locate').addEventListener('click', locate);
+  locate();
+
+  /* --- demands ------------------------------------------------------------------------------ */
+  var rows = document.getElementById('demand-rows');
+  var rowCount = rows.children.length;
+  document.getElementById('add-demand').addEventListener('click', function () {
+    var row = document.getElementById('demand-template').content.firstElementChild.cloneNode(true);
+    rowCount += 1;
+    Array.prototype.forEach.call(row.querySelectorAll('[data-id]'), function (el) {
+      el.id = el.dataset.id + '_' + rowCount;
+    });
+    Array.prototype.forEach.call(row.querySelectorAll('[data-for]'), function (el) {
+      el.htmlFor = el.dataset.for + '_' + rowCount;
+    });
+    row.querySelector('.remove-demand').addEventListener('click', function () { row.remove(); });
+    rows.append(row);
+    row.querySelector('input').focus();
+  });
+
+  /* --- photos ------------------------------------------------------------------------------- */
+  var previews = document.getElementById('photo-previews');
+  function showPhotos() {
+    previews.textContent = '';
+    photos.forEach(function (file, i) {
+      var li = document.createElement('li');
+      var img = document.createElement('img');
+      img.src = URL.createObjectURL(file);
+      img.alt = text.photo_alt.replace('{n}', i + 1);
+      img.onload = function () { URL.revokeObjectURL(img.src); };
+      var remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'btn btn-outline-danger btn-sm';
+      remove.textContent = text.remove_photo;
+      remove.addEventListener('click', function () { photos.splice(i, 1); showPhotos(); });
+      li.append(img, remove);
+      previews.append(li);
+    });
+    var help = document.getElementById('photos-help');
+    help.dataset.original = help.dataset.original || help.textContent;
+    help.textContent = photos.length ? text.photo_count.replace('{n}', photos.length) : help.dataset.original;
+  }
+  if (intercept && photoInput) {
+    /* Each shot is added to the list, so the camera can be opened again for the next one. */
+    photoInput.addEventListener('change', function () {
+      Array.prototype.forEach.call(photoInput.files, function (f) {
+        if (photos.length < maxPhotos) { photos.push(f); }
+      });
+      if (photoInput.files.length && photos.length >= maxPhotos) {
+        setError('photos', text.photo_too_many.replace('{n}', maxPhotos));
+      }
+      photoInput.value = '';
+      showPhotos();
+    });
+  }
+
+  function shrink(file) {
+    if (!window.createImageBitmap) { return Promise.resolve(file); }
+    return createImageBitmap(file).then(function (bmp) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
+      var canvas = document.createElement('canvas');
+      canvas.width = Math.round(bmp.width * scale);
+      canvas.height = Math.round(bmp.height * scale);
+      canvas.getContext('2d').drawImage(bmp, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob || file); }, 'image/jpeg', 0.85);
+      });
+    }).catch(function () { return file; });  // the server downscales whatever arrives
+  }
+
+  /* --- messages ----------------------------------------------------------------------------- */
+  var errorsBox = document.getElementById('form-errors');
+  var statusBox = document.getElementById('form-status');
+
+  function clearErrors() {
+    errorsBox.hidden = true;
+    Array.prototype.forEach.call(form.querySelectorAll('[data-error-for]'), function (el) {
+      el.textContent = '';
+      el.classList.remove('d-block');
+    });
+    Array.prototype.forEach.call(form.querySelectorAll('[data-errors-prefix]'), function (el) { el.textContent = ''; });
+    Array.prototype.forEach.call(form.querySelectorAll('.is-invalid'), function (el) {
+      el.classList.remove('is-invalid');
+      el.removeAttribute('aria-invalid');
+    });
+  }
+
+  function setError(key, message) {
+    var slot = form.querySelector('[data-error-for="' + key + '"]');
+    if (slot) {
+      slot.textContent = message;
+      slot.classList.add('d-block');
+      var input = form.querySelector('[name="' + key + '"]');
+      if (input) { input.classList.add('is-invalid'); input.setAttribute('aria-invalid', 'true'); }
+      return;
+    }
+    var prefix = key.split('.')[0] + '.';
+    var list = form.querySelector('[data-errors-prefix="' + prefix + '"]');
+    var li = document.createElement('li');
+    li.textContent = message;
+    (list || errorsBox).append(li);
+  }
+
+  function showErrors(message, fields) {
+    errorsBox.textContent = message;
+    errorsBox.hidden = false;
+    Object.keys(fields || {}).forEach(function (key) { setError(key, fields[key]); });
+    errorsBox.focus();
+  }
+
+  function showStatus(kind, message, link) {
+    statusBox.className = 'alert alert-' + kind;
+    statusBox.textContent = message;
+    if (link) {
+      var a = document.createElement('a');
+      a.href = link.href;
+      a.className = 'btn btn-primary w-100 mt-2';
+      a.textContent = link.text;
+      statusBox.append(a);
+    }
+    statusBox.hidden = false;
+  }
+
+  /* --- saving ------------------------------------------------------------------------------- */
+  function number(id, integer) {
+    var v = document.getElementById(id).value.trim();
+    if (!v) { return integer ? 0 : null; }
+    return integer ? parseInt(v, 10) : parseFloat(v);
+  }
+
+  function payload() {
+    var data = new FormData(form);
+    var texts = data.getAll('demand_text');
+    var deadlines = data.getAll('demand_deadline');
+    var demands = [];
+    texts.forEach(function (t, i) {
+      if (t.trim() || (deadlines[i] || '').trim()) { demands.push({ text: t.trim(), deadline: deadlines[i] || null }); }
+    });
+    return {
+      client_uuid: uuidField.value,
+      household_id: form.dataset.householdId ? parseInt(form.dataset.householdId, 10) : null,
+      village_id: form.dataset.villageId ? parseInt(form.dataset.villageId, 10) : null,
+      visited_on: data.get('visited_on'),
+      kind: data.get('kind'),
+      notes: (data.get('notes') || '').trim(),
+      aid_yuan: number('aid_yuan', true),
+      lat: number('lat'), lng: number('lng'), accuracy_m: number('accuracy_m'),
+      demands: demands,
+      resolved: data.getAll('resolved').map(function (id) {
+        return { id: parseInt(id, 10), resolution: (data.get('resolution_' + id) || '').trim() };
+      })
+    };
+  }
+
+  var saveButton = document.getElementById('save-visit');
+  if (!intercept) { return; }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    clearErrors();
+    if (!form.checkValidity()) { form.reportValidity(); return; }
+    saveButton.disabled = true;
+    saveButton.textContent = text.saving;
+    var body = payload();
+    Promise.all(photos.map(shrink)).then(function (blobs) {
+      var item = { id: body.client_uuid, label: form.dataset.label, payload: body, photos: blobs };
+      return window.ReliefOffline.enqueue(item).then(function () {
+        return window.ReliefOffline.flush();
+      }).then(function (results) {
+        var r = results[item.id];
+        if (r && r.outcome === 'saved') {
+          window.location.assign(r.visit.url + '?saved=1');
+          return;
+        }
+        if (r && r.outcome === 'rejected') {
+          /* Nothing was stored: the cadre corrects the form and saves again. */
+          return window.ReliefOffline.discard(item.id).then(function () {
+            saveButton.disabled = false;
+            saveButton.textContent = text.save;
+            showErrors(r.status === 409 ? text.conflict : (r.data && r.data.detail) || text.failed,
+                       r.data && r.data.fields);
+          });
+        }
+        form.hidden = true;
+        if (r && r.outcome === 'login') {
+          showStatus('warning', text.login, { href: text.login_url, text: text.login_link });
+        } else {
+          showStatus('warning', text.queued, { href: '/', text: text.back });
+        }
+      });
+    }).catch(function () {
+      form.submit();  // the queue is unusable here (storage full or blocked): post the plain form
+    });
+  });
+})();
