@@ -114,3 +114,22 @@ def test_the_flags_page_shows_the_evidence(client, auth, f, planted):
     assert "补录超过7天" in html and "定位距村" in html and "10 分钟内" in html and "相同记录" in html
     assert "帮助申请临时救助" in html
     assert html.count('list-group-item flag-item') == len(expected)
+
+
+@pytest.mark.parametrize("role, status", [(Role.INSPECTOR, 200), (Role.ADMIN, 200), (Role.LEADER, 403),
+                                          (Role.CADRE, 403)])
+def test_the_flags_api_answers_inspector_and_admin_only(client, f, planted, role, status):
+    f.user("who", role)
+    f.commit()
+    token = client.post("/api/v1/token", json={"username": "who", "password": "correct horse battery"}).get_json()
+    r = client.get("/api/v1/visits/flags?year=2025", headers={"Authorization": f"Bearer {token['token']}"})
+    assert r.status_code == status
+    if status == 200:
+        expected, _ = planted
+        assert {row["visit_id"]: row["reasons"] for row in r.get_json()} == expected
+        assert all(set(row) >= {"visit_id", "client_uuid", "reasons"} for row in r.get_json())
+
+
+def test_the_flags_api_is_in_openapi(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/visits/flags" in spec["paths"]

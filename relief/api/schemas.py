@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from relief.models import HouseholdStatus
@@ -72,3 +74,17 @@ def api_field_errors(exc: ValidationError) -> dict[str, str]:
         else:
             out[key] = _("%(label)s的格式不正确", label=label)
     return out
+
+
+class FlagsQuery(BaseModel):
+    year: int | None = Field(None, ge=2000, le=2100, description="the year of the claimed visit dates; defaults to this year")
+
+
+class FlagOut(BaseModel):
+    visit_id: int
+    client_uuid: str
+    reasons: list[Literal["late_record", "far_from_village", "burst", "copied_notes"]] = Field(
+        description="late_record: recorded more than 7 days after the claimed date; far_from_village: GPS more "
+                    "than 5 km from the village; burst: 5+ visits recorded by one cadre within 10 minutes; "
+                    "copied_notes: the same notes of 15+ characters on 3+ visits (thresholds configurable)")
+    distance_km: float | None = Field(None, description="GPS distance to the village when far_from_village")

@@ -18,11 +18,14 @@ from relief.auth import services as auth_services
 from relief.dates import today
 from relief.errors import _messages
 from relief.extensions import csrf, db, limiter
-from relief.models import Demand, Visit
+from relief.models import Demand, Role, Visit
+from relief.reports.flags import visit_flags as find_flags
 from relief.visits import services as visit_services
 
 from .schemas import (
     ErrorOut,
+    FlagOut,
+    FlagsQuery,
     HouseholdOut,
     ProgressQuery,
     TokenIn,
@@ -176,6 +179,19 @@ def village_progress():
     return jsonify([{"id": v.id, "name": v.name, "township": v.township, "income_yuan": v.income_yuan,
                      "target_yuan": v.target_yuan, "progress": round(v.progress, 4)}
                     for v in reports.village_progress(current_user, year)])
+
+
+@bp.get("/visits/flags")
+@login_required
+@spec.validate(query=FlagsQuery, resp=Response(HTTP_200=list[FlagOut], HTTP_401=ErrorOut, HTTP_403=ErrorOut),
+               tags=["inspector"])
+def visit_flags():
+    """Visits that look fabricated, with every reason found (inspector and admin only; flags change nothing)."""
+    if current_user.role not in (Role.ADMIN, Role.INSPECTOR):
+        return error(403)
+    year = request.context.query.year or today().year
+    return jsonify([{"visit_id": fl.visit_id, "client_uuid": fl.client_uuid, "reasons": fl.reasons,
+                     "distance_km": fl.distance_km} for fl in find_flags(year)])
 
 
 @bp.get("/openapi.json")
