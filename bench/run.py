@@ -5,7 +5,6 @@ machines are noisy. Results go to bench/results.json and docs/benchmarks.md.
 """
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -130,7 +129,7 @@ def main() -> int:
     print()
     for r in rows:
         print(f"  [{'met' if r['met'] else 'NOT MET'}] {r['target']}: {r['value']}")
-    print(f"\nWrote bench/results.json and docs/benchmarks.md")
+    print("\nWrote bench/results.json and docs/benchmarks.md")
     return 0 if all(r["met"] for r in rows) else 1
 
 

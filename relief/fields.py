@@ -126,3 +126,23 @@ class DayField(_ParsedField):
 
     def show(self, value):
         return value.isoformat()
+
+
+#: 32-bit signed integer columns (PostgreSQL "integer"): larger numbers can name no row
+DB_INT_MAX = 2_147_483_647
+
+
+def db_int(value) -> int:
+    """A query-string number usable as an id or a page: out of range raises ValueError (→ the default)."""
+    number = int(value)
+    if not 0 <= number <= DB_INT_MAX:
+        raise ValueError(value)
+    return number
+
+
+def year_int(value) -> int:
+    """A query-string year that the calendar functions accept (1900-2100), else ValueError."""
+    number = int(value)
+    if not 1900 <= number <= 2100:
+        raise ValueError(value)
+    return number

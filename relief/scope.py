@@ -6,6 +6,7 @@ from flask import abort
 from sqlalchemy.sql import Select
 
 from relief.extensions import db
+from relief.fields import db_int
 from relief.models import (
     Attendance,
     AuditEvent,
@@ -111,7 +112,7 @@ def scoped(stmt: Select, user, model=None) -> Select:
 def get_scoped_or_404(model, ident, user, options=()):
     """Fetch one row the user may see; anything else, existing or not, is a 404."""
     try:
-        ident = int(ident)
+        ident = db_int(ident)
     except (TypeError, ValueError):
         abort(404)
     stmt = scoped(sa.select(model).where(model.id == ident), user, model)

@@ -1,5 +1,4 @@
 """The app factory, configuration layers and the health check."""
-import json
 import os
 
 import pytest

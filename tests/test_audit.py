@@ -28,7 +28,7 @@ def test_create_update_delete_are_recorded_with_before_and_after(f):
 
 
 def test_passwords_never_reach_the_trail(f):
-    u = f.user("bob", Role.ADMIN)
+    f.user("bob", Role.ADMIN)
     f.commit()
     [event] = _events("user_account")
     assert event.changes["password_hash"] == [None, "***"]

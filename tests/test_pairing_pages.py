@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from relief.dates import today
 from relief.extensions import db
-from relief.models import AuditEvent, HouseholdStatus, Pairing, PairingKind, Role, StationRole
+from relief.models import AuditEvent, Pairing, PairingKind, Role, StationRole
 
 from .conftest import csrf_token
 

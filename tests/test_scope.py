@@ -1,7 +1,7 @@
 """What each role may see: out of scope is a 404, never a 403 that reveals the row exists."""
 import pytest
 
-from relief.models import HouseholdStatus, Role
+from relief.models import Role
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from relief.access import roles_required
 from relief.dates import CST
 from relief.extensions import db
 from relief.models import AuditEvent, Role
+from relief.fields import db_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -37,8 +38,8 @@ def index():
         stmt = stmt.where(AuditEvent.action == args["action"])
     if args.get("entity"):
         stmt = stmt.where(AuditEvent.entity == args["entity"].strip())
-    if args.get("entity_id", type=int):
-        stmt = stmt.where(AuditEvent.entity_id == args.get("entity_id", type=int))
+    if args.get("entity_id", type=db_int):
+        stmt = stmt.where(AuditEvent.entity_id == args.get("entity_id", type=db_int))
     if (start := _utc_bound(args.get("from"))) is not None:
         stmt = stmt.where(AuditEvent.at >= start)
     if (end := _utc_bound(args.get("to"), end=True)) is not None:

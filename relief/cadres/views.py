@@ -14,6 +14,7 @@ from relief.extensions import db
 from relief.models import Cadre, Pairing, PairingKind, Rank, Township, Unit, Visit
 from relief.reports.dashboard import cadres_where, int_arg
 from relief.scope import get_scoped_or_404, scoped
+from relief.fields import db_int
 
 bp = Blueprint("cadres", __name__, url_prefix="/cadres")
 
@@ -39,7 +40,7 @@ def index():
         stmt = stmt.where(*extra)
     stmt = stmt.order_by(Unit.name, Cadre.name)
     per_page = current_app.config["PER_PAGE"]
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = max(request.args.get("page", 1, type=db_int), 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page_no - 1) * per_page)).all()
     return render_template("cadres/index.html", rows=rows, total=total, page_no=page_no, per_page=per_page,

@@ -13,6 +13,7 @@ from relief.extensions import db
 from relief.models import Answer, Cadre, Callback, Household, Role, Satisfaction, Township
 from relief.reports import callbacks as reports
 from relief.scope import get_scoped_or_404, scoped
+from relief.fields import db_int, year_int
 
 from . import services
 from .forms import parse_answers
@@ -32,7 +33,7 @@ def _month() -> str:
 
 def _township() -> int | None:
     """The township filter: leaders are held to their own township by scope anyway."""
-    return request.args.get("township", type=int) if current_user.role is not Role.LEADER else None
+    return request.args.get("township", type=db_int) if current_user.role is not Role.LEADER else None
 
 
 def _townships():
@@ -141,7 +142,7 @@ def bulletin():
 @roles_required(Role.ADMIN, Role.INSPECTOR)
 def mismatches():
     """Households that said nobody came while visits are recorded: the inspector's list, both sides."""
-    year = request.args.get("year", type=int) or today().year
+    year = request.args.get("year", type=year_int) or today().year
     month = reports.parse_month(request.args.get("month"))
     months = [month] if month else [f"{year:04d}-{m:02d}" for m in range(1, 13)]
     township_id = _township()

@@ -13,6 +13,7 @@ from relief.extensions import db
 from relief.models import Role, Township
 from relief.reports import dashboard
 from relief.scope import scoped, sees_everything, township_of_request
+from relief.fields import db_int
 
 bp = Blueprint("dashboard", __name__)
 
@@ -25,7 +26,7 @@ def index():
     tid = township.id if township else None
     sort = request.args.get("sort") if request.args.get("sort") in dashboard.CADRE_SORTS else "overdue"
     descending = request.args.get("dir") != "asc"
-    page_no = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
     per_page = current_app.config["PER_PAGE"]
     now = today()
     figures = dashboard.overview(current_user, year, now, tid)

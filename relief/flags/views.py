@@ -10,6 +10,7 @@ from relief.dates import today
 from relief.extensions import db
 from relief.models import Role, Township, Visit
 from relief.reports.flags import copies_of, visit_flags
+from relief.fields import db_int, year_int
 
 bp = Blueprint("flags", __name__, url_prefix="/flags")
 
@@ -17,8 +18,8 @@ bp = Blueprint("flags", __name__, url_prefix="/flags")
 @bp.get("/")
 @roles_required(Role.ADMIN, Role.INSPECTOR)
 def index():
-    year = request.args.get("year", type=int) or today().year
-    township_id = request.args.get("township", type=int)
+    year = request.args.get("year", type=year_int) or today().year
+    township_id = request.args.get("township", type=db_int)
     flags = visit_flags(year, township_id)
     visits = {v.id: v for v in db.session.scalars(
         sa.select(Visit).where(Visit.id.in_([fl.visit_id for fl in flags]))

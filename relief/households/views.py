@@ -24,6 +24,7 @@ from relief.models import (
 )
 from relief.reports.dashboard import households_where, int_arg
 from relief.scope import get_scoped_or_404, scoped
+from relief.fields import db_int
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
@@ -33,7 +34,7 @@ bp = Blueprint("households", __name__, url_prefix="/households")
 def index():
     q = (request.args.get("q") or "").strip()
     status = HouseholdStatus.from_label(request.args.get("status", ""))
-    village_id = request.args.get("village", type=int)
+    village_id = request.args.get("village", type=db_int)
     stmt = scoped(sa.select(Household), current_user).options(
         joinedload(Household.village), joinedload(Household.township))
     if q:

@@ -12,6 +12,7 @@ from relief.headers import csp_nonce
 from relief.i18n import HTML_LANG
 from relief.models import Role
 from relief.scope import sees_everything, township_of_request
+from relief.fields import db_int
 
 from . import services
 
@@ -38,7 +39,7 @@ def index():
     data, township, notice = _request_map()
     rows = sorted(data.rows, key=lambda r: (r.progress, r.township, r.name))
     per_page = current_app.config["PER_PAGE"]
-    page_no = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
     townships = services.visible_townships(current_user) if sees_everything(current_user) else []
     return render_template("maps/index.html", data=data, township=township, notice=notice, title=_title(data, township),
                            rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),

@@ -11,6 +11,7 @@ from relief.access import roles_required
 from relief.dates import today
 from relief.extensions import db
 from relief.reports import norms
+from relief.fields import db_int, year_int
 
 from . import attendance as att
 from .forms import SheetForm
@@ -18,8 +19,8 @@ from .views import READERS, WRITERS, bp, chosen_township, townships_for
 
 
 def _month_args(now: date) -> tuple[int, int]:
-    year = request.args.get("year", now.year, type=int)
-    month = request.args.get("month", now.month, type=int)
+    year = request.args.get("year", now.year, type=year_int)
+    month = request.args.get("month", now.month, type=db_int)
     return year, month
 
 
@@ -95,7 +96,7 @@ def attendance():
 @roles_required(*READERS)
 def attendance_year():
     now = today()
-    year = request.args.get("year", now.year, type=int)
+    year = request.args.get("year", now.year, type=year_int)
     if not att.FIRST_YEAR <= year <= now.year:
         year = now.year
     township_id = chosen_township(current_user)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from relief.models import Cadre, Household, Pairing, PairingKind, Role, Village
 from relief.scope import get_scoped_or_404
+from relief.fields import db_int
 
 from . import lookup
 from .qr import tel_qr_svg
@@ -31,7 +32,7 @@ def card(pairing_id: int):
 def cards():
     """A village's cards (leaders, admins, inspectors), or a cadre's own cards."""
     village = None
-    village_id = request.args.get("village", type=int)
+    village_id = request.args.get("village", type=db_int)
     if village_id:
         village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
     elif current_user.role is not Role.CADRE:

@@ -12,6 +12,7 @@ from relief.extensions import db
 from relief.models import Cadre, Household, Pairing, PairingKind, Role, Township, Village
 from relief.reports import norms
 from relief.scope import get_scoped_or_404, scoped
+from relief.fields import db_int
 
 from . import lookup, services
 from .forms import EndForm, PairingForm, TransferForm
@@ -30,7 +31,7 @@ def townships_for(user) -> list[Township]:
 
 
 def chosen_township(user) -> int | None:
-    return user.township_id if user.role is Role.LEADER else request.args.get("township", type=int)
+    return user.township_id if user.role is Role.LEADER else request.args.get("township", type=db_int)
 
 
 def _filters() -> lookup.PairingFilters:
@@ -38,8 +39,8 @@ def _filters() -> lookup.PairingFilters:
     return lookup.PairingFilters(
         kind=PairingKind.from_label(request.args.get("kind", "")),
         township_id=chosen_township(current_user),
-        village_id=request.args.get("village", type=int),
-        cadre_id=request.args.get("cadre", type=int),
+        village_id=request.args.get("village", type=db_int),
+        cadre_id=request.args.get("cadre", type=db_int),
         q=(request.args.get("q") or "").strip()[:32],
         state=state if state in ("active", "ended", "all") else "active")
 
@@ -69,9 +70,9 @@ def new():
     if request.method == "GET":
         kind = PairingKind.from_label(request.args.get("kind", "")) or PairingKind.HOUSEHOLD
         form.kind.data = kind.value
-        form.cadre_id.data = request.args.get("cadre_id", type=int)
-        form.household_id.data = request.args.get("household_id", type=int)
-        form.village_id.data = request.args.get("village_id", type=int)
+        form.cadre_id.data = request.args.get("cadre_id", type=db_int)
+        form.household_id.data = request.args.get("household_id", type=db_int)
+        form.village_id.data = request.args.get("village_id", type=db_int)
     kind = form.pairing_kind
     error = None
     if request.method == "POST" and not _searching():

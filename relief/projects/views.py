@@ -21,6 +21,7 @@ from relief.models import (
 )
 from relief.reports.dashboard import int_arg
 from relief.scope import get_scoped_or_404, scoped
+from relief.fields import db_int
 
 from . import services
 from .forms import AdvanceForm, ProjectForm, UpdateForm
@@ -95,7 +96,7 @@ def _cadre_field(form: ProjectForm, village: Village, current: int | None = None
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.LEADER)
 def create():
-    village_id = request.args.get("village_id", type=int)
+    village_id = request.args.get("village_id", type=db_int)
     if not village_id:
         flash(_("请先打开要建项目的村庄，再点“新建项目”"), "info")
         return redirect(url_for("villages.index", weak=1))

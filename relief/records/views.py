@@ -11,6 +11,7 @@ from relief.dates import today
 from relief.extensions import db
 from relief.models import Role
 from relief.reports.records import quarter_bounds, quarter_of, quarter_records
+from relief.fields import db_int, year_int
 
 from .excel import workbook
 
@@ -21,8 +22,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _quarter() -> tuple[int, int]:
     """The year and quarter asked for; the current quarter when absent, malformed or not begun."""
     now = quarter_of(today())
-    year = request.args.get("year", type=int) or now[0]
-    quarter = request.args.get("quarter", type=int) or now[1]
+    year = request.args.get("year", type=year_int) or now[0]
+    quarter = request.args.get("quarter", type=db_int) or now[1]
     if not (2000 <= year <= 2100 and 1 <= quarter <= 4):
         flash(_("季度应为 1 到 4，年度应为四位数字；已显示本季度"), "warning")
         return now
@@ -39,14 +40,14 @@ def index():
     records = quarter_records(current_user, year, quarter, today())
     units = sorted({(r.unit_id, r.unit) for r in records}, key=lambda u: u[1])
     townships = sorted({item for r in records for item in r.townships.items()}, key=lambda t: t[1])
-    unit_id = request.args.get("unit", type=int)
-    township_id = request.args.get("township", type=int)
+    unit_id = request.args.get("unit", type=db_int)
+    township_id = request.args.get("township", type=db_int)
     q = (request.args.get("q") or "").strip()
     rows = [r for r in records if (not unit_id or r.unit_id == unit_id)
             and (not township_id or township_id in r.townships) and (not q or q in r.name)]
     rows.sort(key=lambda r: (-r.total, r.unit, r.name))
     per_page = current_app.config["PER_PAGE"]
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = max(request.args.get("page", 1, type=db_int), 1)
     first, last = quarter_bounds(year, quarter)
     return render_template(
         "records/index.html", rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),

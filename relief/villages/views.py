@@ -18,6 +18,7 @@ from relief.reports.dashboard import int_arg
 from relief.reports.villages import village_progress
 from relief.scope import get_scoped_or_404, scoped
 from relief.targets import BANDS, target_for, village_band
+from relief.fields import db_int, year_int
 
 from . import services
 from .forms import DistrictTargetForm, IncomeForm, VillageTargetForm
@@ -48,7 +49,7 @@ def index():
         stmt = stmt.where(Village.township_id == township_id)
     stmt = stmt.order_by(Village.township_id, Village.name)
     per_page = current_app.config["PER_PAGE"]
-    page_no = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page_no - 1) * per_page)).all()
     townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
@@ -90,7 +91,7 @@ def income(village_id: int):
     village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
     form = IncomeForm()
     if request.method == "GET":
-        form.year.data = request.args.get("year", type=int) or today().year
+        form.year.data = request.args.get("year", type=year_int) or today().year
     elif form.validate_on_submit():
         try:
             created = services.record_income(current_user, village, form.year.data, form.income.data)

@@ -11,6 +11,7 @@ from relief.extensions import db
 from relief.holidays import window
 from relief.models import Cadre, Township, Unit, Village
 from relief.reports.holidays import Coverage, holiday_coverage
+from relief.fields import db_int, year_int
 
 KINDS = ("spring_festival", "mid_autumn")
 GROUPS = ("township", "village", "cadre")
@@ -64,11 +65,11 @@ def _names(by: str, keys: list[int]) -> dict[int, tuple[str, str]]:
 
 
 def coverage_page(user, args, today: date) -> CoveragePage:
-    year = args.get("year", type=int) or today.year
+    year = args.get("year", type=year_int) or today.year
     year = min(max(year, 2000), today.year + 1)
     kind = args.get("kind") if args.get("kind") in KINDS else _default_kind(today)
     by = args.get("by") if args.get("by") in GROUPS else "township"
-    page_no = max(args.get("page", 1, type=int), 1)
+    page_no = max(args.get("page", 1, type=db_int), 1)
     per_page = current_app.config["PER_PAGE"]
     start, end = window(kind, year)
     total = (holiday_coverage(user, year, kind) or [Coverage(None, 0, 0)])[0]

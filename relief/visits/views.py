@@ -26,6 +26,7 @@ from relief.extensions import db
 from relief.holidays import holiday_of
 from relief.models import Demand, Visit, VisitKind, VisitPhoto
 from relief.scope import get_scoped_or_404, scoped
+from relief.fields import db_int
 
 from . import holidays as holiday_pages
 from . import services
@@ -75,8 +76,8 @@ def _kind_default(target) -> str:
 def new():
     if not services.is_recorder(current_user):
         abort(403)
-    household_id = request.args.get("household_id", type=int)
-    village_id = None if household_id else request.args.get("village_id", type=int)
+    household_id = request.args.get("household_id", type=db_int)
+    village_id = None if household_id else request.args.get("village_id", type=db_int)
     if not household_id and not village_id:
         abort(404)
     try:
