@@ -87,3 +87,37 @@ def create_user_command(name: str, role: str, township: str | None, cadre_phone:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
     click.echo(f"Created {role} {name}.")
+
+
+@relief_cli.command("import")
+@click.argument("kind", type=click.Choice(["villages", "cadres", "households", "pairings", "incomes"]))
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="check every row and report, but store nothing")
+def import_command(kind: str, path: str, dry_run: bool) -> None:
+    """Import a roster (.xlsx or .csv): every row or none; bad rows on stderr as `row N: column: message`."""
+    from relief.imports.services import FileProblem, run_import
+
+    data = Path(path).read_bytes()
+    with writing():
+        try:
+            outcome = run_import(kind, data, Path(path).name, user=None, dry_run=dry_run)
+        except FileProblem as err:
+            db.session.rollback()
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+        except BaseException:
+            db.session.rollback()
+            click.echo("error: the import stopped; nothing was stored", err=True)
+            raise
+        if not outcome.ok:
+            db.session.rollback()
+            for problem in outcome.errors:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len({p.row for p in outcome.errors})} bad row(s); nothing was stored.")
+            sys.exit(1)
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"Dry run, nothing stored: {outcome.summary()}")
+            return
+        db.session.commit()
+    click.echo(outcome.summary())

@@ -52,6 +52,14 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PER_PAGE = 30
 
+    # Roster imports (relief.imports): limits that keep a hostile file harmless
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded file; larger is a 413
+    IMPORT_MAX_ROWS = 100_000  # data rows in one file
+    IMPORT_MAX_ZIP_ENTRIES = 1000  # files inside an .xlsx
+    IMPORT_MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes inside an .xlsx once inflated
+    IMPORT_MAX_CELLS = 5_000_000  # rows x columns of the sheet's extent
+    IMPORT_PENDING_MINUTES = 60  # an uploaded file waits this long for its confirmation
+
 
 def _coerce(raw: str, like):
     """Parse an environment string into the type of the default it overrides."""
