@@ -144,7 +144,7 @@ def match_headers(raw_rows: list[list], kind: Kind) -> tuple[int, dict[str, int]
                 found[match] = col
         if len(found) > best[0]:
             best = (len(found), index, found)
-    _, index, found = best
+    index, found = best[1], best[2]
     errors = []
     number = index + 1
     positions = {c.header: i for i, c in enumerate(kind.columns)}
