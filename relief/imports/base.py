@@ -208,16 +208,15 @@ def _write(stmt, chunk: list[dict]):
     return db.session.execute(stmt, chunk)
 
 
-def insert_rows(model, rows: list[dict], returning: tuple = ()) -> list:
-    """Bulk INSERT in chunks inside the caller's transaction; RETURNING columns if asked."""
-    out = []
+def insert_rows(model, rows: list[dict]) -> None:
+    """Bulk INSERT (executemany) in chunks inside the caller's transaction.
+
+    render_nulls keeps None as NULL instead of leaving the key out, so rows with and without
+    optional values share one batched statement rather than one statement per row.
+    """
+    stmt = sa.insert(model).execution_options(render_nulls=True)
     for chunk in chunks(rows):
-        stmt = sa.insert(model)
-        if returning:
-            out.extend(_write(stmt.returning(*returning), chunk).all())
-        else:
-            _write(stmt, chunk)
-    return out
+        _write(stmt, chunk)
 
 
 def update_rows(model, rows: list[dict]) -> None:

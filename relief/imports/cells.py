@@ -29,7 +29,7 @@ class CellError(ValueError):
 
 
 def is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not _SPACES.sub("", value))
+    return value is None or (type(value) is str and not value.strip())
 
 
 def text(value, max_len: int | None = None) -> str | None:
@@ -61,16 +61,19 @@ def id_number(value) -> str | None:
     """An 18-character resident ID, refused when Excel has turned it into a number."""
     if is_blank(value):
         return None
-    stored_as_number = _("身份证号被 Excel 存成了数字（如 3.2E+17），后几位已经丢失；请把这一列设置为“文本”格式，"
-                         "重新填写身份证号后再导入")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise CellError(stored_as_number)
+        raise CellError(_stored_as_number())
     out = normalise(value)
     if _SCIENTIFIC.match(out):
-        raise CellError(stored_as_number)
+        raise CellError(_stored_as_number())
     if problem := id_number_error(out, today()):
         raise CellError(problem)
     return out
+
+
+def _stored_as_number() -> str:
+    return _("身份证号被 Excel 存成了数字（如 3.2E+17），后几位已经丢失；请把这一列设置为“文本”格式，"
+             "重新填写身份证号后再导入")
 
 
 def phone(value, mobile_only: bool = False) -> str | None:
@@ -191,11 +194,22 @@ def yes_no(value) -> bool | None:
     raise CellError(_("应填“是”或“否”"))
 
 
+_LABELS: dict[type, dict[str, object]] = {}
+
+
+def find_label(text_: str, enum_cls):
+    """LabelledEnum.from_label through a per-class dictionary (called for every row)."""
+    table = _LABELS.get(enum_cls)
+    if table is None:
+        table = _LABELS[enum_cls] = {**{m.value: m for m in enum_cls}, **{m.zh: m for m in enum_cls}}
+    return table.get(text_) or enum_cls.from_label(text_)
+
+
 def label(value, enum_cls):
     """A member of a LabelledEnum by its Chinese label."""
     if is_blank(value):
         return None
-    member = enum_cls.from_label(text(value))
+    member = find_label(text(value), enum_cls)
     if member is None:
         raise CellError(_("应为以下之一：%(labels)s", labels="、".join(m.zh for m in enum_cls)))
     return member

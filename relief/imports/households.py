@@ -18,14 +18,14 @@ from .org import dedupe, find_villages
 def status(value):
     """贫困 / 已脱贫 / 监测户, or a 监测户 category itself (边缘易致贫户, 监测户(边缘易致贫户))."""
     text = cells.text(value) or ""
+    member = cells.find_label(text, HouseholdStatus)
+    if member is not None:
+        return member, None
     inner = re.fullmatch(r"监测户?\((.+)\)", text)
-    category = MonitorCategory.from_label(inner.group(1) if inner else text)
+    category = cells.find_label(inner.group(1) if inner else text, MonitorCategory)
     if category:
         return HouseholdStatus.MONITORED, category
-    member = HouseholdStatus.from_label(text)
-    if member is None:
-        raise cells.CellError(_("应为以下之一：%(labels)s", labels="、".join(m.zh for m in HouseholdStatus)))
-    return member, None
+    raise cells.CellError(_("应为以下之一：%(labels)s", labels="、".join(m.zh for m in HouseholdStatus)))
 
 
 class Households(Kind):
@@ -115,7 +115,7 @@ class Households(Kind):
     @staticmethod
     def _plan_incomes(incomes: list) -> tuple[dict, set]:
         """Incomes to insert (by ID number, for new households too) and to update; ids of touched households."""
-        known = {hid for _, hid, _, _ in incomes if hid}
+        known = {hid for _number, hid, _year, _value in incomes if hid}
         existing = {}
         for iid, hid, year, value in select_in(
                 lambda keys: sa.select(HouseholdIncome.id, HouseholdIncome.household_id, HouseholdIncome.year,
@@ -135,15 +135,12 @@ class Households(Kind):
         return {"new": new, "updates": updates}, touched
 
     def write(self, ctx: Context) -> None:
-        ids = dict((number, hid) for hid, number in insert_rows(
-            Household, ctx.plan["new"], returning=(Household.id, Household.id_number)))
+        insert_rows(Household, ctx.plan["new"])
         update_rows(Household, ctx.plan["updates"])
         incomes = ctx.plan["incomes"]
-        missing = [n for n, _, _ in incomes["new"] if n not in ids]
-        if missing:
-            ids.update({n: hid for hid, n in select_in(
-                lambda keys: sa.select(Household.id, Household.id_number).where(Household.id_number.in_(keys)),
-                missing)})
+        ids = dict(select_in(
+            lambda keys: sa.select(Household.id_number, Household.id).where(Household.id_number.in_(keys)),
+            (n for n, _year, _value in incomes["new"])))
         insert_rows(HouseholdIncome, [{"household_id": ids[n], "year": y, "per_capita_yuan": value}
                                       for n, y, value in incomes["new"]])
         update_rows(HouseholdIncome, incomes["updates"])

@@ -108,8 +108,9 @@ class Villages(Kind):
     def write(self, ctx: Context) -> None:
         townships = dict(ctx.plan["townships"])
         missing = sorted({r["township"] for r in ctx.plan["new"]} - set(townships))
-        for tid, tname in insert_rows(Township, [{"name": n} for n in missing], returning=(Township.id, Township.name)):
-            townships[tname] = tid
+        insert_rows(Township, [{"name": n} for n in missing])
+        townships.update(select_in(lambda keys: sa.select(Township.name, Township.id).where(Township.name.in_(keys)),
+                                   missing))
         insert_rows(Village, [{"township_id": townships[r.pop("township")], **r} for r in ctx.plan["new"]])
         update_rows(Village, ctx.plan["updates"])
 
@@ -156,9 +157,9 @@ class Cadres(Kind):
     def write(self, ctx: Context) -> None:
         units = dict(ctx.plan["units"])
         wanted = {r["unit"] for r in ctx.plan["new"] + ctx.plan["updates"]}
-        for uid, uname in insert_rows(Unit, [{"name": n} for n in sorted(wanted - set(units))],
-                                      returning=(Unit.id, Unit.name)):
-            units[uname] = uid
+        missing = sorted(wanted - set(units))
+        insert_rows(Unit, [{"name": n} for n in missing])
+        units.update(select_in(lambda keys: sa.select(Unit.name, Unit.id).where(Unit.name.in_(keys)), missing))
         insert_rows(Cadre, [{"unit_id": units[r.pop("unit")], **r} for r in ctx.plan["new"]])
         update_rows(Cadre, [{"unit_id": units[r.pop("unit")], **r} for r in ctx.plan["updates"]])
 
