@@ -48,13 +48,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from relief.auth.views import bp as auth_bp
     from relief.cadres.views import bp as cadres_bp
+    from relief.exports.views import bp as exports_bp
     from relief.households.views import bp as households_bp
     from relief.imports.views import bp as imports_bp
     from relief.main.views import bp as main_bp
     from relief.users.views import bp as users_bp
     from relief.villages.views import bp as villages_bp
 
-    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, imports_bp):
+    for bp in (main_bp, auth_bp, households_bp, villages_bp, cadres_bp, users_bp, imports_bp,
+               exports_bp):
         app.register_blueprint(bp)
 
 
