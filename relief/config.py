@@ -56,8 +56,8 @@ class Defaults:
     IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded file; larger is a 413
     IMPORT_MAX_ROWS = 100_000  # data rows in one file
     IMPORT_MAX_ZIP_ENTRIES = 1000  # files inside an .xlsx
-    IMPORT_MAX_UNCOMPRESSED = 200 * 1024 * 1024  # bytes inside an .xlsx once inflated
-    IMPORT_MAX_CELLS = 5_000_000  # rows x columns of the sheet's extent
+    IMPORT_MAX_UNCOMPRESSED = 100 * 1024 * 1024  # bytes inside an .xlsx once inflated
+    IMPORT_MAX_CELLS = 3_000_000  # cells in the sheet, and rows x columns of its extent
     IMPORT_PENDING_MINUTES = 60  # an uploaded file waits this long for its confirmation
 
 

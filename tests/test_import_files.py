@@ -38,7 +38,7 @@ def good_file() -> bytes:
 
 
 def test_a_zip_bomb_is_refused_before_it_is_opened(run, tmp_path):
-    """250 MB of zeros inflating from a few hundred KB, beyond the default 200 MB limit."""
+    """250 MB of zeros inflating from a few hundred KB, beyond the default 100 MB limit."""
     out = io.BytesIO()
     src = zipfile.ZipFile(io.BytesIO(good_file()))
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -93,6 +93,20 @@ def test_a_sheet_reaching_the_last_cell_is_refused(run):
     book.close()
     result = run("villages", out.getvalue())
     assert result.exit_code == 2 and "工作表的范围过大" in result.stderr
+
+
+def test_too_many_cells_without_references_are_refused(run, app):
+    """Cells may leave out r="A1"; they are counted all the same."""
+    app.config["IMPORT_MAX_CELLS"] = 1000
+
+    def many(name, body):
+        if name == "xl/worksheets/sheet1.xml":
+            cells = b"<c t=\"inlineStr\"><is><t>x</t></is></c>" * 30
+            rows = b"".join(b"<row>" + cells + b"</row>" for _ in range(50))
+            return body.replace(b"</sheetData>", rows + b"</sheetData>")
+        return body
+    result = run("villages", rezip(good_file(), many))
+    assert result.exit_code == 2 and "文件解压后过大或结构异常" in result.stderr
 
 
 def test_an_xml_doctype_is_refused(run):

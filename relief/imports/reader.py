@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
 _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
+_CELL_TAG = re.compile(rb"<c[\s>/]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _CHUNK = 1 << 20
 
@@ -130,7 +131,7 @@ def check_xlsx(data: bytes) -> None:
     total = 0
     for entry in entries:
         sheet = entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")
-        max_row = max_col = 0
+        max_row = max_col = cells = 0
         tail = b""
         try:
             with archive.open(entry) as fh:
@@ -143,6 +144,8 @@ def check_xlsx(data: bytes) -> None:
                         raise FileProblem(_("文件包含不允许的 XML 声明（DOCTYPE），已拒绝"))
                     first = False
                     if sheet:
+                        # cells may omit their r="A1" reference, so count the tags as well
+                        cells += len(_CELL_TAG.findall(chunk))
                         block = tail + chunk
                         for col, row in _CELL_REF.findall(block):
                             max_row = max(max_row, int(row))
@@ -150,6 +153,8 @@ def check_xlsx(data: bytes) -> None:
                         tail = block[-64:]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as err:
             raise FileProblem(_("文件已损坏，无法打开；请在 Excel 或 WPS 中另存为 .xlsx 后再导入")) from err
+        if cells > max_cells:
+            raise FileProblem(too_big)
         if max_row > max_rows + 1000 or max_row * max_col > max_cells:
             raise FileProblem(_("工作表的范围过大（内容一直到第%(row)d行、第%(col)d列）；请删去多余的空白行和列，"
                                 "或分成几个文件导入", row=max_row, col=max_col))
