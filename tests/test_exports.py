@@ -108,6 +108,12 @@ def test_the_workbook_has_the_six_sheets_and_the_summary_rows(district, export):
     assert "%" in rate.number_format and 0 <= rate.value <= 1
     for name in SHEETS:
         assert book[name].freeze_panes == "A2"
+    # every list sheet holds exactly the rows its headline figure counts
+    assert book["结对帮扶户"].max_row - 1 == figures["结对帮扶户数"]
+    assert book["帮扶干部"].max_row - 1 == figures["帮扶干部数"]
+    assert book["帮扶项目"].max_row - 1 == figures["帮扶项目数"]
+    assert book["走访记录"].max_row - 1 == figures["走访次数"]
+    assert book["村集体经济"].max_row - 1 == figures["经济薄弱村数"]
 
 
 def test_village_household_and_cadre_sheets(district, export):
