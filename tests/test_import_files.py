@@ -209,3 +209,27 @@ def test_a_process_killed_midway_stores_nothing(app, places, tmp_path):  # noqa:
     assert proc.returncode == 9, proc.stderr.decode()
     db.session.commit()
     assert (count(Household), count(HouseholdIncome)) == (0, 0)
+
+
+def test_the_first_visible_sheet_is_read(run):
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    hidden = book.add_worksheet("旧数据")
+    hidden.write_row(0, 0, VILLAGES)
+    hidden.write_row(1, 0, ["东镇", "旧村", "否"])
+    hidden.hide()
+    shown = book.add_worksheet("名单")
+    shown.write_row(0, 0, VILLAGES)
+    shown.write_row(1, 0, ["东镇", "新村", "否"])
+    shown.activate()
+    book.close()
+    assert run("villages", out.getvalue()).exit_code == 0
+    assert db.session.scalars(sa.select(Village.name)).all() == ["新村"]
+
+
+def test_defusedxml_guards_every_xml_parse_of_openpyxl():
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML
