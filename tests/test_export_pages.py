@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from relief import reports
 from relief.exports import report
 from relief.extensions import db
-from relief.models import AuditEvent, Role
+from relief.models import AuditEvent
 from relief.reports.export import township_figures
 from relief.reports.yearly import YearFigures
 

@@ -1,5 +1,4 @@
 """The yearly workbook: sheets, 汇总 figures, formula-free text, masking, CSV, the command line."""
-import io
 from datetime import date
 
 import openpyxl

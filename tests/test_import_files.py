@@ -15,7 +15,7 @@ from relief.imports import base
 from relief.models import AuditEvent, Household, HouseholdIncome, Township, Village
 
 from .sheets import HOUSEHOLDS, VILLAGES, csv_bytes, household_row, xlsx
-from .test_imports import count, errors, places, run  # noqa: F401  (fixtures)
+from .test_imports import count, places, run  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from relief.extensions import db
 from relief.models import Cadre, Household, Pairing, PairingKind, StationRole, Village
 
 from . import cells
