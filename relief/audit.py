@@ -63,7 +63,7 @@ def _plain(value, field: str):
     return value
 
 
-def _changes(obj, mode: str) -> dict:
+def _changes(obj, mode: str, old: dict) -> dict:
     state = sa.inspect(obj)
     out = {}
     for attr in state.mapper.column_attrs:
@@ -73,8 +73,11 @@ def _changes(obj, mode: str) -> dict:
         hist = state.attrs[key].history
         if mode == "update" and not hist.has_changes():
             continue
-        before = hist.deleted[0] if hist.deleted else (None if mode == "create" else
-                                                      (hist.unchanged[0] if hist.unchanged else None))
+        if key in old:
+            before = old[key]
+        else:
+            before = hist.deleted[0] if hist.deleted else (None if mode == "create" else
+                                                          (hist.unchanged[0] if hist.unchanged else None))
         after = hist.added[0] if hist.added else (hist.unchanged[0] if hist.unchanged else None)
         if mode == "create":
             before = None
@@ -83,6 +86,8 @@ def _changes(obj, mode: str) -> dict:
         if key in _SECRET:
             before, after = ("***" if before else None), "***"
         if mode != "update" and after is None and before is None:
+            continue
+        if mode == "update" and before == after:
             continue
         out[key] = [_plain(before, key), _plain(after, key)]
     return out
@@ -108,19 +113,39 @@ def log(session: Session, action: str, entity: str, entity_id=None, *, note=None
     session.execute(sa.insert(AuditEvent), [event_row(action, entity, entity_id, changes, note, user)])
 
 
+@event.listens_for(Session, "before_flush")
+def _remember_old_values(session: Session, _ctx, _instances) -> None:
+    """Read the stored values of changed columns whose old value was never loaded (expired)."""
+    old = session.info.setdefault("audit_old", {})
+    for obj in session.dirty:
+        if not isinstance(obj, AUDITED):
+            continue
+        state = sa.inspect(obj)
+        missing = [a.key for a in state.mapper.column_attrs
+                   if state.attrs[a.key].history.added and not state.attrs[a.key].history.deleted]
+        if not missing or state.identity is None:
+            continue
+        table = state.mapper.local_table
+        row = session.connection().execute(
+            sa.select(*[table.c[k] for k in missing]).where(table.c.id == state.identity[0])).first()
+        if row is not None:
+            old[id(obj)] = dict(zip(missing, row))
+
+
 @event.listens_for(Session, "after_flush")
 def _record_changes(session: Session, _ctx) -> None:
     rows = []
+    old = session.info.pop("audit_old", {})
     for mode, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objs:
             if not isinstance(obj, AUDITED):
                 continue
             if mode == "update" and not session.is_modified(obj, include_collections=False):
                 continue
-            changes = _changes(obj, mode)
+            changes = _changes(obj, mode, old.get(id(obj), {}))
             if mode == "update" and not changes:
                 continue
-            rows.append(event_row(mode, obj.__tablename__, sa.inspect(obj).identity[0]
-                                  if sa.inspect(obj).identity else None, changes))
+            ident = sa.inspect(obj).mapper.primary_key_from_instance(obj)[0]
+            rows.append(event_row(mode, obj.__tablename__, ident, changes))
     if rows:
         session.connection().execute(sa.insert(AuditEvent), rows)

@@ -89,6 +89,24 @@ def create_user_command(name: str, role: str, township: str | None, cadre_phone:
     click.echo(f"Created {role} {name}.")
 
 
+@relief_cli.command("backup")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="the copy to write (SQLite: a database file; PostgreSQL: pg_dump custom format)")
+def backup_command(output: str) -> None:
+    """Write a consistent copy of the database while it is in use."""
+    from relief.backup import BackupError, backup, row_counts
+
+    url = db.engine.url
+    try:
+        backup(url, Path(output))
+    except BackupError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    counts = row_counts(db.engine)
+    click.echo(f"Backup written to {output} ({Path(output).stat().st_size:,} bytes); "
+               f"{counts.get('household', 0)} households, {counts.get('visit', 0)} visits at the time of the copy.")
+
+
 @relief_cli.command("import")
 @click.argument("kind", type=click.Choice(["villages", "cadres", "households", "pairings", "incomes"]))
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
@@ -159,3 +177,8 @@ def export_command(year: int, output: str, township: str | None, full_ids: bool,
         db.session.commit()
     rows = ", ".join(f"{name} {n}" for name, n in written.items())
     click.echo(f"Wrote {output} in {time.perf_counter() - began:.1f} s ({rows}).")
+
+
+from relief.callbacks.cli import callbacks_cli  # noqa: E402  (a feature's subgroup)
+
+relief_cli.add_command(callbacks_cli)

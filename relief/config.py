@@ -1,6 +1,7 @@
 """Configuration: defaults, then instance/config.py, then RELIEF_* environment variables."""
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -34,6 +35,32 @@ class Defaults:
     SPRING_FESTIVAL_WINDOW = ((12, 23), (1, 15))  # lunar (month, day) from 腊月廿三 to 正月十五
     MID_AUTUMN_WINDOW = ((8, 8), (8, 22))  # 八月初八 to 八月廿二
 
+    # Fabrication flags (CONTRACT.md /api/v1/visits/flags)
+    FLAG_LATE_DAYS = 7
+    FLAG_FAR_KM = 5
+    FLAG_BURST_COUNT = 5
+    FLAG_BURST_MINUTES = 10
+    FLAG_COPIED_MIN_CHARS = 15
+    FLAG_COPIED_MIN_VISITS = 3
+
+    # Call-backs (回访): the share of actively paired households drawn per township each month
+    # (rounded up, at least one), and how far back "did your cadre visit" reaches
+    CALLBACK_SAMPLE_RATE = 0.10
+    CALLBACK_LOOKBACK_MONTHS = 3
+    # Quarterly work record (实绩档案): score = sum of weight x figure (rates 0-1; a rate that does
+    # not apply counts as 1); a district leader's total = score x (1 - bundle + bundle x village progress)
+    RECORD_WEIGHTS = {
+        "households": 0,
+        "visits": 2,
+        "holiday_visits": 3,
+        "demands_resolved": 5,
+        "demands_overdue": -5,
+        "projects": 5,
+        "attendance": 20,
+        "satisfaction": 20,
+        "bundle": 0.5,
+    }
+
     # Sign-in and sessions
     LOGIN_LIMIT_PER_USER = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute;200 per hour"
@@ -52,6 +79,15 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PER_PAGE = 30
 
+    # Projects and the map (issue 4)
+    PROJECT_PHOTO_MAX_BYTES = 8 * 1024 * 1024  # per uploaded photo, before downscaling
+    PROJECT_PHOTO_MAX_SIDE = 1600  # px, the longer side after downscaling
+    PROJECT_PHOTOS_PER_UPDATE = 6
+    MAP_CENTER = (33.95, 118.33)  # (lat, lng) shown when no village has coordinates
+    MAP_INCOME_YEARS = 3  # years of income shown in a map popup, ending with the chosen year
+    MAP_CACHE_ENTRIES = 32  # rendered maps kept per process (scope x year x language)
+    MAP_CACHE_SECONDS = 300  # a rendered map is rebuilt at least this often (cadre renames, new pairings)
+
     # Roster imports (relief.imports): limits that keep a hostile file harmless
     IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded file; larger is a 413
     IMPORT_MAX_ROWS = 100_000  # data rows in one file
@@ -67,6 +103,10 @@ def _coerce(raw: str, like):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(like, int):
         return int(raw)
+    if isinstance(like, float):
+        return float(raw)
+    if isinstance(like, dict):
+        return json.loads(raw)
     if isinstance(like, tuple):
         return tuple(json.loads(raw)) if raw.startswith("[") else tuple(raw.split(","))
     return raw
@@ -77,7 +117,7 @@ def load(app, overrides: dict | None) -> None:
     load_dotenv(Path(app.root_path).parent / ".env")
     for key in dir(Defaults):
         if key.isupper():
-            app.config[key] = getattr(Defaults, key)
+            app.config[key] = copy.deepcopy(getattr(Defaults, key))
     app.config.from_pyfile("config.py", silent=True)
     for key, raw in os.environ.items():
         if key.startswith("RELIEF_") and not key.startswith("RELIEF_TEST_"):

@@ -64,6 +64,8 @@ NOTES = ["了解家庭收入情况，户主在本地企业务工，收入稳定�
          "电话询问近况，家中一切正常。", "帮助销售农产品，联系单位食堂采购。"]
 DEMANDS = ["希望帮助孩子申请助学金", "屋顶漏雨需要维修", "希望介绍就近务工岗位", "申请办理残疾证", "自来水管老化需要更换",
            "希望得到种植技术指导", "申请低保复核", "希望协调小额贷款", "医药费报销进度咨询", "院内道路需要硬化"]
+VILLAGE_NOTES = ["与村两委研究集体经济项目选址。", "走访村里老党员，听取发展意见。", "查看标准厂房建设进度。",
+                 "召开村民代表会议，商议光伏项目收益分配。", "对接企业负责人，落实来料加工订单。", "检查秸秆禁烧工作落实情况。"]
 PROJECT_NAMES = {"sanlai_yijia": "来料加工点", "standard_factory": "标准厂房", "village_enterprise": "村企共建",
                  "farming": "特色种养基地", "solar": "光伏电站", "other": "农贸市场"}
 FUNDING = ["区级财政扶贫资金", "省级专项资金", "帮扶单位自筹", "村企对接投入", "社会捐助"]
@@ -118,6 +120,7 @@ def generate(scale_name: str, seed: int, password: str, today: date, echo=print)
     rnd = random.Random(seed)
     gen = _Generator(scale, rnd, today, echo)
     gen.run()
+    plant_fabrications(rnd, today)
     pw = hash_password(password)
     first_township = gen.first_township_id
     users = [
@@ -157,6 +160,8 @@ class _Generator:
         self.phone_serial = 0
         self.buffers: dict = {}
         self.demo_cadre_id = None
+        self.names: dict[int, str] = {}
+        self.village_names: dict[int, str] = {}
         self.first_township_id = None
         self.now = datetime.utcnow()
         self.holidays = []
@@ -236,6 +241,7 @@ class _Generator:
                 while name in used:
                     name = "新" + name
                 used.add(name)
+                self.village_names[vid] = name
                 lat = round(tlat + rnd.uniform(-0.04, 0.04), 5)
                 lng = round(tlng + rnd.uniform(-0.04, 0.04), 5)
                 villages.append((vid, tid, lat, lng))
@@ -353,7 +359,7 @@ class _Generator:
             else:
                 status = "lifted"
             self.add(Household, dict(
-                id=hid, township_id=village[1], village_id=village[0], head_name=self.name(),
+                id=hid, township_id=village[1], village_id=village[0], head_name=(head := self.name()),
                 id_number=self.id_number(), phone=self.phone("13"+str(rnd.randint(5, 9))) if rnd.random() < 0.9 else None,
                 members=rnd.randint(1, 6), cause=rnd.choice(causes), status=status,
                 lifted_year=rnd.randint(self.today.year - 5, self.today.year) if status == "lifted" else None,
@@ -365,6 +371,7 @@ class _Generator:
             for y in (self.today.year - 2, self.today.year - 1):
                 self.add(HouseholdIncome, dict(id=self.ids("household_income"), household_id=hid, year=y,
                                                per_capita_yuan=rnd.randint(4_000, 14_000)))
+            self.names[hid] = head
             if i < len(slots):
                 cadre_id = slots[i]
                 started = self.start - timedelta(days=rnd.randint(30, 700))
@@ -392,7 +399,12 @@ class _Generator:
         recorded = datetime(day.year, day.month, day.day, rnd.randint(1, 10), rnd.randint(0, 59)) + \
             timedelta(hours=rnd.choice((0, 0, 0, 6, 24)))
         has_gps = kind != "phone" and rnd.random() < 0.85
-        notes = rnd.choice(NOTES)
+        # a diary line of its own: who, when, what (identical lines on many visits are a fabrication sign)
+        if hid is not None:
+            notes = f"{day.month}月{day.day}日到{self.names[hid]}家，{rnd.choice(NOTES)}"
+        else:
+            notes = (f"{day.month}月{day.day}日在{self.village_names[village[0]]}，{rnd.choice(VILLAGE_NOTES)}"
+                     f"走访农户{rnd.randint(3, 15)}户。")
         self.add(Visit, dict(
             id=vid, client_uuid=str(uuid.UUID(int=rnd.getrandbits(128), version=4)), cadre_id=cadre_id,
             household_id=hid, village_id=village[0], township_id=village[1], kind=kind, visited_on=day,
@@ -421,3 +433,41 @@ class _Generator:
 def _chunks(items, n):
     for i in range(0, len(items), n):
         yield items[i:i + n]
+
+
+def plant_fabrications(rnd: random.Random, today: date) -> None:
+    """A few made-up records, so the inspector's page has something to find in the demo."""
+    rows = db.session.execute(
+        sa.select(Pairing.cadre_id, Pairing.household_id, Pairing.village_id, Pairing.township_id,
+                  Village.lat, Village.lng)
+        .join(Village, Village.id == Pairing.village_id)
+        .where(Pairing.kind == "household", Pairing.ended_on.is_(None)).order_by(Pairing.id).limit(400)).all()
+    if len(rows) < 60:
+        return
+    max_id = db.session.scalar(sa.select(sa.func.max(Visit.id))) or 0
+    made = []
+
+    def visit(row, day, recorded, notes, lat=None, lng=None):
+        made.append(dict(id=max_id + len(made) + 1, client_uuid=str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                         cadre_id=row[0], household_id=row[1], village_id=row[2], township_id=row[3],
+                         kind="routine", visited_on=day, recorded_at=recorded, notes=notes, aid_yuan=0,
+                         lat=lat, lng=lng, accuracy_m=20.0 if lat else None, content_hash=None))
+
+    day = today - timedelta(days=40)
+    # late records: a month's visits typed in at once, long after the dates they claim
+    for row in rows[10:13]:
+        visit(row, day, datetime(today.year, today.month, today.day) - timedelta(days=2, hours=3),
+              f"{day.month}月{day.day}日入户走访，了解家庭近况。{row[1]}")
+    # far from the village: the phone was in the county town
+    row = rows[20]
+    visit(row, day, datetime(day.year, day.month, day.day, 2), "入户走访，宣传惠民政策。",
+          lat=(row[4] or 33.95) + 0.12, lng=(row[5] or 118.33) + 0.05)
+    # a burst: one cadre "visits" five households in six minutes
+    burst_cadre = rows[30][0]
+    start = datetime(day.year, day.month, day.day, 12, 1)
+    for k, row in enumerate(rows[30:35]):
+        visit((burst_cadre, *row[1:]), day, start + timedelta(minutes=k * 1.5), f"走访第{k + 1}户，情况稳定。{k}")
+    # copied notes across households
+    for row in rows[40:43]:
+        visit(row, day, datetime(day.year, day.month, day.day, 3), "询问家庭收入情况，宣传医保缴费政策，家中一切正常。")
+    db.session.execute(Visit.__table__.insert(), made)

@@ -126,3 +126,18 @@ def get_scoped_or_404(model, ident, user, options=()):
 def can_see(model, ident, user) -> bool:
     stmt = scoped(sa.select(model.id).where(model.id == ident), user, model)
     return db.session.scalar(stmt) is not None
+
+
+def township_of_request(value: str | None, user) -> Township | None:
+    """The township a page is narrowed to: `value` is an id or a name, None for everything visible.
+
+    A leader always gets the own township; a township the user may not see is a 404.
+    """
+    value = (value or "").strip()
+    if not value:
+        return user.township if user.role is Role.LEADER else None
+    match = Township.id == int(value) if value.isdecimal() and len(value) <= 9 else Township.name == value
+    township = db.session.scalar(scoped(sa.select(Township).where(match), user))
+    if township is None:
+        abort(404)
+    return township

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
+from relief.dates import to_cst
 from relief.ids import mask_id, mask_phone
+from relief.targets import BAND_LABELS
 
 ALL = ("admin", "leader", "cadre", "inspector")
 #: the navigation: (endpoint, label, roles); entries whose endpoint is not registered are skipped
@@ -14,11 +16,15 @@ NAV = [
     ("maps.index", _l("地图"), ("admin", "leader", "inspector")),
     ("households.index", _l("帮扶户"), ALL),
     ("villages.index", _l("村庄"), ALL),
+    ("projects.index", _l("项目"), ALL),
     ("cadres.index", _l("干部"), ("admin", "leader", "inspector")),
-    ("pairings.index", _l("结对管理"), ("admin", "leader")),
+    ("pairings.index", _l("结对管理"), ("admin", "leader", "inspector")),
     ("demands.index", _l("诉求"), ALL),
     ("imports.index", _l("导入"), ("admin",)),
     ("exports.index", _l("导出"), ("admin", "leader")),
+    ("flags.index", _l("疑点"), ("admin", "inspector")),
+    ("callbacks.index", _l("回访"), ("admin", "leader", "inspector")),
+    ("records.index", _l("实绩"), ALL),
     ("audit.index", _l("审计"), ("admin", "inspector")),
     ("users.index", _l("用户"), ("admin",)),
 ]
@@ -28,6 +34,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["mask_id"] = mask_id
     app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["cst"] = lambda ts: to_cst(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
+    app.jinja_env.globals["band_labels"] = BAND_LABELS
 
     @app.context_processor
     def navigation():

@@ -74,7 +74,7 @@ def app(request, database_urls, tmp_path, monkeypatch):
     for key in list(os.environ):
         if key.startswith("RELIEF_") and not key.startswith("RELIEF_TEST_"):
             monkeypatch.delenv(key)
-    overrides = getattr(request, "param_overrides", None) or {}
+    overrides = {}
     marker = request.node.get_closest_marker("config")
     if marker:
         overrides.update(marker.kwargs)
@@ -100,8 +100,15 @@ def _empty_tables() -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         else:
+            # the audit trail is append-only (triggers): lift that for the clean-up only
+            from relief.models.audit import APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL
+
+            for statement in DROP_APPEND_ONLY_SQL["sqlite"]:
+                conn.exec_driver_sql(statement)
             for t in tables:
                 conn.execute(t.delete())
+            for statement in APPEND_ONLY_SQL["sqlite"]:
+                conn.exec_driver_sql(statement)
 
 
 @pytest.fixture

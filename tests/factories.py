@@ -12,9 +12,13 @@ from relief.models import (
     Demand,
     Household,
     HouseholdStatus,
+    IncomeTarget,
     MonitorCategory,
     Pairing,
     PairingKind,
+    Project,
+    ProjectStatus,
+    ProjectType,
     Rank,
     Role,
     Township,
@@ -127,3 +131,36 @@ class Factories:
 
     def commit(self) -> None:
         db.session.commit()
+
+    def attendance(self, pairing: Pairing, year: int, month: int, days: int):
+        from relief.models import Attendance
+
+        a = Attendance(pairing=pairing, year=year, month=month, days=days)
+        db.session.add(a)
+        db.session.flush()
+        return a
+
+    def project(self, village: Village, name: str = "光伏电站", status: ProjectStatus = ProjectStatus.PLANNED,
+                type: ProjectType = ProjectType.SOLAR, expected_income_yuan: int = 0, actual_income_yuan: int = 0,
+                cadre: Cadre | None = None, **kw) -> Project:
+        p = Project(village=village, township_id=village.township_id, name=name, status=status, type=type,
+                    expected_income_yuan=expected_income_yuan, actual_income_yuan=actual_income_yuan,
+                    responsible_cadre=cadre, **kw)
+        db.session.add(p)
+        db.session.flush()
+        return p
+
+    def callback(self, household: Household, cadre: Cadre, month: str, **answers):
+        from relief.models import Callback
+
+        cb = Callback(month=month, township_id=household.township_id, household=household, cadre=cadre, seed=0,
+                      **answers)
+        db.session.add(cb)
+        db.session.flush()
+        return cb
+
+    def target(self, year: int, target_yuan: int, village: Village | None = None) -> IncomeTarget:
+        t = IncomeTarget(year=year, target_yuan=target_yuan, village_id=village.id if village else None)
+        db.session.add(t)
+        db.session.flush()
+        return t

@@ -5,12 +5,14 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from relief.dates import today
 from relief.extensions import db
-from relief.models import Cadre, Pairing, PairingKind, Rank, Unit, Visit
+from relief.models import Cadre, Pairing, PairingKind, Rank, Township, Unit, Visit
+from relief.reports.dashboard import cadres_where, int_arg
 from relief.scope import get_scoped_or_404, scoped
 
 bp = Blueprint("cadres", __name__, url_prefix="/cadres")
@@ -32,13 +34,31 @@ def index():
         stmt = stmt.where(sa.or_(Cadre.name.contains(q, autoescape=True), Unit.name.contains(q, autoescape=True)))
     if rank:
         stmt = stmt.where(Cadre.rank == rank)
+    extra = cadres_where(request.args)
+    if extra:
+        stmt = stmt.where(*extra)
     stmt = stmt.order_by(Unit.name, Cadre.name)
     per_page = current_app.config["PER_PAGE"]
     page_no = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page_no - 1) * per_page)).all()
     return render_template("cadres/index.html", rows=rows, total=total, page_no=page_no, per_page=per_page,
-                           q=q, rank=rank, ranks=list(Rank))
+                           q=q, rank=rank, ranks=list(Rank), filters=_filter_labels(request.args))
+
+
+def _filter_labels(args) -> list[str]:
+    """Words for the dashboard's filters in force, shown above the list."""
+    labels = []
+    if int_arg(args, "township") is not None:
+        name = db.session.scalar(scoped(sa.select(Township.name), current_user, Township)
+                                 .where(Township.id == int_arg(args, "township")))
+        labels.append(_("在%(name)s结对", name=name or "—"))
+    if args.get("stationed") == "1":
+        labels.append(_("驻村干部和工作队"))
+    if args.get("attendance") == "below" and int_arg(args, "year"):
+        labels.append(_("%(year)s 年有月份驻村天数不足 %(n)d 天", year=args["year"],
+                        n=current_app.config["ATTENDANCE_NORM_DAYS"]))
+    return labels
 
 
 @bp.get("/<int:cadre_id>")

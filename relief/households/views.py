@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -17,9 +18,11 @@ from relief.models import (
     Pairing,
     PairingKind,
     Role,
+    Township,
     Village,
     Visit,
 )
+from relief.reports.dashboard import households_where, int_arg
 from relief.scope import get_scoped_or_404, scoped
 
 bp = Blueprint("households", __name__, url_prefix="/households")
@@ -39,6 +42,9 @@ def index():
         stmt = stmt.where(Household.status == status)
     if village_id:
         stmt = stmt.where(Household.village_id == village_id)
+    extra = households_where(request.args, today())
+    if extra:
+        stmt = stmt.where(*extra)
     stmt = stmt.order_by(Household.township_id, Household.village_id, Household.head_name, Household.id)
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
     villages = db.session.execute(
@@ -47,7 +53,32 @@ def index():
         .order_by(Village.name)
     ).all()
     return render_template("households/index.html", page=page, q=q, status=status, village_id=village_id,
-                           villages=villages, statuses=list(HouseholdStatus))
+                           villages=villages, statuses=list(HouseholdStatus), filters=_filter_labels(request.args))
+
+
+def _filter_labels(args) -> list[str]:
+    """Words for the dashboard's filters in force, shown above the list."""
+    labels = []
+    if int_arg(args, "township") is not None:
+        name = db.session.scalar(scoped(sa.select(Township.name), current_user, Township)
+                                 .where(Township.id == int_arg(args, "township")))
+        labels.append(_("乡镇：%(name)s", name=name or "—"))
+    if args.get("need") == "1":
+        labels.append(_("贫困户和监测户"))
+    if args.get("paired") in ("0", "1"):
+        labels.append(_("已结对") if args["paired"] == "1" else _("未结对"))
+    if args.get("visited") in ("30", "90"):
+        labels.append(_("近 %(n)s 天内走访过", n=args["visited"]))
+    due = {"ok": _("走访正常"), "due": _("应走访"), "overdue": _("已逾期未走访")}
+    if args.get("due") in due:
+        labels.append(due[args["due"]])
+    if int_arg(args, "cadre") is not None:
+        labels.append(_("指定干部的结对户"))
+    holidays = {"spring_festival": _("春节慰问"), "mid_autumn": _("中秋慰问")}
+    if args.get("holiday") in holidays and int_arg(args, "year") and args.get("covered") in ("0", "1"):
+        labels.append(_("%(year)s 年%(holiday)s：%(state)s", year=args["year"], holiday=holidays[args["holiday"]],
+                        state=_("已慰问") if args["covered"] == "1" else _("未慰问")))
+    return labels
 
 
 def _may_reveal(user, household: Household, field: str) -> bool:

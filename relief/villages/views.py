@@ -1,15 +1,26 @@
-"""Villages: the list and one village's page."""
+"""Villages: the list, one village's page, and (admin) collective income and target entry."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from relief import targets
+from relief import charts
+from relief.access import roles_required
+from relief.dates import today
 from relief.extensions import db
-from relief.models import Household, Pairing, Project, Township, Village, VillageIncome
+from relief.fields import wan_text
+from relief.models import Household, Pairing, Project, Role, Township, Village
+from relief.projects.services import may_write as may_write_projects
+from relief.reports.dashboard import int_arg
+from relief.reports.villages import village_progress
 from relief.scope import get_scoped_or_404, scoped
+from relief.targets import BANDS, target_for, village_band
+
+from . import services
+from .forms import DistrictTargetForm, IncomeForm, VillageTargetForm
 
 bp = Blueprint("villages", __name__, url_prefix="/villages")
 
@@ -19,7 +30,9 @@ bp = Blueprint("villages", __name__, url_prefix="/villages")
 def index():
     q = (request.args.get("q") or "").strip()
     weak_only = request.args.get("weak") == "1"
-    township_id = request.args.get("township", type=int)
+    township_id = int_arg(request.args, "township")
+    band = request.args.get("band") if request.args.get("band") in BANDS else None
+    year = int_arg(request.args, "year") or today().year
     counts = (sa.select(Household.village_id, sa.func.count().label("n"))
               .group_by(Household.village_id).subquery())
     stmt = (scoped(sa.select(Village, sa.func.coalesce(counts.c.n, 0)), current_user, Village)
@@ -27,37 +40,106 @@ def index():
             .options(joinedload(Village.township)))
     if q:
         stmt = stmt.where(Village.name.contains(q, autoescape=True))
-    if weak_only:
+    if weak_only or band:
         stmt = stmt.where(Village.is_weak)
+    if band:
+        stmt = stmt.where(village_band(band, year))
     if township_id:
         stmt = stmt.where(Village.township_id == township_id)
     stmt = stmt.order_by(Village.township_id, Village.name)
     per_page = current_app.config["PER_PAGE"]
-    page_no = max(request.args.get("page", 1, type=int), 1)
+    page_no = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page_no - 1) * per_page)).all()
     townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
     return render_template("villages/index.html", rows=rows, total=total, page_no=page_no, per_page=per_page,
-                           q=q, weak_only=weak_only, township_id=township_id, townships=townships)
+                           q=q, weak_only=weak_only, township_id=township_id, townships=townships,
+                           band=band, year=year)
 
 
 @bp.get("/<int:village_id>")
 @login_required
 def show(village_id: int):
     village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
-    incomes = db.session.scalars(
-        sa.select(VillageIncome).where(VillageIncome.village_id == village.id).order_by(VillageIncome.year)
-    ).all()
+    year = today().year
+    history = services.income_history(village)
     pairings = db.session.scalars(
         sa.select(Pairing).where(Pairing.village_id == village.id, Pairing.household_id.is_(None))
         .options(joinedload(Pairing.cadre)).order_by(Pairing.ended_on.is_not(None), Pairing.started_on.desc())
     ).all()
     projects = db.session.scalars(
-        scoped(sa.select(Project), current_user).where(Project.village_id == village.id).order_by(Project.id)
+        scoped(sa.select(Project), current_user).where(Project.village_id == village.id)
+        .order_by(Project.status, Project.id)
     ).all()
     households = db.session.scalar(
         scoped(sa.select(sa.func.count()).select_from(Household), current_user, Household)
         .where(Household.village_id == village.id))
-    history = [(i.year, i.income_yuan, targets.target_for(village, i.year)) for i in incomes]
-    return render_template("villages/show.html", v=village, history=history, pairings=pairings,
-                           projects=projects, households=households)
+    progress = village_progress(current_user, year, village_id=village.id)
+    chart = charts.bar_chart([
+        {"label": str(h.year), "value": h.income_yuan, "marker": h.target_yuan, "css": f"bar-{h.band}",
+         "text": wan_text(round(h.income_yuan, -3))} for h in history[-8:]]) if history else None
+    return render_template("villages/show.html", v=village, history=history, chart=chart, pairings=pairings,
+                           projects=projects, households=households, year=year,
+                           progress=progress[0] if progress else None, target=target_for(village, year),
+                           may_edit_projects=may_write_projects(current_user, village))
+
+
+@bp.route("/<int:village_id>/income", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def income(village_id: int):
+    village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
+    form = IncomeForm()
+    if request.method == "GET":
+        form.year.data = request.args.get("year", type=int) or today().year
+    elif form.validate_on_submit():
+        try:
+            created = services.record_income(current_user, village, form.year.data, form.income.data)
+        except services.VillageError as err:
+            db.session.rollback()
+            form.year.errors.append(str(err))
+        else:
+            db.session.commit()
+            year = form.year.data
+            flash(_("已录入 %(year)d 年收入", year=year) if created else _("已更新 %(year)d 年收入", year=year),
+                  "success")
+            return redirect(url_for("villages.show", village_id=village.id))
+    return render_template("villages/income.html", v=village, form=form, history=services.income_history(village))
+
+
+@bp.route("/<int:village_id>/target", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def target(village_id: int):
+    village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
+    form = VillageTargetForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.set_village_target(current_user, village, form.target.data, form.year.data)
+        except services.VillageError as err:
+            db.session.rollback()
+            form.year.errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("已保存本村目标"), "success")
+            return redirect(url_for("villages.target", village_id=village.id))
+    return render_template("villages/target.html", v=village, form=form, own=services.village_targets(village),
+                           year=today().year, current=target_for(village, today().year))
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def targets():
+    form = DistrictTargetForm()
+    if request.method == "GET":
+        form.year.data = today().year
+    elif form.validate_on_submit():
+        try:
+            services.set_district_target(current_user, form.year.data, form.target.data)
+        except services.VillageError as err:
+            db.session.rollback()
+            form.year.errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("已保存 %(year)d 年全区目标", year=form.year.data), "success")
+            return redirect(url_for("villages.targets"))
+    return render_template("villages/targets.html", form=form, rows=services.district_targets(),
+                           default=current_app.config["DEFAULT_TARGET_YUAN"])

@@ -1,0 +1,145 @@
+"""Call-backs: draw a month's sample, reveal a phone for the call, record what the household said."""
+from __future__ import annotations
+
+import math
+import random
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from relief import audit
+from relief.extensions import db
+from relief.models import Answer, Callback, Household, Pairing, PairingKind, Satisfaction, utcnow
+from relief.reports.callbacks import draw_of, month_of, parse_month
+
+#: seeds are kept in an INTEGER column
+MAX_SEED = 2**31 - 1
+
+
+class CallbackError(Exception):
+    """A request the office can fix: the message says what to change."""
+
+
+@dataclass
+class DrawResult:
+    month: str
+    seed: int
+    #: township id -> (actively paired households, households drawn)
+    townships: dict[int, tuple[int, int]]
+
+    @property
+    def households(self) -> int:
+        return sum(n for _, n in self.townships.values())
+
+
+def sample_size(paired: int, rate: float) -> int:
+    """rate of the paired households, rounded up; at least one when any is paired."""
+    if paired <= 0:
+        return 0
+    return min(paired, max(1, math.ceil(Decimal(str(rate)) * paired)))
+
+
+def choose(candidates: dict[int, list[int]], rate: float, seed: int) -> dict[int, list[int]]:
+    """The sample per township: one random.Random(seed), townships by id, households sorted by id."""
+    rng = random.Random(seed)
+    chosen = {}
+    for township_id in sorted(candidates):
+        ids = sorted(candidates[township_id])
+        chosen[township_id] = sorted(rng.sample(ids, sample_size(len(ids), rate)))
+    return chosen
+
+
+def draw(month: str, seed: int | None = None, *, user=None, today: date) -> DrawResult:
+    """Draw the month's sample of actively paired households per township; once per month."""
+    normal = parse_month(month)
+    if normal is None:
+        raise CallbackError(_("月份格式应为“年-月”，例如 2025-05"))
+    if normal > month_of(today):
+        raise CallbackError(_("%(month)s 尚未到来，只能为本月或以前的月份抽样", month=normal))
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise CallbackError(_("随机种子应为 0 到 %(max)d 之间的整数", max=MAX_SEED))
+    if (done := draw_of(normal)) is not None:
+        raise CallbackError(_("%(month)s 的回访样本已经抽取（%(n)d 户），同一月份不能再抽，也不会重复抽到同一户",
+                              month=normal, n=done.households))
+    seed = secrets.randbelow(MAX_SEED) if seed is None else seed
+    rows = db.session.execute(
+        sa.select(Household.township_id, Pairing.household_id, sa.func.min(Pairing.cadre_id))
+        .join(Household, Household.id == Pairing.household_id)
+        .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None), Pairing.started_on <= today)
+        .group_by(Household.township_id, Pairing.household_id)).all()
+    candidates, cadre_of = defaultdict(list), {}
+    for township_id, household_id, cadre_id in rows:
+        candidates[township_id].append(household_id)
+        cadre_of[household_id] = cadre_id
+    if not candidates:
+        raise CallbackError(_("目前没有在结对的帮扶户，无法抽样"))
+    chosen = choose(candidates, current_app.config["CALLBACK_SAMPLE_RATE"], seed)
+    now = utcnow()
+    values = [dict(month=normal, township_id=t, household_id=h, cadre_id=cadre_of[h], seed=seed, drawn_at=now)
+              for t, ids in chosen.items() for h in ids]
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.insert(Callback), values)
+    except IntegrityError as err:  # a draw for the same month committed in the meantime
+        raise CallbackError(_("%(month)s 的回访样本已经抽取，同一月份不能再抽", month=normal)) from err
+    result = DrawResult(normal, seed, {t: (len(candidates[t]), len(ids)) for t, ids in chosen.items()})
+    audit.log(db.session, "draw", "callback", None, user=user,
+              note=f"{normal} seed {seed}: {result.households} households in {len(chosen)} townships")
+    return result
+
+
+def reveal_phone(cb: Callback, user) -> str:
+    """The household's full phone number for the caller; the reveal goes into the audit trail."""
+    audit.log(db.session, "reveal", "household", cb.household_id, user=user, note=f"phone (callback {cb.id})")
+    return cb.household.phone or ""
+
+
+@dataclass
+class Answers:
+    reached: bool
+    cadre_visited: Answer | None = None
+    visits_claimed: int | None = None
+    demand_resolved: Answer | None = None
+    satisfaction: Satisfaction | None = None
+    remark: str = ""
+
+
+def check(answers: Answers) -> dict[str, str]:
+    """Problems with the answers, by field; empty when they can be stored."""
+    problems = {}
+    if answers.reached:
+        if answers.cadre_visited is None:
+            problems["cadre_visited"] = _("已接通时请选择近三个月帮扶干部是否上门走访")
+        if answers.satisfaction is None:
+            problems["satisfaction"] = _("已接通时请选择满意度")
+        if answers.visits_claimed is not None and not 0 <= answers.visits_claimed <= 99:
+            problems["visits_claimed"] = _("走访次数应为 0 到 99 之间的整数")
+        elif answers.cadre_visited is Answer.NO and answers.visits_claimed:
+            problems["visits_claimed"] = _("户主说干部没有来过，走访次数应为 0 或不填")
+    if len(answers.remark or "") > 500:
+        problems["remark"] = _("备注最多 500 字")
+    return problems
+
+
+def record(cb: Callback, answers: Answers, user) -> None:
+    """Store the outcome of a call; an unreached household keeps no answers. Audited as an update."""
+    problems = check(answers)
+    if problems:
+        raise CallbackError("；".join(problems.values()))
+    cb.called_at = utcnow()
+    cb.caller_id = user.id
+    cb.reached = answers.reached
+    reached = answers.reached
+    cb.cadre_visited = answers.cadre_visited if reached else None
+    cb.visits_claimed = (0 if answers.cadre_visited is Answer.NO else answers.visits_claimed) if reached else None
+    cb.demand_resolved = answers.demand_resolved if reached else None
+    cb.satisfaction = answers.satisfaction if reached else None
+    cb.remark = (answers.remark or "").strip() or None
+    db.session.flush()

@@ -1,0 +1,169 @@
+"""The progress map: weak villages with income, target and band, rendered once and cached.
+
+A rendered map is kept per (township or district, year, language) and used while the data it
+shows is unchanged. "Unchanged" is decided by the database, so several app processes agree: the
+counts and latest change times of incomes and projects, the counts of villages and targets, and
+the latest audit event on villages and targets (which have no change time of their own). Entries
+also expire after MAP_CACHE_SECONDS, so changes outside that (a renamed cadre, a new stationed
+cadre) show within minutes.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from relief.extensions import db
+from relief.models import AuditEvent, IncomeTarget, Project, Township, Village, VillageIncome
+from relief.reports.villages import VillageProgress, village_progress
+from relief.scope import condition, scoped
+from relief.targets import BAND_LABELS, BANDS
+
+from . import folium_local
+
+#: the order of a village's values in the map data (static/js/map-frame.js reads the names)
+FIELDS = ("id", "lat", "lng", "name", "township", "incomes", "target", "projected", "projects", "leader",
+          "stationed", "band", "percent")
+
+
+def percent(ratio: float) -> int:
+    """Progress as a whole percentage, rounded down: 99.6 % is not yet 100 %."""
+    return int(ratio * 100)
+
+
+@dataclass
+class MapData:
+    year: int
+    rows: list[VillageProgress]
+    years: list[int]
+    incomes: dict[int, list[int | None]]
+    counts: dict[str, int]
+    version: tuple
+    built_at: float = field(default_factory=time.monotonic)
+    html: str | None = None
+
+    @property
+    def unplaced(self) -> list[VillageProgress]:
+        return [r for r in self.rows if r.lat is None or r.lng is None]
+
+
+def data_version() -> tuple:
+    """What the map shows has changed when this tuple has (one query, cheap aggregates)."""
+    def one(stmt):
+        return stmt.scalar_subquery()
+    row = db.session.execute(sa.select(
+        one(sa.select(sa.func.count()).select_from(VillageIncome)), one(sa.select(sa.func.max(VillageIncome.updated_at))),
+        one(sa.select(sa.func.count()).select_from(Project)), one(sa.select(sa.func.max(Project.updated_at))),
+        one(sa.select(sa.func.count()).select_from(Village)), one(sa.select(sa.func.count()).select_from(IncomeTarget)),
+        one(sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.entity.in_(("village", "income_target")))),
+    )).one()
+    return tuple(str(v) for v in row)
+
+
+def collect(user, year: int, township_id: int | None, version: tuple) -> MapData:
+    """The weak villages in scope with this and the previous years' incomes: two queries."""
+    rows = village_progress(user, year, township_id=township_id)
+    years = list(range(year - current_app.config["MAP_INCOME_YEARS"] + 1, year + 1))
+    stmt = (sa.select(VillageIncome.village_id, VillageIncome.year, VillageIncome.income_yuan)
+            .join(Village, Village.id == VillageIncome.village_id)
+            .where(Village.is_weak, VillageIncome.year.in_(years)))
+    scope = condition(Village, user)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    if township_id:
+        stmt = stmt.where(Village.township_id == township_id)
+    incomes: dict[int, list[int | None]] = {}
+    for vid, y, yuan in db.session.execute(stmt):
+        incomes.setdefault(vid, [None] * len(years))[years.index(y)] = yuan
+    counts = dict.fromkeys(BANDS, 0)
+    for r in rows:
+        counts[r.band] += 1
+    return MapData(year=year, rows=rows, years=years, incomes=incomes, counts=counts, version=version)
+
+
+def payload(data: MapData, village_url: str) -> dict:
+    """The JSON the frame draws from: one short row per placed village, plus the words to show."""
+    townships = sorted({r.township for r in data.rows})
+    index = {name: i for i, name in enumerate(townships)}
+    villages = [[r.id, round(r.lat, 5), round(r.lng, 5), r.name, index[r.township],
+                 data.incomes.get(r.id, [None] * len(data.years)), r.target_yuan, r.projected_yuan, r.projects,
+                 r.leader, r.stationed, r.band, percent(r.progress)]
+                for r in data.rows if r.lat is not None and r.lng is not None]
+    return {
+        "fields": FIELDS, "years": data.years, "townships": townships, "villages": villages,
+        "counts": data.counts, "villageUrl": village_url,
+        "labels": {
+            "township": _("乡镇"), "income": _("收入"), "target": _("目标"), "progress": _("完成率"),
+            "projected": _("预计收入"), "leader": _("挂钩领导"), "stationed": _("驻村干部"),
+            "projects": _("帮扶项目"), "count": _("%(n)s 个"), "none": _("未落实"), "noIncome": _("未录入"),
+            "wan": _("万元"), "year": _("%(y)s年"), "open": _("查看村庄"), "legend": _("%(y)s年收入进度", y=data.year),
+            "bands": {band: str(BAND_LABELS[band]) for band in BANDS},
+        },
+    }
+
+
+class MapCache:
+    """Rendered maps of this process, reused while the database says the data is unchanged."""
+
+    def __init__(self):
+        self._entries: OrderedDict[tuple, MapData] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, version: tuple) -> MapData | None:
+        max_age = current_app.config["MAP_CACHE_SECONDS"]
+        with self._lock:
+            data = self._entries.get(key)
+            if data is None or data.version != version or time.monotonic() - data.built_at > max_age:
+                return None
+            self._entries.move_to_end(key)
+            return data
+
+    def put(self, key: tuple, data: MapData) -> None:
+        with self._lock:
+            self._entries[key] = data
+            self._entries.move_to_end(key)
+            while len(self._entries) > current_app.config["MAP_CACHE_ENTRIES"]:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+cache = MapCache()
+
+
+def map_data(user, year: int, township_id: int | None, locale: str) -> MapData:
+    """The map of a township (or, for admin and inspector, the district) for a year, cached.
+
+    The same township shows the same villages to its leader, the admin and the inspector, so
+    the cache key is the township, not the user; a cadre never reaches this (the view refuses).
+    """
+    version = data_version()
+    key = (township_id or 0, year, locale)
+    data = cache.get(key, version)
+    if data is None:
+        data = collect(user, year, township_id, version)
+        cache.put(key, data)
+    return data
+
+
+def frame_html(data: MapData, *, title: str, lang: str, village_url: str, assets: dict[str, str]) -> str:
+    """The folium document of a MapData, rendered on first use and kept with it."""
+    if data.html is None:
+        cfg = current_app.config
+        placed = [r for r in data.rows if r.lat is not None and r.lng is not None]
+        center = ([sum(r.lat for r in placed) / len(placed), sum(r.lng for r in placed) / len(placed)]
+                  if placed else [float(x) for x in cfg["MAP_CENTER"]])
+        data.html = folium_local.render(payload(data, village_url), center=center, tile_url=cfg["TILE_URL"],
+                                        attribution=cfg["TILE_ATTRIBUTION"], title=title, lang=lang, assets=assets)
+    return data.html
+
+
+def visible_townships(user):
+    return db.session.scalars(scoped(sa.select(Township), user).order_by(Township.name)).all()

@@ -1,0 +1,61 @@
+"""The progress map: /map (the app page) and /map/frame (folium's document, shown in the page)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from relief.access import roles_required
+from relief.dates import today, year_from_request
+from relief.headers import csp_nonce
+from relief.i18n import HTML_LANG
+from relief.models import Role
+from relief.scope import sees_everything, township_of_request
+
+from . import services
+
+bp = Blueprint("maps", __name__)
+VIEWERS = (Role.ADMIN, Role.LEADER, Role.INSPECTOR)
+
+
+def _request_map():
+    """Parse year and township (a name, or an id) and fetch the map data for them."""
+    year, notice = year_from_request(request.args.get("year"))
+    township = township_of_request(request.args.get("township"), current_user)
+    data = services.map_data(current_user, year, township.id if township else None, str(get_locale()))
+    return data, township, notice
+
+
+def _title(data, township) -> str:
+    return _("%(where)s经济薄弱村收入进度地图（%(year)d 年）", where=township.name if township else _("全区"),
+             year=data.year)
+
+
+@bp.get("/map")
+@roles_required(*VIEWERS)
+def index():
+    data, township, notice = _request_map()
+    rows = sorted(data.rows, key=lambda r: (r.progress, r.township, r.name))
+    per_page = current_app.config["PER_PAGE"]
+    page_no = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    townships = services.visible_townships(current_user) if sees_everything(current_user) else []
+    return render_template("maps/index.html", data=data, township=township, notice=notice, title=_title(data, township),
+                           rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),
+                           page_no=page_no, per_page=per_page, townships=townships, today_year=today().year,
+                           frame_url=url_for("maps.frame", year=data.year, township=township.name if township else None))
+
+
+@bp.get("/map/frame")
+@roles_required(*VIEWERS)
+def frame():
+    data, township, _notice = _request_map()
+    html = services.frame_html(
+        data, title=_title(data, township), lang=HTML_LANG.get(str(get_locale()), "zh-CN"),
+        village_url=url_for("villages.show", village_id=0)[:-1],
+        assets={"leaflet": url_for("static", filename="vendor/leaflet/leaflet.js"),
+                "relief_map": url_for("static", filename="js/map-frame.js"),
+                "leaflet_css": url_for("static", filename="vendor/leaflet/leaflet.css"),
+                "relief_map_css": url_for("static", filename="css/map-frame.css")})
+    # folium's scripts are inline: each gets this response's CSP nonce (the cached text has none).
+    return Response(html.replace("<script>", f'<script nonce="{csp_nonce()}">'), mimetype="text/html")

@@ -1,0 +1,134 @@
+"""Finding pairings, and the cadres, households and villages to pair, for the pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql import Select
+
+from relief.extensions import db
+from relief.models import Cadre, Household, Pairing, PairingKind, Unit, Village
+from relief.scope import scoped
+
+#: how many matches a search on the pairing forms shows
+SEARCH_LIMIT = 20
+
+
+@dataclass
+class PairingFilters:
+    kind: PairingKind | None = None
+    township_id: int | None = None
+    village_id: int | None = None
+    cadre_id: int | None = None
+    #: cadre's name or phone
+    q: str = ""
+    #: active, ended or all
+    state: str = "active"
+
+
+def pairing_list(user, filters: PairingFilters) -> Select:
+    """The pairings the user may see, filtered, in a stable order, ready to paginate."""
+    stmt = (scoped(sa.select(Pairing), user)
+            .join(Cadre, Cadre.id == Pairing.cadre_id)
+            .join(Village, Village.id == Pairing.village_id)
+            .options(joinedload(Pairing.cadre).joinedload(Cadre.unit), joinedload(Pairing.household),
+                     joinedload(Pairing.village).joinedload(Village.township)))
+    if filters.state == "active":
+        stmt = stmt.where(Pairing.ended_on.is_(None))
+    elif filters.state == "ended":
+        stmt = stmt.where(Pairing.ended_on.is_not(None))
+    if filters.kind:
+        stmt = stmt.where(Pairing.kind == filters.kind)
+    if filters.township_id:
+        stmt = stmt.where(Pairing.township_id == filters.township_id)
+    if filters.village_id:
+        stmt = stmt.where(Pairing.village_id == filters.village_id)
+    if filters.cadre_id:
+        stmt = stmt.where(Pairing.cadre_id == filters.cadre_id)
+    if filters.q:
+        stmt = stmt.where(_cadre_matches(filters.q))
+    return stmt.order_by(Pairing.township_id, Village.name, Pairing.kind, Cadre.name, Pairing.started_on.desc(),
+                         Pairing.id)
+
+
+def _cadre_matches(q: str):
+    q = q.strip()
+    if q.isdigit():
+        return Cadre.phone.contains(q, autoescape=True)
+    return Cadre.name.contains(q, autoescape=True)
+
+
+def _active_households():
+    return (sa.select(Pairing.cadre_id, sa.func.count().label("n"))
+            .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
+            .group_by(Pairing.cadre_id).subquery())
+
+
+def find_cadres(q: str, limit: int = SEARCH_LIMIT) -> list[tuple[Cadre, int]]:
+    """Active cadres whose name or phone matches, each with their active household count.
+
+    Cadres belong to district units, not townships: a leader pairs cadres from any unit with
+    the township's households, so the whole roster is searchable here (name, unit and a
+    masked phone are shown; nothing else about the cadre).
+    """
+    q = (q or "").strip()
+    if not q:
+        return []
+    n = _active_households()
+    return db.session.execute(
+        sa.select(Cadre, sa.func.coalesce(n.c.n, 0))
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .outerjoin(n, n.c.cadre_id == Cadre.id)
+        .where(Cadre.is_active, _cadre_matches(q))
+        .options(joinedload(Cadre.unit))
+        .order_by(Cadre.name, Cadre.id).limit(limit)
+    ).all()
+
+
+def cadre_with_load(cadre_id: int | None) -> tuple[Cadre, int] | None:
+    if not cadre_id:
+        return None
+    n = _active_households()
+    return db.session.execute(
+        sa.select(Cadre, sa.func.coalesce(n.c.n, 0)).outerjoin(n, n.c.cadre_id == Cadre.id)
+        .where(Cadre.id == cadre_id).options(joinedload(Cadre.unit))
+    ).first()
+
+
+def find_households(user, q: str, limit: int = SEARCH_LIMIT) -> list[Household]:
+    """Households the user may see whose head's name or phone matches."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    match = Household.phone.contains(q, autoescape=True) if q.isdigit() else \
+        Household.head_name.contains(q, autoescape=True)
+    return db.session.scalars(
+        scoped(sa.select(Household), user).where(match)
+        .options(joinedload(Household.village), joinedload(Household.township))
+        .order_by(Household.head_name, Household.id).limit(limit)
+    ).all()
+
+
+def find_villages(user, q: str, limit: int = SEARCH_LIMIT) -> list[Village]:
+    q = (q or "").strip()
+    if not q:
+        return []
+    return db.session.scalars(
+        scoped(sa.select(Village), user).where(Village.name.contains(q, autoescape=True))
+        .options(joinedload(Village.township)).order_by(Village.name, Village.id).limit(limit)
+    ).all()
+
+
+def card_pairings(user, *, village_id: int | None = None, cadre_id: int | None = None) -> list[Pairing]:
+    """Active household pairings the user may see, for contact cards."""
+    stmt = (scoped(sa.select(Pairing), user)
+            .join(Household, Household.id == Pairing.household_id)
+            .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
+            .options(joinedload(Pairing.cadre).joinedload(Cadre.unit),
+                     joinedload(Pairing.household).joinedload(Household.village).joinedload(Village.township)))
+    if village_id:
+        stmt = stmt.where(Pairing.village_id == village_id)
+    if cadre_id:
+        stmt = stmt.where(Pairing.cadre_id == cadre_id)
+    return db.session.scalars(stmt.order_by(Household.head_name, Pairing.id)).all()

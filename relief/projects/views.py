@@ -1,0 +1,199 @@
+"""Projects: the ledger, one project's page, creating, editing, stage changes and progress entries."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import defer, joinedload, selectinload
+
+from relief.access import roles_required
+from relief.extensions import db
+from relief.models import (
+    Project,
+    ProjectPhoto,
+    ProjectStatus,
+    ProjectType,
+    ProjectUpdate,
+    Role,
+    Township,
+    Village,
+)
+from relief.reports.dashboard import int_arg
+from relief.scope import get_scoped_or_404, scoped
+
+from . import services
+from .forms import AdvanceForm, ProjectForm, UpdateForm
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+_PAGE = [joinedload(Project.village).joinedload(Village.township), joinedload(Project.responsible_cadre)]
+
+
+@bp.get("/")
+@login_required
+def index():
+    q = (request.args.get("q") or "").strip()
+    status = ProjectStatus.from_label(request.args.get("status", ""))
+    kind = ProjectType.from_label(request.args.get("type", ""))
+    township_id = int_arg(request.args, "township")
+    village_id = int_arg(request.args, "village")
+    stmt = scoped(sa.select(Project), current_user).options(*_PAGE)
+    if q:
+        stmt = stmt.where(Project.name.contains(q, autoescape=True))
+    if status:
+        stmt = stmt.where(Project.status == status)
+    if kind:
+        stmt = stmt.where(Project.type == kind)
+    if township_id:
+        stmt = stmt.where(Project.township_id == township_id)
+    if village_id:
+        stmt = stmt.where(Project.village_id == village_id)
+    stmt = stmt.order_by(Project.township_id, Project.village_id, Project.id)
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
+    return render_template("projects/index.html", page=page, q=q, status=status, kind=kind,
+                           township_id=township_id, village_id=village_id, townships=townships,
+                           statuses=list(ProjectStatus), kinds=list(ProjectType))
+
+
+@bp.get("/<int:project_id>")
+@login_required
+def show(project_id: int):
+    return _render_show(_project(project_id))
+
+
+def _project(project_id: int) -> Project:
+    return get_scoped_or_404(Project, project_id, current_user, options=[
+        *_PAGE, selectinload(Project.updates).joinedload(ProjectUpdate.author),
+        selectinload(Project.updates).selectinload(ProjectUpdate.photos).options(defer(ProjectPhoto.data))])
+
+
+def _render_show(project: Project, update_form: UpdateForm | None = None):
+    writable = services.may_write(current_user, project.village)
+    advance_form = AdvanceForm(formdata=None, to=project.status.next.value if project.status.next else "")
+    return render_template("projects/show.html", p=project, writable=writable, advance_form=advance_form,
+                           update_form=update_form or UpdateForm(formdata=None), stages=list(ProjectStatus))
+
+
+def _form_data(form: ProjectForm) -> services.ProjectData:
+    return services.ProjectData(
+        name=form.name.data, type=ProjectType(form.type.data),
+        responsible_cadre_id=int(form.responsible_cadre.data) if form.responsible_cadre.data else None,
+        funding_source=(form.funding_source.data or "").strip(), funding_yuan=form.funding.data or 0,
+        started_on=form.started_on.data, finished_on=form.finished_on.data,
+        expected_income_yuan=form.expected_income.data or 0, actual_income_yuan=form.actual_income.data or 0,
+        households_benefited=form.households_benefited.data or 0, people_benefited=form.people_benefited.data or 0,
+        description=(form.description.data or "").strip())
+
+
+def _cadre_field(form: ProjectForm, village: Village, current: int | None = None) -> None:
+    form.responsible_cadre.choices = [("", _("未指定"))] + [
+        (str(cid), label) for cid, label in services.cadre_choices(village, current)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.LEADER)
+def create():
+    village_id = request.args.get("village_id", type=int)
+    if not village_id:
+        flash(_("请先打开要建项目的村庄，再点“新建项目”"), "info")
+        return redirect(url_for("villages.index", weak=1))
+    village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
+    if not services.may_write(current_user, village):
+        abort(403)
+    form = ProjectForm()
+    _cadre_field(form, village)
+    if form.validate_on_submit():
+        try:
+            project = services.create_project(current_user, village, _form_data(form))
+        except services.ProjectError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+            flash(_("已新建项目“%(name)s”", name=project.name), "success")
+            return redirect(url_for("projects.show", project_id=project.id))
+    return render_template("projects/form.html", form=form, village=village, project=None)
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.LEADER)
+def edit(project_id: int):
+    project = get_scoped_or_404(Project, project_id, current_user, options=_PAGE)
+    if not services.may_write(current_user, project.village):
+        abort(403)
+    if request.method == "GET":
+        form = ProjectForm(data=dict(
+            name=project.name, type=project.type.value, funding_source=project.funding_source,
+            responsible_cadre=str(project.responsible_cadre_id or ""), funding=project.funding_yuan,
+            started_on=project.started_on, finished_on=project.finished_on,
+            expected_income=project.expected_income_yuan, actual_income=project.actual_income_yuan,
+            households_benefited=project.households_benefited, people_benefited=project.people_benefited,
+            description=project.description))
+    else:
+        form = ProjectForm()
+    _cadre_field(form, project.village, project.responsible_cadre_id)
+    if form.validate_on_submit():
+        try:
+            services.update_project(current_user, project, _form_data(form))
+        except services.ProjectError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+            flash(_("已保存"), "success")
+            return redirect(url_for("projects.show", project_id=project.id))
+    return render_template("projects/form.html", form=form, village=project.village, project=project)
+
+
+@bp.post("/<int:project_id>/advance")
+@roles_required(Role.ADMIN, Role.LEADER)
+def advance(project_id: int):
+    project = get_scoped_or_404(Project, project_id, current_user, options=_PAGE)
+    form = AdvanceForm()
+    to = ProjectStatus.from_label(form.to.data or "")
+    if not form.validate_on_submit() or to is None:
+        flash(_("请从项目页面推进项目阶段"), "danger")
+    else:
+        try:
+            services.advance(current_user, project, to, form.note.data)
+        except services.ProjectError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+            flash(_("项目已进入“%(stage)s”阶段", stage=to.label), "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.post("/<int:project_id>/updates")
+@roles_required(Role.ADMIN, Role.LEADER)
+def add_update(project_id: int):
+    project = _project(project_id)
+    form = UpdateForm()
+    if form.validate_on_submit():
+        uploads = [(f.filename or "", f.read()) for f in request.files.getlist(form.photos.name) if f and f.filename]
+        try:
+            services.add_update(current_user, project, form.text.data, form.on.data, uploads)
+        except ValueError as err:  # ProjectError or PhotoError: nothing was stored
+            db.session.rollback()
+            form.photos.errors = [str(err)]
+        else:
+            db.session.commit()
+            flash(_("已记录项目进展"), "success")
+            return redirect(url_for("projects.show", project_id=project.id, _anchor="updates"))
+    return _render_show(project, update_form=form)
+
+
+@bp.get("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    row = db.session.execute(scoped(
+        sa.select(ProjectPhoto.data, ProjectPhoto.content_type)
+        .join(ProjectUpdate, ProjectUpdate.id == ProjectPhoto.update_id)
+        .join(Project, Project.id == ProjectUpdate.project_id)
+        .where(ProjectPhoto.id == photo_id), current_user, Project)).first()
+    if row is None:
+        abort(404)
+    return Response(row.data, mimetype=row.content_type)

@@ -1,0 +1,403 @@
+"""The township dashboard's figures, each from one aggregate query over what the user may see.
+
+Every figure can be narrowed to one township (the district's drill-down) or grouped by township
+(`by_township=True`: one row per township). The conditions that define a figure are also the
+filters of the list behind it (households_where, cadres_where), so a number and its list agree.
+
+Definitions:
+- needing: households in 贫困 or 监测户 status; paired: with an active household pairing.
+- visited within N days: paired, with a visit dated today - N days or later (N = 30, 90).
+- due / overdue (DESIGN.md rule 2, as reports.due_state): the last contact (latest visit, else the
+  start of the active pairing) more than D / 2D days ago; D = VISIT_DUE_DAYS.
+- demands: open = 待办 or 办理中; overdue = open past the deadline; resolved = 已办结 in the year.
+- weak villages at target: income of the year >= target (relief.targets, the same band as the map).
+- attendance: months recorded in the year by stationed cadres and teams, and those >= the norm;
+  cadres below: still stationed, with at least one month under the norm in the year.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased
+
+from relief.extensions import db
+from relief.holidays import window
+from relief.models import (
+    Attendance,
+    Cadre,
+    Demand,
+    DemandStatus,
+    Household,
+    HouseholdStatus,
+    Pairing,
+    PairingKind,
+    Project,
+    ProjectStatus,
+    Township,
+    Unit,
+    Village,
+    Visit,
+    VisitKind,
+)
+from relief.scope import condition
+from relief.targets import village_band
+
+from .holidays import holiday_coverage
+from .households import OPEN_DEMAND
+
+VISITED_WINDOWS = (30, 90)
+NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
+STATIONED = (PairingKind.STATIONED, PairingKind.TEAM)
+_HOLIDAY_KINDS = {"spring_festival": VisitKind.SPRING_FESTIVAL, "mid_autumn": VisitKind.MID_AUTUMN}
+
+
+def _where(stmt, model, user, township_column=None, township_id=None):
+    scope = condition(model, user)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    if township_id:
+        stmt = stmt.where(township_column == township_id)
+    return stmt
+
+
+def int_arg(args, key: str) -> int | None:
+    """A query parameter as a database-sized whole number, or None."""
+    raw = (args.get(key) or "").strip()
+    return int(raw) if raw.isdecimal() and len(raw) <= 9 else None
+
+
+def _key(column, by_township: bool):
+    return (column if by_township else sa.literal(None)).label("key")
+
+
+# -- households ---------------------------------------------------------------------------
+
+# The per-household subqueries use their own aliases, so that inside a query that already reads
+# Pairing or Visit (the cadre table) they still look at all of the household's rows.
+_P = aliased(Pairing, name="hh_pairing")
+_V = aliased(Visit, name="hh_visit")
+
+
+def _active_household_pairing(cadre_id: int | None = None):
+    extra = [_P.cadre_id == cadre_id] if cadre_id is not None else []
+    return sa.exists().where(_P.household_id == Household.id, _P.kind == PairingKind.HOUSEHOLD,
+                             _P.ended_on.is_(None), *extra)
+
+
+def _last_contact():
+    last_visit = sa.select(sa.func.max(_V.visited_on)).where(_V.household_id == Household.id)
+    paired_since = sa.select(sa.func.min(_P.started_on)).where(
+        _P.household_id == Household.id, _P.kind == PairingKind.HOUSEHOLD, _P.ended_on.is_(None))
+    return sa.func.coalesce(last_visit.scalar_subquery(), paired_since.scalar_subquery())
+
+
+def due_condition(state: str, today: date):
+    """Paired households in cadence state ok / due / overdue, as reports.due_state decides."""
+    d = current_app.config["VISIT_DUE_DAYS"]
+    last = _last_contact()
+    if state == "overdue":
+        clause = last < today - timedelta(days=2 * d)
+    elif state == "due":
+        clause = sa.and_(last < today - timedelta(days=d), last >= today - timedelta(days=2 * d))
+    elif state == "ok":
+        clause = last >= today - timedelta(days=d)
+    else:
+        raise ValueError(state)
+    return sa.and_(_active_household_pairing(), clause)
+
+
+def visited_within(days: int, today: date):
+    return sa.and_(_active_household_pairing(), sa.exists().where(
+        _V.household_id == Household.id, _V.visited_on >= today - timedelta(days=days)))
+
+
+def holiday_condition(kind: str, year: int, covered: bool):
+    """Households paired during the holiday window, with (or without) a 慰问 visit inside it."""
+    start, end = window(kind, year)
+    paired = sa.exists().where(_P.household_id == Household.id, _P.kind == PairingKind.HOUSEHOLD,
+                               _P.started_on <= end, sa.or_(_P.ended_on.is_(None), _P.ended_on >= start))
+    visited = sa.exists().where(_V.household_id == Household.id, _V.kind == _HOLIDAY_KINDS[kind],
+                                _V.visited_on.between(start, end))
+    return sa.and_(paired, visited if covered else ~visited)
+
+
+def households_where(args: dict, today: date) -> list:
+    """The household list's filters (query parameters) as conditions; unknown values are ignored."""
+    out = []
+    if args.get("need") == "1":
+        out.append(Household.status.in_(NEEDING))
+    if args.get("paired") in ("0", "1"):
+        out.append(_active_household_pairing() if args["paired"] == "1" else ~_active_household_pairing())
+    if int_arg(args, "visited") in VISITED_WINDOWS:
+        out.append(visited_within(int_arg(args, "visited"), today))
+    if args.get("due") in ("ok", "due", "overdue"):
+        out.append(due_condition(args["due"], today))
+    if int_arg(args, "cadre") is not None:
+        out.append(_active_household_pairing(int_arg(args, "cadre")))
+    if int_arg(args, "township") is not None:
+        out.append(Household.township_id == int_arg(args, "township"))
+    year = int_arg(args, "year")
+    if args.get("holiday") in _HOLIDAY_KINDS and year and 1901 <= year <= 2099 and args.get("covered") in ("0", "1"):
+        out.append(holiday_condition(args["holiday"], year, args["covered"] == "1"))
+    return out
+
+
+@dataclass
+class HouseholdFigures:
+    key: int | None
+    needing: int
+    needing_paired: int
+    paired: int
+    visited_30: int
+    visited_90: int
+    overdue: int
+
+    @property
+    def paired_rate(self) -> float:
+        return self.needing_paired / self.needing if self.needing else 1.0
+
+    def visited_rate(self, days: int) -> float:
+        return (self.visited_30 if days == 30 else self.visited_90) / self.paired if self.paired else 0.0
+
+
+def household_figures(user, today: date, township_id=None, by_township=False) -> list[HouseholdFigures]:
+    needing, paired = Household.status.in_(NEEDING), _active_household_pairing()
+    stmt = sa.select(
+        _key(Household.township_id, by_township), sa.func.count().filter(needing),
+        sa.func.count().filter(needing, paired), sa.func.count().filter(paired),
+        sa.func.count().filter(visited_within(30, today)), sa.func.count().filter(visited_within(90, today)),
+        sa.func.count().filter(due_condition("overdue", today)),
+    ).select_from(Household)
+    stmt = _where(stmt, Household, user, Household.township_id, township_id)
+    if by_township:
+        stmt = stmt.group_by(Household.township_id)
+    return [HouseholdFigures(*row) for row in db.session.execute(stmt)]
+
+
+# -- demands, villages, projects, attendance, visits --------------------------------------
+
+@dataclass
+class DemandFigures:
+    key: int | None
+    open: int
+    overdue: int
+    resolved: int
+
+
+def demand_figures(user, year: int, today: date, township_id=None, by_township=False) -> list[DemandFigures]:
+    is_open = Demand.status.in_(OPEN_DEMAND)
+    stmt = sa.select(
+        _key(Demand.township_id, by_township), sa.func.count().filter(is_open),
+        sa.func.count().filter(is_open, Demand.deadline < today),
+        sa.func.count().filter(Demand.status == DemandStatus.RESOLVED,
+                               Demand.resolved_on.between(date(year, 1, 1), date(year, 12, 31))),
+    ).select_from(Demand)
+    stmt = _where(stmt, Demand, user, Demand.township_id, township_id)
+    if by_township:
+        stmt = stmt.group_by(Demand.township_id)
+    return [DemandFigures(*row) for row in db.session.execute(stmt)]
+
+
+@dataclass
+class VillageFigures:
+    key: int | None
+    weak: int
+    reached: int
+    red: int
+
+
+def village_figures(user, year: int, township_id=None, by_township=False) -> list[VillageFigures]:
+    stmt = sa.select(_key(Village.township_id, by_township), sa.func.count(),
+                     sa.func.count().filter(village_band("green", year)),
+                     sa.func.count().filter(village_band("red", year))).where(Village.is_weak)
+    stmt = _where(stmt, Village, user, Village.township_id, township_id)
+    if by_township:
+        stmt = stmt.group_by(Village.township_id)
+    return [VillageFigures(*row) for row in db.session.execute(stmt)]
+
+
+def projects_by_status(user, township_id=None) -> dict[ProjectStatus, int]:
+    stmt = _where(sa.select(Project.status, sa.func.count()).group_by(Project.status), Project, user,
+                  Project.township_id, township_id)
+    counts = dict(db.session.execute(stmt).all())
+    return {s: counts.get(s, 0) for s in ProjectStatus}
+
+
+@dataclass
+class AttendanceFigures:
+    months: int
+    months_met: int
+    cadres_below: int
+
+    @property
+    def rate(self) -> float:
+        return self.months_met / self.months if self.months else 0.0
+
+
+def attendance_figures(user, year: int, township_id=None) -> AttendanceFigures:
+    norm = current_app.config["ATTENDANCE_NORM_DAYS"]
+    p = aliased(Pairing)  # the user's scope reads Pairing in a subquery of its own
+    stmt = (sa.select(sa.func.count(), sa.func.count().filter(Attendance.days >= norm),
+                      sa.func.count(sa.distinct(sa.case((sa.and_(Attendance.days < norm, p.ended_on.is_(None)),
+                                                         p.cadre_id)))))
+            .select_from(Attendance).join(p, p.id == Attendance.pairing_id)
+            .where(Attendance.year == year, p.kind.in_(STATIONED)))
+    return AttendanceFigures(*db.session.execute(_where(stmt, Attendance, user, p.township_id, township_id)).one())
+
+
+def visits_by_month(user, year: int, township_id=None) -> list[int]:
+    """Visits dated in each month of the year, January first."""
+    month = sa.extract("month", Visit.visited_on)
+    stmt = (sa.select(month, sa.func.count())
+            .where(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))).group_by(month))
+    counts = {int(m): n for m, n in db.session.execute(_where(stmt, Visit, user, Visit.township_id, township_id))}
+    return [counts.get(m, 0) for m in range(1, 13)]
+
+
+# -- cadres ---------------------------------------------------------------------------------
+
+def cadres_where(args: dict) -> list:
+    """The cadre list's filters: township (active pairing there), stationed, attendance below norm."""
+    out = []
+    township = int_arg(args, "township")
+    if township is not None:
+        out.append(Cadre.id.in_(sa.select(Pairing.cadre_id).where(
+            Pairing.township_id == township, Pairing.ended_on.is_(None))))
+    if args.get("stationed") == "1":
+        out.append(Cadre.id.in_(sa.select(Pairing.cadre_id).where(
+            Pairing.kind.in_(STATIONED), Pairing.ended_on.is_(None))))
+    if args.get("attendance") == "below" and int_arg(args, "year") is not None:
+        norm = current_app.config["ATTENDANCE_NORM_DAYS"]
+        below = (sa.select(Pairing.cadre_id).join(Attendance, Attendance.pairing_id == Pairing.id)
+                 .where(Pairing.kind.in_(STATIONED), Pairing.ended_on.is_(None),
+                        Attendance.year == int_arg(args, "year"), Attendance.days < norm))
+        if township is not None:
+            below = below.where(Pairing.township_id == township)
+        out.append(Cadre.id.in_(below))
+    return out
+
+
+@dataclass
+class CadreRow:
+    id: int
+    name: str
+    unit: str
+    households: int
+    last_visit: date | None
+    visits_year: int
+    overdue: int
+
+
+#: the cadre table's sortable columns, as the `sort` query parameter names them
+CADRE_SORTS = ("overdue", "households", "last_visit", "visits", "name")
+
+
+def cadre_table(user, year: int, today: date, township_id=None, sort: str = "overdue", descending: bool = True,
+                page: int = 1, per_page: int = 30) -> tuple[list[CadreRow], int]:
+    """Cadres with an active pairing in scope: households, last visit, visits this year, overdue households."""
+    households = _where(
+        sa.select(Pairing.cadre_id.label("cadre_id"), sa.func.count(sa.distinct(Pairing.household_id)).label("n"),
+                  sa.func.count(sa.distinct(Pairing.household_id)).filter(
+                      due_condition("overdue", today)).label("overdue"))
+        .join(Household, Household.id == Pairing.household_id)
+        .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None)).group_by(Pairing.cadre_id),
+        Pairing, user, Pairing.township_id, township_id).subquery()
+    visits = _where(
+        sa.select(Visit.cadre_id.label("cadre_id"), sa.func.max(Visit.visited_on).label("last"),
+                  sa.func.count().filter(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))).label("n"))
+        .group_by(Visit.cadre_id), Visit, user, Visit.township_id, township_id).subquery()
+    active = sa.select(Pairing.cadre_id).where(Pairing.ended_on.is_(None))
+    if township_id:
+        active = active.where(Pairing.township_id == township_id)
+    columns = {"households": sa.func.coalesce(households.c.n, 0), "last_visit": visits.c["last"],
+               "visits": sa.func.coalesce(visits.c.n, 0), "overdue": sa.func.coalesce(households.c.overdue, 0),
+               "name": Cadre.name}
+    stmt = _where(sa.select(Cadre.id, Cadre.name, Unit.name, columns["households"], columns["last_visit"],
+                            columns["visits"], columns["overdue"])
+                  .join(Unit, Unit.id == Cadre.unit_id)
+                  .outerjoin(households, households.c.cadre_id == Cadre.id)
+                  .outerjoin(visits, visits.c.cadre_id == Cadre.id)
+                  .where(Cadre.id.in_(active)), Cadre, user)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    key = columns[sort if sort in columns else "overdue"]
+    order = key.desc().nulls_last() if descending else key.asc().nulls_first()
+    rows = db.session.execute(stmt.order_by(order, Cadre.name, Cadre.id)
+                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return [CadreRow(*row) for row in rows], total
+
+
+# -- holidays, and the page as a whole -------------------------------------------------------
+
+@dataclass
+class HolidayFigures:
+    kind: str
+    start: date
+    end: date
+    paired: int
+    covered: int
+
+    @property
+    def rate(self) -> float:
+        return self.covered / self.paired if self.paired else 0.0
+
+
+def _holidays(user, year: int, by_township: bool) -> dict[str, dict]:
+    """{kind: {township id or None: Coverage}} from reports.holidays, one query per holiday."""
+    return {kind: {c.key: c for c in holiday_coverage(user, year, kind, by="township" if by_township else None)}
+            for kind in _HOLIDAY_KINDS}
+
+
+def _holiday(kind: str, year: int, coverage) -> HolidayFigures:
+    start, end = window(kind, year)
+    return HolidayFigures(kind, start, end, coverage.paired if coverage else 0, coverage.covered if coverage else 0)
+
+
+@dataclass
+class Overview:
+    households: HouseholdFigures
+    demands: DemandFigures
+    villages: VillageFigures
+    projects: dict[ProjectStatus, int]
+    attendance: AttendanceFigures
+    holidays: list[HolidayFigures]
+    months: list[int]
+
+
+def overview(user, year: int, today: date, township_id=None) -> Overview:
+    """Every headline figure of the dashboard for the user's scope, optionally one township."""
+    coverage = _holidays(user, year, by_township=bool(township_id))
+    [households] = household_figures(user, today, township_id)
+    [demands] = demand_figures(user, year, today, township_id)
+    [villages] = village_figures(user, year, township_id)
+    return Overview(households=households, demands=demands, villages=villages,
+                    projects=projects_by_status(user, township_id),
+                    attendance=attendance_figures(user, year, township_id),
+                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in _HOLIDAY_KINDS],
+                    months=visits_by_month(user, year, township_id))
+
+
+@dataclass
+class TownshipRow:
+    id: int
+    name: str
+    households: HouseholdFigures
+    demands: DemandFigures
+    villages: VillageFigures
+    holidays: list[HolidayFigures]
+
+
+def township_rows(user, year: int, today: date) -> list[TownshipRow]:
+    """The district's drill-down: the headline figures per township, from grouped queries."""
+    households = {r.key: r for r in household_figures(user, today, by_township=True)}
+    demands = {r.key: r for r in demand_figures(user, year, today, by_township=True)}
+    villages = {r.key: r for r in village_figures(user, year, by_township=True)}
+    coverage = _holidays(user, year, by_township=True)
+    townships = db.session.execute(_where(sa.select(Township.id, Township.name), Township, user)
+                                   .order_by(Township.name)).all()
+    return [TownshipRow(tid, name, households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
+                        demands.get(tid) or DemandFigures(tid, 0, 0, 0), villages.get(tid) or VillageFigures(tid, 0, 0, 0),
+                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in _HOLIDAY_KINDS])
+            for tid, name in townships]

@@ -1,0 +1,141 @@
+"""The pairing norms (DESIGN.md rule 1) and stationed attendance, as aggregate queries.
+
+households_without_cadre: poor or monitored households with no active household pairing.
+village_norms:            weak villages (and villages with stationed cadres) whose linked leader,
+                          stationed cadre or three-person team from the stationed cadre's unit is missing.
+attendance_year:          days in the village per month of stationed pairings, with months under the norm.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.sql import Select
+
+from relief.extensions import db
+from relief.models import Attendance, Cadre, Household, HouseholdStatus, Pairing, PairingKind, Township, Village
+from relief.scope import condition, scoped
+
+NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
+#: people in a stationed cadre's support team
+TEAM_SIZE = 3
+
+
+def households_without_cadre(user, township_id: int | None = None) -> Select:
+    """Poor or monitored households the user may see that no cadre is actively paired with."""
+    paired = sa.select(Pairing.household_id).where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None),
+                                                   Pairing.household_id.is_not(None))
+    stmt = (scoped(sa.select(Household), user)
+            .join(Village, Village.id == Household.village_id)
+            .where(Household.status.in_(NEEDING), Household.id.not_in(paired)))
+    if township_id:
+        stmt = stmt.where(Household.township_id == township_id)
+    return stmt.order_by(Household.township_id, Village.name, Household.head_name, Household.id)
+
+
+@dataclass
+class VillageNorm:
+    id: int
+    name: str
+    township_id: int
+    township: str
+    is_weak: bool
+    links: int
+    stationed: int
+    stationed_name: str | None
+    team: int
+    #: team members from a unit other than the stationed cadre's
+    team_foreign: int
+    #: distinct units among the team
+    team_units: int
+
+    @property
+    def missing_link(self) -> bool:
+        return self.is_weak and self.links == 0
+
+    @property
+    def missing_stationed(self) -> bool:
+        return self.is_weak and self.stationed == 0
+
+    @property
+    def team_problem(self) -> bool:
+        mixed = self.team_foreign > 0 or (self.stationed == 0 and self.team_units > 1)
+        return self.team != TEAM_SIZE or mixed
+
+
+def village_norms(user, township_id: int | None = None) -> list[VillageNorm]:
+    """Villages breaking a village norm, one aggregate query: weak villages, and any village with a
+    stationed cadre or team."""
+    active = Pairing.ended_on.is_(None)
+    link = (sa.select(Pairing.village_id, sa.func.count().label("n"))
+            .where(Pairing.kind == PairingKind.LINK, active).group_by(Pairing.village_id).subquery())
+    st = (sa.select(Pairing.village_id, sa.func.count().label("n"), sa.func.min(Cadre.unit_id).label("unit_id"),
+                    sa.func.min(Cadre.name).label("name"))
+          .join(Cadre, Cadre.id == Pairing.cadre_id)
+          .where(Pairing.kind == PairingKind.STATIONED, active).group_by(Pairing.village_id).subquery())
+    team = (sa.select(Pairing.village_id, sa.func.count().label("n"),
+                      sa.func.count(sa.distinct(Cadre.unit_id)).label("units"),
+                      sa.func.count().filter(Cadre.unit_id != st.c.unit_id).label("foreign"))
+            .join(Cadre, Cadre.id == Pairing.cadre_id)
+            .outerjoin(st, st.c.village_id == Pairing.village_id)
+            .where(Pairing.kind == PairingKind.TEAM, active).group_by(Pairing.village_id).subquery())
+    links, stationed = sa.func.coalesce(link.c.n, 0), sa.func.coalesce(st.c.n, 0)
+    team_n, foreign, units = (sa.func.coalesce(team.c.n, 0), sa.func.coalesce(team.c.foreign, 0),
+                              sa.func.coalesce(team.c.units, 0))
+    broken = sa.or_(
+        sa.and_(Village.is_weak, sa.or_(links == 0, stationed == 0)),
+        team_n != TEAM_SIZE, foreign > 0, sa.and_(stationed == 0, units > 1))
+    stmt = (scoped(sa.select(Village.id, Village.name, Village.township_id, Township.name, Village.is_weak, links, stationed, st.c.name,
+                             team_n, foreign, units), user, Village)
+            .join(Township, Township.id == Village.township_id)
+            .outerjoin(link, link.c.village_id == Village.id)
+            .outerjoin(st, st.c.village_id == Village.id)
+            .outerjoin(team, team.c.village_id == Village.id)
+            .where(sa.or_(Village.is_weak, st.c.n.is_not(None), team.c.n.is_not(None)), broken)
+            .order_by(Township.name, Village.name))
+    if township_id:
+        stmt = stmt.where(Village.township_id == township_id)
+    return [VillageNorm(*row) for row in db.session.execute(stmt)]
+
+
+@dataclass
+class AttendanceYear:
+    pairing_id: int
+    #: month (1-12) -> days recorded
+    months: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+    #: recorded months under the norm
+    under: int = 0
+
+
+def attendance_year(pairing_ids: list[int], year: int, norm: int | None = None) -> dict[int, AttendanceYear]:
+    """A year of attendance for the given (already scoped) pairings, one row per pairing."""
+    norm = norm if norm is not None else current_app.config["ATTENDANCE_NORM_DAYS"]
+    if not pairing_ids:
+        return {}
+    cols = [sa.func.max(Attendance.days).filter(Attendance.month == m) for m in range(1, 13)]
+    rows = db.session.execute(
+        sa.select(Attendance.pairing_id, sa.func.sum(Attendance.days),
+                  sa.func.count().filter(Attendance.days < norm), *cols)
+        .where(Attendance.year == year, Attendance.pairing_id.in_(pairing_ids))
+        .group_by(Attendance.pairing_id))
+    out = {}
+    for pid, total, under, *months in rows:
+        out[pid] = AttendanceYear(pid, {m: d for m, d in enumerate(months, 1) if d is not None}, total or 0, under)
+    return out
+
+
+def attendance_shortfall(user, year: int, township_id: int | None = None, norm: int | None = None) -> tuple[int, int]:
+    """(recorded months, months under the norm) in the year for stationed pairings the user may see."""
+    norm = norm if norm is not None else current_app.config["ATTENDANCE_NORM_DAYS"]
+    stmt = (sa.select(sa.func.count(), sa.func.count().filter(Attendance.days < norm))
+            .select_from(Attendance).join(Pairing, Pairing.id == Attendance.pairing_id)
+            .where(Attendance.year == year))
+    clause = condition(Pairing, user)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if township_id:
+        stmt = stmt.where(Pairing.township_id == township_id)
+    months, under = db.session.execute(stmt).one()
+    return months, under

@@ -1,0 +1,129 @@
+"""Village collective income (村集体经济收入) and its targets: entry, overrides, history.
+
+Only the district admin enters incomes and targets. Functions take the acting user, check it,
+write through the ORM (so the audit trail records every change) and flush; the view commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from relief.dates import today
+from relief.extensions import db
+from relief.models import IncomeTarget, Role, Village, VillageIncome
+from relief.targets import progress_band, progress_ratio, target_expression
+
+FIRST_YEAR = 2000
+#: targets may be set this many years ahead
+TARGET_YEARS_AHEAD = 5
+
+
+class VillageError(ValueError):
+    """A change that cannot be made; the message says what to fix."""
+
+
+def _admin_only(user) -> None:
+    if user is None or user.role is not Role.ADMIN:
+        raise VillageError(_("只有区扶贫办管理员可以录入收入和目标"))
+
+
+def _check_year(year: int, latest: int) -> None:
+    if not FIRST_YEAR <= year <= latest:
+        raise VillageError(_("年度应在 %(lo)d 到 %(hi)d 之间", lo=FIRST_YEAR, hi=latest))
+
+
+def _check_money(yuan: int | None) -> None:
+    if yuan is not None and (not isinstance(yuan, int) or yuan < 0):
+        raise VillageError(_("金额不能为负数"))
+
+
+def record_income(user, village: Village, year: int, income_yuan: int) -> bool:
+    """Store the village's collective income for a year; True when new, False when it replaced one."""
+    _admin_only(user)
+    _check_year(year, today().year)
+    if income_yuan is None:
+        raise VillageError(_("请填写收入"))
+    _check_money(income_yuan)
+    row = db.session.scalar(sa.select(VillageIncome).where(VillageIncome.village_id == village.id,
+                                                           VillageIncome.year == year))
+    created = row is None
+    if created:
+        row = VillageIncome(village_id=village.id, year=year, income_yuan=income_yuan)
+        db.session.add(row)
+    row.income_yuan = income_yuan
+    row.updated_by_id = user.id
+    db.session.flush()
+    return created
+
+
+def set_district_target(user, year: int, target_yuan: int | None) -> None:
+    """The target of every village for one year, unless a village has its own; None removes it."""
+    _admin_only(user)
+    _check_year(year, today().year + TARGET_YEARS_AHEAD)
+    _check_money(target_yuan)
+    _put_target(year, None, target_yuan)
+
+
+def set_village_target(user, village: Village, target_yuan: int | None, year: int | None = None) -> None:
+    """A village's own target: for one year, or (year None) for every year; None removes it."""
+    _admin_only(user)
+    _check_money(target_yuan)
+    if year is None:
+        village.target_yuan = target_yuan
+        db.session.flush()
+        return
+    _check_year(year, today().year + TARGET_YEARS_AHEAD)
+    _put_target(year, village.id, target_yuan)
+
+
+def _put_target(year: int, village_id: int | None, target_yuan: int | None) -> None:
+    row = db.session.scalar(sa.select(IncomeTarget).where(
+        IncomeTarget.year == year,
+        IncomeTarget.village_id.is_(None) if village_id is None else IncomeTarget.village_id == village_id))
+    if target_yuan is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(IncomeTarget(year=year, village_id=village_id, target_yuan=target_yuan))
+    else:
+        row.target_yuan = target_yuan
+    db.session.flush()
+
+
+def district_targets() -> list[IncomeTarget]:
+    return db.session.scalars(sa.select(IncomeTarget).where(IncomeTarget.village_id.is_(None))
+                              .order_by(IncomeTarget.year.desc())).all()
+
+
+def village_targets(village: Village) -> list[IncomeTarget]:
+    """The village's own year targets, newest first."""
+    return db.session.scalars(sa.select(IncomeTarget).where(IncomeTarget.village_id == village.id)
+                              .order_by(IncomeTarget.year.desc())).all()
+
+
+@dataclass
+class YearIncome:
+    year: int
+    income_yuan: int
+    target_yuan: int
+
+    @property
+    def progress(self) -> float:
+        return progress_ratio(self.income_yuan, self.target_yuan)
+
+    @property
+    def band(self) -> str:
+        return progress_band(self.progress)
+
+
+def income_history(village: Village) -> list[YearIncome]:
+    """Every recorded year with the target that applied that year, in one query, oldest first."""
+    rows = db.session.execute(
+        sa.select(VillageIncome.year, VillageIncome.income_yuan, target_expression(VillageIncome.year))
+        .join(Village, Village.id == VillageIncome.village_id)
+        .where(VillageIncome.village_id == village.id)
+        .order_by(VillageIncome.year)
+    ).all()
+    return [YearIncome(*row) for row in rows]

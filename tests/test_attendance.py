@@ -1,0 +1,167 @@
+"""Stationed attendance: a monthly sheet for leaders and admins, a year view flagging months under the norm."""
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from relief.dates import today
+from relief.extensions import db
+from relief.models import Attendance, PairingKind, Role, StationRole, User
+from relief.pairings.attendance import AttendanceError, save_attendance
+
+from .conftest import csrf_token
+
+S, T = PairingKind.STATIONED, PairingKind.TEAM
+
+
+@pytest.fixture
+def w(f):
+    t, other = f.township("一镇"), f.township("二镇")
+    v, v_out = f.village(t, "甲村", is_weak=True), f.village(other, "乙村", is_weak=True)
+    start = date(2024, 1, 1)
+    out = dict(
+        s=f.pairing(f.cadre("驻村甲"), village=v, kind=S, role=StationRole.FIRST_SECRETARY, started_on=start),
+        t=f.pairing(f.cadre("队员乙"), village=v, kind=T, role=StationRole.MEMBER, started_on=start),
+        left=f.pairing(f.cadre("已离开丙"), village=v, kind=T, role=StationRole.MEMBER, started_on=start,
+                       ended_on=date(2025, 2, 15)),
+        h=f.pairing(f.cadre("户结对丁"), f.household(v)),
+        out=f.pairing(f.cadre("外镇戊"), village=v_out, kind=S, role=StationRole.FIRST_SECRETARY, started_on=start),
+    )
+    f.user("admin", Role.ADMIN)
+    f.user("leader", Role.LEADER, township=t)
+    f.user("inspector", Role.INSPECTOR)
+    f.user("cadre", Role.CADRE, cadre=out["s"].cadre)
+    f.commit()
+    return out
+
+
+def days_of(pairing, year=2025, month=3):
+    return db.session.scalar(sa.select(Attendance.days).where(
+        Attendance.pairing_id == pairing.id, Attendance.year == year, Attendance.month == month))
+
+
+def post_sheet(client, data, year=2025, month=3):
+    path = f"/pairings/attendance?year={year}&month={month}"
+    return client.post(path, data={"csrf_token": csrf_token(client, path), **data})
+
+
+def test_the_sheet_lists_the_stationed_cadres_of_the_month_in_scope(client, auth, w):
+    auth.login("leader")
+    march = client.get("/pairings/attendance?year=2025&month=3").get_data(as_text=True)
+    assert "驻村甲" in march and "队员乙" in march and "第一书记" in march
+    assert "户结对丁" not in march and "外镇戊" not in march and "已离开丙" not in march
+    assert "已离开丙" in client.get("/pairings/attendance?year=2025&month=2").get_data(as_text=True)
+
+
+def test_a_leader_enters_days_and_sees_months_under_the_norm(client, auth, w):
+    auth.login("leader")
+    r = post_sheet(client, {f"days-{w['s'].id}": "22", f"days-{w['t'].id}": "18"})
+    assert r.status_code == 302
+    assert days_of(w["s"]) == 22 and days_of(w["t"]) == 18
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已保存2025年3月驻村天数（2条有变动）" in html
+    assert re.search(rf'id="days-{w["t"].id}"[^>]*value="18"', html)
+    row = html.split(f'id="days-{w["t"].id}"')[1].split("</li>")[0]
+    assert "⚠ 低于20天" in row
+    assert "低于20天" not in html.split(f'id="days-{w["s"].id}"')[1].split("</li>")[0]
+    leader = db.session.scalar(sa.select(User).where(User.username == "leader"))
+    assert db.session.scalar(sa.select(Attendance.recorded_by_id).where(Attendance.pairing_id == w["s"].id)) == leader.id
+
+
+@pytest.mark.parametrize("year, month, typed, message", [
+    (2025, 3, "32", "驻村天数应在0到31之间"),
+    (2025, 2, "29", "2025年2月只有28天"),
+    (2024, 4, "31", "2024年4月只有30天"),
+    (2025, 3, "abc", "请填写0到31之间的整数天数"),
+    (2025, 3, "-1", "请填写0到31之间的整数天数"),
+    (2025, 3, "2.5", "请填写0到31之间的整数天数"),
+])
+def test_bad_days_are_refused_with_a_message_and_nothing_is_saved(client, auth, w, year, month, typed, message):
+    auth.login("admin")
+    r = post_sheet(client, {f"days-{w['s'].id}": "20", f"days-{w['t'].id}": typed}, year, month)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert message in html and "有1行需要修改，未保存任何数据" in html
+    assert re.search(rf'id="days-{w["t"].id}"[^>]*aria-invalid="true"', html)
+    assert days_of(w["s"], year, month) is None and days_of(w["t"], year, month) is None
+
+
+def test_february_of_a_leap_year_has_29_days(client, auth, w):
+    auth.login("admin")
+    assert post_sheet(client, {f"days-{w['s'].id}": "29"}, 2024, 2).status_code == 302
+    assert days_of(w["s"], 2024, 2) == 29
+
+
+def test_a_blank_clears_and_a_change_updates(client, auth, w, f):
+    db.session.add(Attendance(pairing_id=w["s"].id, year=2025, month=3, days=10))
+    db.session.add(Attendance(pairing_id=w["t"].id, year=2025, month=3, days=10))
+    f.commit()
+    auth.login("admin")
+    assert post_sheet(client, {f"days-{w['s'].id}": "", f"days-{w['t'].id}": "21"}).status_code == 302
+    assert days_of(w["s"]) is None and days_of(w["t"]) == 21
+
+
+def test_future_months_cannot_be_entered(app, client, auth, w, f):
+    now = today()
+    year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+    with pytest.raises(AttendanceError) as err:
+        save_attendance(None, year, month, {w["s"].id: 20}, now)
+    assert "不能填写未来月份的驻村天数" in str(err.value)
+    auth.login("admin")
+    html = client.get(f"/pairings/attendance?year={year}&month={month}", follow_redirects=True).get_data(as_text=True)
+    assert "不能填写未来月份的驻村天数" in html
+
+
+def test_a_leader_cannot_write_attendance_outside_the_township(client, auth, w):
+    auth.login("leader")
+    r = post_sheet(client, {f"days-{w['s'].id}": "20", f"days-{w['out'].id}": "20"})
+    assert r.status_code == 404
+    assert days_of(w["s"]) is None and days_of(w["out"]) is None
+    # a household pairing keeps no attendance
+    assert post_sheet(client, {f"days-{w['h'].id}": "20"}).status_code == 404
+
+
+def test_the_inspector_reads_but_cannot_write_and_a_cadre_cannot_open_it(client, auth, w, f):
+    db.session.add(Attendance(pairing_id=w["s"].id, year=2025, month=3, days=15))
+    f.commit()
+    auth.login("inspector")
+    html = client.get("/pairings/attendance?year=2025&month=3").get_data(as_text=True)
+    assert "15天" in html and "⚠ 低于20天" in html and 'name="days-' not in html
+    assert post_sheet(client, {f"days-{w['s'].id}": "20"}).status_code == 403
+    assert days_of(w["s"]) == 15
+    auth.logout()
+    auth.login("cadre")
+    assert client.get("/pairings/attendance").status_code == 403
+    assert client.get("/pairings/attendance/year").status_code == 403
+
+
+def _plant_year(f, w):
+    for pairing, month, days in ((w["s"], 1, 22), (w["s"], 2, 15), (w["s"], 3, 20), (w["t"], 1, 19),
+                                 (w["out"], 1, 5)):
+        db.session.add(Attendance(pairing_id=pairing.id, year=2025, month=month, days=days))
+    f.commit()
+
+
+def test_the_year_view_flags_months_under_the_norm_with_text_not_only_colour(client, auth, w, f):
+    _plant_year(f, w)
+    auth.login("leader")
+    html = client.get("/pairings/attendance/year?year=2025").get_data(as_text=True)
+    flagged = re.findall(r'<td class="under-norm">⚠ (\d+)<span class="visually-hidden">低于20天</span></td>', html)
+    assert sorted(flagged) == ["15", "19"]
+    assert "<td>22</td>" in html and "<td>20</td>" in html
+    assert "已填 4 个人月，其中 2 个低于20天" in html
+    assert "外镇戊" not in html
+    s_row = html.split("驻村甲")[1].split("</tr>")[0]
+    assert "<td>57</td>" in s_row and "⚠ 1" in s_row
+    last = 12 if today().year > 2025 else today().month
+    assert s_row.count("未填") == last - 3  # past months from April on are not recorded
+
+
+def test_the_norm_is_configurable(app, client, auth, w, f):
+    app.config["ATTENDANCE_NORM_DAYS"] = 16
+    _plant_year(f, w)
+    auth.login("admin")
+    html = client.get("/pairings/attendance/year?year=2025").get_data(as_text=True)
+    flagged = re.findall(r'<td class="under-norm">⚠ (\d+)<span class="visually-hidden">低于16天</span></td>', html)
+    assert sorted(flagged) == ["15", "5"]

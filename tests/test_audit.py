@@ -1,0 +1,66 @@
+"""The audit trail: automatic, masked, append-only, and readable by the admin and inspector."""
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from relief.extensions import db
+from relief.models import AuditEvent, HouseholdStatus, Role
+
+
+def _events(entity):
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity == entity).order_by(AuditEvent.id)).all()
+
+
+def test_create_update_delete_are_recorded_with_before_and_after(f):
+    h = f.household(name="张三", phone="13812345678")
+    f.commit()
+    h.status = HouseholdStatus.LIFTED
+    h.lifted_year = 2025
+    h.phone = "13987654321"
+    f.commit()
+    created, updated = _events("household")
+    assert created.action == "create" and created.entity_id == h.id
+    assert created.changes["id_number"][1] == h.id_number[:6] + "********" + h.id_number[-4:]
+    assert updated.action == "update"
+    assert updated.changes["status"] == ["poor", "lifted"]
+    assert updated.changes["phone"] == ["138****5678", "139****4321"]
+    assert "id_number" not in updated.changes
+
+
+def test_passwords_never_reach_the_trail(f):
+    u = f.user("bob", Role.ADMIN)
+    f.commit()
+    [event] = _events("user_account")
+    assert event.changes["password_hash"] == [None, "***"]
+
+
+def test_audit_events_cannot_be_changed_or_deleted(f):
+    f.household()
+    f.commit()
+    with pytest.raises(DBAPIError):
+        db.session.execute(sa.update(AuditEvent).values(username="someone else"))
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(DBAPIError):
+        db.session.execute(sa.delete(AuditEvent))
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) > 0
+
+
+@pytest.mark.parametrize("role, status", [(Role.ADMIN, 200), (Role.INSPECTOR, 200), (Role.LEADER, 403)])
+def test_the_audit_page_is_for_admin_and_inspector(client, auth, f, role, status):
+    f.user("who", role)
+    f.commit()
+    auth.login("who")
+    assert client.get("/audit/").status_code == status
+
+
+def test_the_audit_page_filters(client, auth, f):
+    f.user("who", Role.INSPECTOR)
+    h = f.household(name="张三")
+    f.commit()
+    auth.login("who")
+    html = client.get(f"/audit/?entity=household&entity_id={h.id}").get_data(as_text=True)
+    assert "household #%d" % h.id in html and "共 1 条" in html
+    assert "共 1 条" in client.get("/audit/?action=login").get_data(as_text=True)

@@ -1,0 +1,116 @@
+"""Fabricated visits planted among honest ones: every planted one caught with its reason, no honest one."""
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from relief.models import Role
+from relief.reports.flags import distance_km, visit_flags
+
+DAY = date(2025, 5, 1)
+VLAT, VLNG = 33.95, 118.33
+
+
+def utc(day: date, hh: int, mm: int = 0) -> datetime:
+    """A China wall-clock time on `day`, as the naive UTC the database keeps."""
+    return datetime(day.year, day.month, day.day, hh, mm) - timedelta(hours=8)
+
+
+@pytest.fixture
+def planted(f):
+    village = f.village(lat=VLAT, lng=VLNG)
+    honest_cadres = [f.cadre() for _ in range(4)]
+    households = [f.household(village) for _ in range(12)]
+    honest = []
+    for i, h in enumerate(households):
+        c = honest_cadres[i % 4]
+        d = DAY + timedelta(days=i)
+        honest.append(f.visit(c, h, visited_on=d, recorded_at=utc(d, 9 + i % 8, 7 * i % 60),
+                              lat=VLAT + 0.003, lng=VLNG - 0.002, notes=f"第{i}户：询问家庭收入和孩子上学情况，记录在册。"))
+    # honest edge cases: recorded on the 7th day late evening, 4.9 km away, 4 visits in 10 minutes,
+    # short repeated notes, long notes repeated only twice
+    edge = f.cadre()
+    honest.append(f.visit(edge, households[0], visited_on=DAY, recorded_at=utc(DAY + timedelta(days=7), 23, 59)))
+    honest.append(f.visit(edge, households[1], visited_on=DAY, recorded_at=utc(DAY, 12),
+                          lat=VLAT + 4.9 / 111.2, lng=VLNG))
+    quick = f.cadre()
+    for k in range(4):
+        honest.append(f.visit(quick, households[k], visited_on=DAY, recorded_at=utc(DAY, 14, 2 * k)))
+    for k in range(5):
+        honest.append(f.visit(edge, households[k], visited_on=DAY + timedelta(days=20 + k),
+                              recorded_at=utc(DAY + timedelta(days=20 + k), 10), notes="走访，一切正常"))
+    for k in range(2):
+        honest.append(f.visit(edge, households[k], visited_on=DAY + timedelta(days=40 + k),
+                              recorded_at=utc(DAY + timedelta(days=40 + k), 10), notes="送去米面油，了解节日生活安排情况。"))
+
+    bad = f.cadre()
+    late = f.visit(bad, households[2], visited_on=DAY, recorded_at=utc(DAY + timedelta(days=8), 0, 1))
+    far = f.visit(bad, households[3], visited_on=DAY + timedelta(days=2), recorded_at=utc(DAY + timedelta(days=2), 9),
+                  lat=VLAT + 0.09, lng=VLNG)
+    burst = [f.visit(bad, households[4 + k], visited_on=DAY + timedelta(days=3),
+                     recorded_at=utc(DAY + timedelta(days=3), 20, 2 * k)) for k in range(5)]
+    copied_text = "帮助申请临时救助，材料已提交民政所审核。"
+    copied = [f.visit(c, households[k], visited_on=DAY + timedelta(days=50 + k),
+                      recorded_at=utc(DAY + timedelta(days=50 + k), 11), notes=copied_text)
+              for k, c in enumerate(honest_cadres[:3])]
+    f.commit()
+    expected = {late.id: ["late_record"], far.id: ["far_from_village"],
+                **{v.id: ["burst"] for v in burst}, **{v.id: ["copied_notes"] for v in copied}}
+    return expected, [v.id for v in honest]
+
+
+def test_every_planted_visit_is_caught_and_no_honest_one(app, planted):
+    expected, honest = planted
+    found = {fl.visit_id: fl.reasons for fl in visit_flags(2025)}
+    assert found == expected
+    assert not set(found) & set(honest)
+
+
+def test_a_visit_with_several_signs_has_all_reasons(app, f):
+    v = f.village(lat=VLAT, lng=VLNG)
+    c = f.cadre()
+    visit = f.visit(c, f.household(v), visited_on=DAY, recorded_at=utc(DAY + timedelta(days=30), 10),
+                    lat=VLAT, lng=VLNG + 0.2)
+    f.commit()
+    [flag] = visit_flags(2025)
+    assert flag.visit_id == visit.id and flag.reasons == ["late_record", "far_from_village"]
+    assert flag.distance_km == pytest.approx(18.5, abs=0.5)
+
+
+def test_thresholds_are_configurable(app, planted):
+    app.config["FLAG_LATE_DAYS"] = 10
+    app.config["FLAG_BURST_COUNT"] = 6
+    reasons = {r for fl in visit_flags(2025) for r in fl.reasons}
+    assert "late_record" not in reasons and "burst" not in reasons and "copied_notes" in reasons
+
+
+def test_flags_never_change_data(app, planted):
+    from relief.backup import row_counts
+    from relief.extensions import db
+
+    before = row_counts(db.engine)
+    visit_flags(2025)
+    assert row_counts(db.engine) == before
+
+
+def test_haversine():
+    assert distance_km(33.95, 118.33, 33.95 + 1 / 111.195, 118.33) == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("role, status", [(Role.INSPECTOR, 200), (Role.ADMIN, 200), (Role.LEADER, 403),
+                                          (Role.CADRE, 403)])
+def test_the_flags_page_is_for_inspector_and_admin(client, auth, f, role, status):
+    f.user("who", role)
+    f.commit()
+    auth.login("who")
+    assert client.get("/flags/?year=2025").status_code == status
+
+
+def test_the_flags_page_shows_the_evidence(client, auth, f, planted):
+    expected, _ = planted
+    f.user("insp", Role.INSPECTOR)
+    f.commit()
+    auth.login("insp")
+    html = client.get("/flags/?year=2025").get_data(as_text=True)
+    assert "补录超过7天" in html and "定位距村" in html and "10 分钟内" in html and "相同记录" in html
+    assert "帮助申请临时救助" in html
+    assert html.count('list-group-item flag-item') == len(expected)
