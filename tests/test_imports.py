@@ -16,6 +16,7 @@ from relief.models import (
     PairingKind,
     PovertyCause,
     Rank,
+    StationRole,
     Township,
     Unit,
     Village,
@@ -342,6 +343,37 @@ def test_the_pairing_norm_follows_the_setting(run, places, f, app):
     rows = [["13900000001", "户结对", file_id(n), None, None, date(2024, 3, 1)] for n in range(1, 5)]
     result = run("pairings", xlsx([PAIRINGS] + rows))
     assert [line.split(":")[0] for line in errors(result)] == ["row 5"] and "最多结对3户" in result.stderr
+
+
+def test_one_stationed_cadre_per_village_roles_and_deactivated_cadres(run, places, f):
+    held = f.cadre("老驻村", phone="13900000009")
+    f.pairing(held, village=db.session.scalar(sa.select(Village).where(Village.name == "甲村")),
+              kind=PairingKind.STATIONED, role=StationRole.FIRST_SECRETARY)
+    for n in range(1, 5):
+        f.cadre(f"干部{n}", phone=f"1390000000{n}")
+    f.cadre("停用", phone="13900000008").is_active = False
+    f.commit()
+    head = PAIRINGS + ["驻村职务"]
+    rows = [["13900000001", "驻村", None, "东镇", "甲村", date(2024, 3, 1), None],
+            ["13900000002", "驻村", None, "东镇", "乙村", date(2024, 3, 1), None],
+            ["13900000003", "驻村", None, "东镇", "乙村", date(2024, 3, 1), None],
+            ["13900000004", "户结对", file_id(1), None, None, date(2024, 3, 1), "队员"],
+            ["13900000008", "挂钩", None, "东镇", "乙村", date(2024, 3, 1), None]]
+    result = run("pairings", xlsx([head] + rows))
+    assert errors(result) == [
+        "row 2: 村: 甲村已有驻村干部老驻村；请先结束或调整该结对",
+        "row 4: 村: 乙村已有驻村干部干部2（本表第3行）；请先结束或调整该结对",
+        "row 5: 身份证号: 没有该身份证号的帮扶户；请先导入帮扶户名单",
+        "row 5: 驻村身份: 只有驻村、驻村工作队结对需要填写驻村身份",
+        "row 6: 干部联系电话: 停用已停用，不能新建结对",
+    ]
+    ok = run("pairings", xlsx([head, rows[1], ["13900000003", "驻村工作队", None, "东镇", "乙村", "2024-03-01", None],
+                                ["13900000004", "驻村工作队", None, "东镇", "乙村", "2024-03-01", "工作队长"]]))
+    assert ok.exit_code == 0, ok.output
+    roles = db.session.execute(sa.select(Pairing.kind, Pairing.role).join(Village)
+                               .where(Village.name == "乙村").order_by(Pairing.id)).all()
+    assert roles == [(PairingKind.STATIONED, StationRole.FIRST_SECRETARY), (PairingKind.TEAM, StationRole.MEMBER),
+                     (PairingKind.TEAM, StationRole.TEAM_LEADER)]
 
 
 # --- exit codes -------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ CHUNK = 1000
 #: header rows searched for the header (a title row above it is common in real rosters)
 HEADER_SEARCH_ROWS = 10
 _ALIASES = {"身份证号码": "身份证号", "公民身份号码": "身份证号", "证件号码": "身份证号", "手机号": "联系电话",
-            "手机号码": "联系电话", "电话": "联系电话", "户主": "户主姓名", "镇": "乡镇", "乡镇街道": "乡镇"}
+            "手机号码": "联系电话", "电话": "联系电话", "户主": "户主姓名", "镇": "乡镇", "乡镇街道": "乡镇",
+            "驻村职务": "驻村身份"}
 
 
 @dataclass(frozen=True)
