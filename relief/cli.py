@@ -159,7 +159,7 @@ def export_command(year: int, output: str, township: str | None, full_ids: bool,
         sys.exit(2)
     operator = services.Operator()
     try:
-        place = services.resolve_township(operator, township)
+        place = services.resolve_township(township)
     except services.ExportError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)

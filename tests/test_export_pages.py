@@ -127,3 +127,10 @@ def test_township_figures_agree_with_year_figures(district, app):  # noqa: F811
         assert figures == reports.year_figures(admin, 2025, township_id=tid), name
     leader = db.session.scalar(sa.select(User).where(User.username == "leader"))
     assert [name for _, name, _ in township_figures(leader, 2025)] == ["东镇"]
+
+
+@pytest.mark.parametrize("value", ["99999999999999", "无此镇", "-1"])
+def test_an_unknown_township_is_a_404(district, client, auth, value):  # noqa: F811
+    login(auth, "admin")
+    assert client.get(f"/exports/download?year=2025&township={value}").status_code == 404
+    assert client.get(f"/exports/report?year=2025&township={value}").status_code == 404

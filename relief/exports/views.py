@@ -15,6 +15,7 @@ from relief.extensions import db
 from relief.models import Role, Township
 from relief.reports import village_progress, year_figures
 from relief.reports.export import township_figures
+from relief.scope import township_of_request
 
 from . import report, services
 
@@ -37,12 +38,8 @@ def _year(required: bool = False) -> int:
 
 
 def _township() -> Township | None:
-    try:
-        return services.resolve_township(current_user, request.args.get("township") or None)
-    except LookupError:
-        abort(404)  # a leader asking for another township: it does not exist for them
-    except services.ExportError:
-        abort(404)
+    """The chosen township (id or name); a leader always their own; any other is a 404."""
+    return township_of_request(request.args.get("township"), current_user)
 
 
 @bp.get("/")
