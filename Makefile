@@ -21,7 +21,7 @@ run: $(VENV)/.installed relief/translations/en/LC_MESSAGES/messages.mo
 	$(FLASK) db upgrade
 	$(FLASK) relief demo --if-empty
 	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops)"
-	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - \
+	$(VENV)/bin/gunicorn --workers 2 --timeout 180 --bind $(HOST):$(PORT) --access-logfile - \
 		--access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
 
 test: $(VENV)/.installed relief/translations/en/LC_MESSAGES/messages.mo

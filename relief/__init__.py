@@ -72,6 +72,8 @@ BLUEPRINTS = (
     "visits",
     "demands",
     "api",
+    "imports",
+    "exports",
 )
 
 

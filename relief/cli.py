@@ -107,6 +107,78 @@ def backup_command(output: str) -> None:
                f"{counts.get('household', 0)} households, {counts.get('visit', 0)} visits at the time of the copy.")
 
 
+@relief_cli.command("import")
+@click.argument("kind", type=click.Choice(["villages", "cadres", "households", "pairings", "incomes"]))
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="check every row and report, but store nothing")
+def import_command(kind: str, path: str, dry_run: bool) -> None:
+    """Import a roster (.xlsx or .csv): every row or none; bad rows on stderr as `row N: column: message`."""
+    from relief.imports.services import FileProblem, run_import
+
+    data = Path(path).read_bytes()
+    with writing():
+        try:
+            outcome = run_import(kind, data, Path(path).name, user=None, dry_run=dry_run)
+        except FileProblem as err:
+            db.session.rollback()
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+        except BaseException:
+            db.session.rollback()
+            click.echo("error: the import stopped; nothing was stored", err=True)
+            raise
+        if not outcome.ok:
+            db.session.rollback()
+            for problem in outcome.errors:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len({p.row for p in outcome.errors})} bad row(s); nothing was stored.")
+            sys.exit(1)
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"Dry run, nothing stored: {outcome.summary()}")
+            return
+        db.session.commit()
+    click.echo(outcome.summary())
+
+
+@relief_cli.command("export")
+@click.option("--year", type=int, required=True, help="the calendar year, e.g. 2025")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="FILE.xlsx for the workbook, or FILE.csv with --sheet")
+@click.option("--township", help="one township (name); the whole district when left out")
+@click.option("--full-ids", is_flag=True, help="write ID and phone numbers in full (logged)")
+@click.option("--sheet", type=click.Choice(["summary", "villages", "households", "cadres", "projects", "visits"]),
+              help="with FILE.csv: that one sheet as CSV")
+def export_command(year: int, output: str, township: str | None, full_ids: bool, sheet: str | None) -> None:
+    """Write the yearly workbook of assistance results (ID and phone numbers masked unless --full-ids)."""
+    from relief.exports import services
+
+    as_csv = output.lower().endswith(".csv")
+    if as_csv != bool(sheet):
+        click.echo("error: a .csv needs --sheet NAME, and --sheet needs a .csv output", err=True)
+        sys.exit(2)
+    operator = services.Operator()
+    try:
+        place = services.resolve_township(township)
+    except services.ExportError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    began = time.perf_counter()
+    tmp = Path(output).with_name(Path(output).name + ".part")
+    try:
+        with open(tmp, "wb") as fh:
+            written = services.export(fh, operator, year, place, full_ids=full_ids, sheet=sheet)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    db.session.rollback()
+    with writing():
+        services.log_export(operator, services.describe(year, place, full_ids, sheet))
+        db.session.commit()
+    rows = ", ".join(f"{name} {n}" for name, n in written.items())
+    click.echo(f"Wrote {output} in {time.perf_counter() - began:.1f} s ({rows}).")
+
+
 from relief.callbacks.cli import callbacks_cli  # noqa: E402  (a feature's subgroup)
 
 relief_cli.add_command(callbacks_cli)

@@ -96,6 +96,14 @@ class Defaults:
     MAP_CACHE_ENTRIES = 32  # rendered maps kept per process (scope x year x language)
     MAP_CACHE_SECONDS = 300  # a rendered map is rebuilt at least this often (cadre renames, new pairings)
 
+    # Roster imports (relief.imports): limits that keep a hostile file harmless
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded file; larger is a 413
+    IMPORT_MAX_ROWS = 100_000  # data rows in one file
+    IMPORT_MAX_ZIP_ENTRIES = 1000  # files inside an .xlsx
+    IMPORT_MAX_UNCOMPRESSED = 100 * 1024 * 1024  # bytes inside an .xlsx once inflated
+    IMPORT_MAX_CELLS = 3_000_000  # cells in the sheet, and rows x columns of its extent
+    IMPORT_PENDING_MINUTES = 60  # an uploaded file waits this long for its confirmation
+
 
 def _coerce(raw: str, like):
     """Parse an environment string into the type of the default it overrides."""

@@ -1,0 +1,1 @@
+"""The yearly export of assistance results (workbook, CSV) and the printable yearly report."""

@@ -1,0 +1,158 @@
+"""The yearly workbook of assistance results: six sheets, masked numbers, scoped to the user.
+
+Sheet names, the 汇总 rows and the column headers are fixed by CONTRACT.md and stay Chinese
+in every UI language; the figures come from relief.reports so they match every page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from relief import audit
+from relief.extensions import db
+from relief.ids import mask_id, mask_phone
+from relief.models import Role, Township
+from relief.reports import year_figures
+from relief.reports import export as rows
+from relief.reports.callbacks import callback_sheet
+
+from .writer import Col, Sheet, write_csv, write_xlsx
+
+SHEET_KEYS = ("summary", "villages", "households", "cadres", "projects", "visits", "callbacks")
+SHEET_NAMES = {"summary": "汇总", "villages": "村集体经济", "households": "结对帮扶户", "cadres": "帮扶干部",
+               "projects": "帮扶项目", "visits": "走访记录", "callbacks": "回访"}
+CST_OFFSET = timedelta(hours=8)
+_RATES = {"春节慰问覆盖率", "中秋慰问覆盖率"}
+
+
+class ExportError(ValueError):
+    """A request for an export that cannot be made; the message says why."""
+
+
+@dataclass
+class Operator:
+    """The command line's operator: sees the whole district, like the admin."""
+
+    id: None = None
+    username: str = "cli"
+    role: Role = Role.ADMIN
+    township_id: None = None
+    cadre_id: None = None
+    is_authenticated: bool = True
+
+
+def resolve_township(name: str | None) -> Township | None:
+    """The command line's --township (a name, or an id): None for the whole district."""
+    if name in (None, ""):
+        return None
+    value = str(name).strip()
+    by_id = value.isdecimal() and len(value) <= 9
+    found = db.session.scalar(sa.select(Township).where(Township.id == int(value) if by_id else Township.name == value))
+    if found is None:
+        raise ExportError(_("没有名为“%(name)s”的乡镇", name=name))
+    return found
+
+
+def sheets(user, year: int, township: Township | None, full_ids: bool = False) -> list[Sheet]:
+    """The six sheets, each a recipe that streams its rows when written."""
+    tid = township.id if township else None
+    show_id = (lambda v: v or None) if full_ids else (lambda v: mask_id(v) or None)
+    show_phone = (lambda v: v or None) if full_ids else (lambda v: mask_phone(v) or None)
+
+    def summary():
+        return year_figures(user, year, township_id=tid).rows()
+
+    span = [year - 2, year - 1, year]
+
+    def villages():
+        _span, data = rows.village_rows(user, year, tid)
+        for p, incomes in data:
+            yield (p.township, p.name, *(incomes.get(y) for y in span), p.target_yuan, p.progress,
+                   p.reached, p.leader, p.stationed, p.projects)
+
+    def households():
+        for r in rows.household_rows(user, year, tid):
+            yield (r.township, r.village, r.head_name, show_id(r.id_number), show_phone(r.phone), r.members,
+                   r.cause, r.status, r.monitor_category, r.lifted_year, r.cadres, r.visits, r.holiday_visits,
+                   r.demands, r.resolved, r.income)
+
+    def cadres():
+        for r in rows.cadre_rows(user, year, tid):
+            yield (r.name, r.unit, r.title or None, r.rank, show_phone(r.phone), r.households, r.places, r.visits,
+                   r.demands, r.resolved)
+
+    def projects():
+        for r in rows.project_rows(user, year, tid):
+            yield tuple(r)
+
+    def visits():
+        for r in rows.visit_rows(user, year, tid):
+            # stored as naive UTC; China has kept UTC+8 without daylight saving since 1991
+            recorded = r.recorded_at + CST_OFFSET if r.recorded_at else None
+            yield (r.visited_on, r.township, r.village, r.head_name, r.cadre, r.kind, r.aid_yuan, r.notes, recorded)
+
+    callback_headers, callback_rows = callback_sheet(user, year, tid, full_ids=full_ids)
+
+    def callbacks():
+        for r in callback_rows:
+            yield tuple(v if v != "" else None for v in r)
+
+    return [
+        Sheet("summary", "汇总", [Col("指标", 22), Col("数值", 16, "auto")], summary,
+              cell_kind=lambda row: "percent" if row[0] in _RATES else ("yuan" if "元" in row[0] else "int"),
+              autofilter=False),
+        Sheet("villages", "村集体经济", [
+            Col("乡镇", 12), Col("村", 14), *(Col(f"{y}年收入(元)", 14, "yuan") for y in span),
+            Col(f"{year}年目标(元)", 14, "yuan"), Col("完成率", 10, "percent"), Col("是否达标", 10),
+            Col("挂钩领导", 10), Col("驻村干部", 10), Col("帮扶项目数", 10, "int")], villages),
+        Sheet("households", "结对帮扶户", [
+            Col("乡镇", 12), Col("村", 14), Col("户主姓名", 10), Col("身份证号", 21), Col("联系电话", 14),
+            Col("家庭人口", 9, "int"), Col("致贫原因", 12), Col("状态", 8), Col("监测类别", 14),
+            Col("脱贫年度", 9, "int"), Col("帮扶干部", 16), Col("走访次数", 9, "int"), Col("节日慰问次数", 11, "int"),
+            Col("诉求数", 8, "int"), Col("办结诉求数", 10, "int"), Col(f"{year}年人均纯收入(元)", 16, "yuan")],
+            households),
+        Sheet("cadres", "帮扶干部", [
+            Col("姓名", 10), Col("单位", 22), Col("职务", 14), Col("职级", 10), Col("联系电话", 14),
+            Col("结对户数", 9, "int"), Col("挂钩/驻村", 24), Col("走访次数", 9, "int"), Col("诉求数", 8, "int"),
+            Col("办结诉求数", 10, "int")], cadres),
+        Sheet("projects", "帮扶项目", [
+            Col("乡镇", 12), Col("村", 14), Col("项目名称", 24), Col("类型", 10), Col("状态", 8), Col("负责干部", 10),
+            Col("资金来源", 16), Col("资金(元)", 14, "yuan"), Col("开始日期", 12, "date"), Col("完工日期", 12, "date"),
+            Col("预计年收益(元)", 14, "yuan"), Col("实际年收益(元)", 14, "yuan"), Col("受益户数", 9, "int"),
+            Col("受益人数", 9, "int")], projects),
+        Sheet("visits", "走访记录", [
+            Col("走访日期", 12, "date"), Col("乡镇", 12), Col("村", 14), Col("户主姓名", 10), Col("帮扶干部", 10),
+            Col("走访类型", 10), Col("帮扶金额(元)", 12, "yuan"), Col("走访情况", 60), Col("录入时间", 17, "datetime")],
+            visits),
+        # issue 8: the call-backs of the year, after the six sheets of the contract
+        Sheet("callbacks", "回访", [Col(h, 22 if h in ("备注", "核对") else 12) for h in callback_headers], callbacks),
+    ]
+
+
+def describe(year: int, township: Township | None, full_ids: bool, sheet: str | None) -> str:
+    """The audit note of an export: year, scope, format, whether numbers were shown in full."""
+    scope = township.name if township else "全区"
+    return f"{year} {scope} {'csv ' + sheet if sheet else 'xlsx'}{' full-ids' if full_ids else ''}"
+
+
+def export(target, user, year: int, township: Township | None, *, full_ids: bool = False,
+           sheet: str | None = None) -> dict[str, int]:
+    """Write the workbook (or, with `sheet`, that one sheet as CSV) to a binary file; rows per sheet."""
+    if full_ids and user.role is not Role.ADMIN:
+        raise PermissionError(_("只有区扶贫办管理员可以导出完整的身份证号和电话"))
+    recipes = sheets(user, year, township, full_ids)
+    if sheet is None:
+        return write_xlsx(target, recipes, title=_("%(year)d年结对帮扶成效", year=year))
+    chosen = next((s for s in recipes if s.key == sheet), None)
+    if chosen is None:
+        raise ExportError(_("没有这个工作表"))
+    return {chosen.name: write_csv(target, chosen)}
+
+
+def log_export(user, note: str) -> None:
+    """One audit event per export; the caller commits."""
+    audit.log(db.session, "export", "export", None, note=note[:300],
+              user=None if getattr(user, "id", None) is None else user)

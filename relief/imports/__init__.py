@@ -1,0 +1,1 @@
+"""Roster imports: villages, cadres, households, pairings and incomes from .xlsx or .csv."""

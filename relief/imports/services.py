@@ -1,0 +1,159 @@
+"""Importing a roster: read, check every row, then write all rows or none.
+
+run_import() flushes and never commits: the caller (the CLI or the view) commits once when
+the outcome is clean and it is not a dry run, and rolls back otherwise. Everything happens in
+one transaction, so a failure or a killed process midway leaves nothing behind.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from relief import audit
+from relief.dates import today
+from relief.extensions import db
+from relief.ids import mask_id, mask_phone
+from relief.models import Role
+
+from .base import Context, Counts, Kind, Problems, RowError, match_headers, parse_rows
+from .households import Households
+from .org import Cadres, Incomes, Villages
+from .pairings import Pairings
+from .reader import FileProblem, read_table
+
+KINDS: dict[str, Kind] = {k.name: k for k in (Villages(), Cadres(), Households(), Pairings(), Incomes())}
+PREVIEW_ROWS = 10
+_MASKED = {"身份证号": mask_id, "联系电话": mask_phone, "干部联系电话": mask_phone}
+
+__all__ = ["KINDS", "FileProblem", "Outcome", "run_import", "template_workbook"]
+
+
+@dataclass
+class Outcome:
+    kind: str
+    filename: str
+    rows: int = 0
+    counts: Counts = field(default_factory=Counts)
+    errors: list[RowError] = field(default_factory=list)
+    #: the headers found, in the kind's order, and the first rows as text (numbers masked)
+    headers: list[str] = field(default_factory=list)
+    preview: list[tuple[int, list[str]]] = field(default_factory=list)
+    stored: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        c = self.counts
+        return _("%(kind)s：共%(rows)d行，新增%(created)d，更新%(updated)d，未变%(unchanged)d，已存在跳过%(skipped)d",
+                 kind=KINDS[self.kind].label, rows=self.rows, created=c.created, updated=c.updated,
+                 unchanged=c.unchanged, skipped=c.skipped)
+
+
+def run_import(kind_name: str, data: bytes, filename: str, user=None, dry_run: bool = False) -> Outcome:
+    """Check a file of `kind_name` and, when every row is good and not dry_run, write it (flush only).
+
+    user: the acting admin, or None on the command line. Raises FileProblem for a file that
+    cannot be read at all; row problems are returned in Outcome.errors.
+    """
+    if user is not None and user.role is not Role.ADMIN:
+        raise PermissionError(_("只有区扶贫办管理员可以导入"))
+    kind = KINDS[kind_name]
+    raw = read_table(data, filename).rows
+    outcome = Outcome(kind_name, filename)
+    header_index, found, header_errors = match_headers(raw, kind)
+    if header_errors:
+        outcome.errors = sorted(header_errors)
+        return outcome
+    problems = Problems(found)
+    rows = parse_rows(raw, header_index, found, kind, problems)
+    if len(rows) > current_app.config["IMPORT_MAX_ROWS"]:
+        raise FileProblem(_("文件有%(n)d行，超过一次导入的上限%(max)d行；请分成几个文件导入",
+                            n=len(rows), max=current_app.config["IMPORT_MAX_ROWS"]))
+    if not rows:
+        raise FileProblem(_("表头下面没有数据行"))
+    outcome.rows = len(rows)
+    outcome.headers = [c.header for c in kind.columns if c.header in found]
+    outcome.preview = [(r.number, [_shown(h, r.raw.get(h)) for h in outcome.headers]) for r in rows[:PREVIEW_ROWS]]
+    ctx = Context(user=user, today=today(), config=current_app.config)
+    outcome.counts = kind.check(rows, problems, ctx)
+    outcome.errors = problems.sorted()
+    if outcome.errors or dry_run:
+        return outcome
+    kind.write(ctx)
+    audit.log(db.session, "import", "import", None, user=user,
+              note=f"{kind_name} {filename}"[:300],
+              changes={"kind": kind_name, "file": filename[:120], "rows": outcome.rows, **outcome.counts.as_dict()})
+    db.session.flush()
+    outcome.stored = True
+    return outcome
+
+
+def _shown(header: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and header not in _MASKED:
+        value = int(value)
+    text = str(value)
+    return _MASKED[header](text) if header in _MASKED else text
+
+
+def template_workbook(kind_name: str) -> bytes:
+    """An .xlsx with the kind's header row, ID and phone columns formatted as text, and notes."""
+    import xlsxwriter
+
+    kind = KINDS[kind_name]
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
+    sheet = book.add_worksheet(str(kind.label))
+    head = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
+    as_text = book.add_format({"num_format": "@"})
+    as_date = book.add_format({"num_format": "yyyy-mm-dd"})
+    for col, column in enumerate(kind.columns):
+        fmt = as_text if column.header in _MASKED else (as_date if column.key == "started_on" else None)
+        sheet.set_column(col, col, max(12, len(column.header) * 2 + 4), fmt)
+        sheet.write_string(0, col, column.header, head)
+    sheet.freeze_panes(1, 0)
+    notes = book.add_worksheet(_("填写说明"))
+    notes.set_column(0, 0, 22)
+    notes.set_column(1, 1, 80)
+    notes.write_string(0, 0, _("列"), head)
+    notes.write_string(0, 1, _("说明"), head)
+    for row, column in enumerate(kind.columns, start=1):
+        notes.write_string(row, 0, column.header)
+        notes.write_string(row, 1, str(column_note(kind_name, column)))
+    book.close()
+    return buf.getvalue()
+
+
+def column_note(kind_name: str, column) -> str:
+    """What a column takes, for the template's notes sheet and the import page."""
+    from relief.models import HouseholdStatus, MonitorCategory, PairingKind, PovertyCause, Rank, StationRole
+
+    choices = {"rank": Rank, "cause": PovertyCause, "category": MonitorCategory, "kind": PairingKind,
+               "role": StationRole}
+    parts = [_("必填") if column.required and column.cell_required else _("选填")]
+    if column.key in choices:
+        parts.append(_("可填：%(v)s", v="、".join(m.zh for m in choices[column.key])))
+    extra = {
+        "is_weak": _("填“是”或“否”"),
+        "id_number": _("18位；请把这一列设为“文本”格式，否则 Excel 会把它变成数字并丢掉后几位"),
+        "status": _("可填：%(v)s；监测户可写成“监测户(边缘易致贫户)”", v="、".join(m.zh for m in HouseholdStatus)),
+        "lifted_year": _("状态为已脱贫时必填"),
+        "started_on": _("日期，如 2024-03-01，不能晚于今天"),
+        "target_yuan": _("单位万元，如 15；不填则用全区默认目标"),
+        "income_yuan": _("单位万元，如 15.2"),
+        "income": _("单位元，整数"),
+        "income_year": _("人均纯收入所属年度；不填则为今年"),
+        "category": _("状态为监测户时的类别；不填时有脱贫年度的记为脱贫不稳定户，否则记为边缘易致贫户"),
+        "phone": _("11位手机号") if kind_name in ("cadres", "pairings") else _("手机号或带区号的固话"),
+    }
+    if kind_name == "pairings" and column.key in ("id_number", "township", "village"):
+        parts.append(_("户结对填身份证号；挂钩、驻村填乡镇和村"))
+    elif column.key in extra:
+        parts.append(extra[column.key])
+    return "；".join(str(p) for p in parts)

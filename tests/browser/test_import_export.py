@@ -1,0 +1,69 @@
+"""The import and export pages on a phone: they fit, pass the accessibility check, and work."""
+import csv
+import io
+
+CADRES = ["姓名", "单位", "职务", "职级", "联系电话"]
+
+
+def _csv(rows) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _upload(phone, tmp_path, rows, name="干部.csv"):
+    path = tmp_path / name
+    path.write_bytes(_csv(rows))
+    page = phone.page
+    page.select_option("#kind", "cadres")
+    page.set_input_files("#file", str(path))
+    page.click("text=上传并预览")
+    page.wait_for_load_state("networkidle")
+
+
+def test_import_page_flow_on_a_phone(phone, tmp_path):
+    phone.login("demo-admin")
+    phone.goto("/imports/")
+    assert phone.horizontal_overflow() <= 0
+    assert phone.axe_violations() == []
+    page = phone.page
+    page.click("summary >> text=干部")  # open one kind's column notes
+    assert phone.axe_violations() == []
+
+    _upload(phone, tmp_path, [CADRES, ["浏览器甲", "区财政局", "科员", "一般干部", "1390000"],
+                              ["浏览器乙", "区财政局", "科员", "处级", "13977770002"]])
+    assert page.locator("#import-errors tbody tr").count() == 2
+    assert "没有导入任何数据" in page.locator("#import-errors-summary").inner_text()
+    assert page.locator("#confirm-import").count() == 0
+    assert phone.horizontal_overflow() <= 0
+    assert phone.axe_violations() == []
+
+    phone.goto("/imports/")
+    _upload(phone, tmp_path, [CADRES, ["浏览器甲", "区财政局", "科员", "一般干部", "13977770001"]])
+    assert "确认后将新增 1 条" in page.locator("#import-plan").inner_text()
+    assert phone.axe_violations() == []
+    page.click("#confirm-import")
+    page.wait_for_load_state("networkidle")
+    assert "导入完成" in page.content()
+    assert phone.console_errors == [] and phone.outside == []
+
+
+def test_export_and_report_pages_on_a_phone(phone):
+    phone.login("demo-leader")
+    for path in ("/exports/", "/exports/report"):
+        phone.goto(path)
+        assert phone.horizontal_overflow() <= 0, path
+        assert phone.axe_violations() == [], path
+    with phone.page.expect_download() as info:
+        phone.goto("/exports/")
+        phone.page.click("text=下载 Excel 工作簿")
+    assert info.value.suggested_filename.endswith(".xlsx")
+    assert phone.console_errors == [] and phone.outside == []
+
+
+def test_the_admins_yearly_report_on_a_phone(phone):
+    phone.login("demo-admin")
+    phone.goto("/exports/report")
+    assert "全年共实施帮扶项目" in phone.page.locator("#headline").inner_text()
+    assert phone.axe_violations() == []
+    assert phone.console_errors == [] and phone.outside == []

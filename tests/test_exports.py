@@ -1,0 +1,211 @@
+"""The yearly workbook: sheets, 汇总 figures, formula-free text, masking, CSV, the command line."""
+from datetime import date
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from relief.extensions import db
+from relief.holidays import window
+from relief.models import (
+    AuditEvent,
+    DemandStatus,
+    HouseholdStatus,
+    PairingKind,
+    Project,
+    ProjectStatus,
+    ProjectType,
+    Rank,
+    Role,
+    VisitKind,
+)
+
+#: the six sheets of CONTRACT.md, then 回访 (issue 8)
+SHEETS = ["汇总", "村集体经济", "结对帮扶户", "帮扶干部", "帮扶项目", "走访记录", "回访"]
+HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1 发放慰问金", "-2 减少开支", "@SUM(A1:A9)",
+           "\t制表符开头", "\r回车开头"]
+
+
+@pytest.fixture
+def district(f, app):
+    """Two townships, two weak villages, three paired households, a year (2025) of work."""
+    t1, t2 = f.township("东镇"), f.township("西镇")
+    weak1 = f.village(t1, "甲村", is_weak=True)
+    weak2 = f.village(t2, "乙村", is_weak=True, target_yuan=100_000)
+    plain = f.village(t1, "丙村")
+    c1 = f.cadre("甲干部", phone="13900000001")
+    c2 = f.cadre("乙干部", phone="13900000002", rank=Rank.DISTRICT_LEADER)
+    h1 = f.household(weak1, "=cmd|' /C calc'!A0", phone="13812345678")
+    h2 = f.household(plain, "户二")
+    h3 = f.household(weak2, "户三")
+    f.household(plain, "户四", status=HouseholdStatus.LIFTED, members=4).lifted_year = 2025
+    for c, h in ((c1, h1), (c1, h2), (c2, h3)):
+        f.pairing(c, h, started_on=date(2024, 1, 1))
+    f.pairing(c2, village=weak1, kind=PairingKind.LINK, started_on=date(2024, 1, 1))
+    sf, _ = window("spring_festival", 2025)
+    ma, _ = window("mid_autumn", 2025)
+    f.visit(c1, h1, visited_on=sf, kind=VisitKind.SPRING_FESTIVAL, aid_yuan=500, notes=HOSTILE[1])
+    f.visit(c1, h2, visited_on=ma, kind=VisitKind.MID_AUTUMN, notes=HOSTILE[2])
+    f.visit(c2, h3, visited_on=ma, kind=VisitKind.MID_AUTUMN, notes=HOSTILE[3])
+    f.visit(c2, h3, visited_on=date(2024, 6, 1), notes="去年的走访")
+    f.visit(c2, village=weak1, visited_on=date(2025, 5, 1), kind=VisitKind.FIELD_STAY, notes=HOSTILE[4])
+    f.visit(c1, h1, visited_on=date(2025, 7, 1), notes=HOSTILE[5])
+    f.visit(c1, h1, visited_on=date(2025, 8, 1), notes=HOSTILE[0])
+    done = f.demand(c1, h1, text="屋顶漏雨", status=DemandStatus.RESOLVED, resolved_on=date(2025, 4, 1))
+    done.raised_on = date(2025, 3, 1)
+    f.demand(c2, h3, text="助学金").raised_on = date(2025, 6, 1)
+    f.income(weak1, 2025, 120_000)
+    f.income(weak1, 2024, 160_000)
+    f.income(weak2, 2025, 100_000)
+    db.session.add(Project(village_id=weak1.id, township_id=t1.id, name="=1+1 光伏电站", type=ProjectType.SOLAR,
+                           status=ProjectStatus.OPERATING, started_on=date(2025, 3, 1), funding_yuan=800_000,
+                           expected_income_yuan=40_000, actual_income_yuan=10_000, people_benefited=30,
+                           responsible_cadre_id=c2.id))
+    f.user("admin", Role.ADMIN)
+    f.user("leader", Role.LEADER, township=t1)
+    f.user("leader2", Role.LEADER, township=t2)
+    f.user("inspector", Role.INSPECTOR)
+    f.user("cad", Role.CADRE, cadre=c1)
+    f.commit()
+    return dict(t1=t1, t2=t2, h1=h1, h2=h2, h3=h3)
+
+
+@pytest.fixture
+def export(runner, tmp_path):
+    def run(*extra, name="out.xlsx"):
+        path = tmp_path / name
+        db.session.commit()
+        result = runner.invoke(args=["relief", "export", "--year", "2025", "-o", str(path), *extra])
+        assert result.exit_code == 0, result.output
+        return path
+    return run
+
+
+def table(ws) -> list[tuple]:
+    return [tuple(c.value for c in row) for row in ws.iter_rows()]
+
+
+def by_header(ws) -> list[dict]:
+    rows = table(ws)
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_the_workbook_has_the_six_sheets_and_the_summary_rows(district, export):
+    book = openpyxl.load_workbook(export())
+    assert book.sheetnames == SHEETS
+    summary = book["汇总"]
+    rows = table(summary)
+    assert rows[0] == ("指标", "数值")
+    figures = dict(rows[1:])
+    assert figures == pytest.approx({
+        "经济薄弱村数": 2, "达标村数": 1, "结对帮扶户数": 3, "帮扶干部数": 2, "走访次数": 6,
+        "春节慰问覆盖率": 1 / 3, "中秋慰问覆盖率": 2 / 3, "诉求数": 2, "办结诉求数": 1, "帮扶项目数": 1,
+        "项目受益人数": 30, "当年脱贫人数": 4, "走访帮扶资金(元)": 500})
+    assert [r[0] for r in rows[1:13]] == ["经济薄弱村数", "达标村数", "结对帮扶户数", "帮扶干部数", "走访次数",
+                                          "春节慰问覆盖率", "中秋慰问覆盖率", "诉求数", "办结诉求数", "帮扶项目数",
+                                          "项目受益人数", "当年脱贫人数"]
+    rate = next(r for r in summary.iter_rows(min_row=2) if r[0].value == "春节慰问覆盖率")[1]
+    assert "%" in rate.number_format and 0 <= rate.value <= 1
+    for name in SHEETS:
+        assert book[name].freeze_panes == "A2"
+    # every list sheet holds exactly the rows its headline figure counts
+    assert book["结对帮扶户"].max_row - 1 == figures["结对帮扶户数"]
+    assert book["帮扶干部"].max_row - 1 == figures["帮扶干部数"]
+    assert book["帮扶项目"].max_row - 1 == figures["帮扶项目数"]
+    assert book["走访记录"].max_row - 1 == figures["走访次数"]
+    assert book["村集体经济"].max_row - 1 == figures["经济薄弱村数"]
+
+
+def test_village_household_and_cadre_sheets(district, export):
+    book = openpyxl.load_workbook(export("--full-ids"))
+    villages = {r["村"]: r for r in by_header(book["村集体经济"])}
+    assert villages["甲村"]["2025年收入(元)"] == 120_000 and villages["甲村"]["2024年收入(元)"] == 160_000
+    assert villages["甲村"]["2025年目标(元)"] == 150_000 and villages["甲村"]["是否达标"] == "否"
+    assert villages["甲村"]["挂钩领导"] == "乙干部" and villages["甲村"]["完成率"] == pytest.approx(0.8)
+    assert villages["乙村"]["是否达标"] == "是" and villages["乙村"]["2023年收入(元)"] is None
+    households = {r["户主姓名"]: r for r in by_header(book["结对帮扶户"])}
+    assert set(households) == {"=cmd|' /C calc'!A0", "户二", "户三"}
+    h1 = households["=cmd|' /C calc'!A0"]
+    assert (h1["帮扶干部"], h1["走访次数"], h1["节日慰问次数"], h1["诉求数"], h1["办结诉求数"]) == ("甲干部", 3, 1, 1, 1)
+    assert h1["状态"] == "贫困" and h1["身份证号"] == district["h1"].id_number
+    assert households["户三"]["走访次数"] == 1  # the 2024 visit is not counted
+    cadres = {r["姓名"]: r for r in by_header(book["帮扶干部"])}
+    assert (cadres["甲干部"]["结对户数"], cadres["甲干部"]["走访次数"], cadres["甲干部"]["办结诉求数"]) == (2, 4, 1)
+    assert cadres["乙干部"]["挂钩/驻村"] == "甲村（挂钩）" and cadres["乙干部"]["职级"] == "区级领导"
+    [project] = by_header(book["帮扶项目"])
+    assert project["资金(元)"] == 800_000 and project["负责干部"] == "乙干部" and project["类型"] == "光伏"
+    visits = by_header(book["走访记录"])
+    assert len(visits) == 6 and [v["走访日期"].date() for v in visits] == sorted(v["走访日期"].date() for v in visits)
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(district, export):
+    book = openpyxl.load_workbook(export())
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    # xlsxwriter stores a carriage return as OOXML's _x000D_ escape, which openpyxl leaves as it is
+    notes = {c.value.replace("_x000D_", "\r"): c.data_type for c in book["走访记录"]["H"][1:]}
+    for text in HOSTILE:
+        assert notes.get(text) == "s", text
+    names = [c for c in book["结对帮扶户"]["C"] if c.value == "=cmd|' /C calc'!A0"]
+    assert names and names[0].data_type == "s"
+    assert any(c.value == "=1+1 光伏电站" and c.data_type == "s" for c in book["帮扶项目"]["C"])
+
+
+def test_numbers_are_masked_unless_full_ids(district, export):
+    h1 = district["h1"]
+    masked = openpyxl.load_workbook(export())
+    households = {r["户主姓名"]: r for r in by_header(masked["结对帮扶户"])}
+    row = households[h1.head_name]
+    assert row["身份证号"] == h1.id_number[:6] + "********" + h1.id_number[-4:]
+    assert row["联系电话"] == "138****5678"
+    assert {r["联系电话"] for r in by_header(masked["帮扶干部"])} == {"139****0001", "139****0002"}
+    full = openpyxl.load_workbook(export("--full-ids", name="full.xlsx"))
+    assert {r["联系电话"] for r in by_header(full["帮扶干部"])} == {"13900000001", "13900000002"}
+    notes = db.session.scalars(sa.select(AuditEvent.note).where(AuditEvent.action == "export")).all()
+    assert notes == ["2025 全区 xlsx", "2025 全区 xlsx full-ids"]
+
+
+def test_one_township_and_csv_from_the_command_line(district, export):
+    book = openpyxl.load_workbook(export("--township", "西镇"))
+    assert dict(table(book["汇总"])[1:])["结对帮扶户数"] == 1
+    assert [r["户主姓名"] for r in by_header(book["结对帮扶户"])] == ["户三"]
+    path = export("--sheet", "visits", name="v.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == "走访日期,乡镇,村,户主姓名,帮扶干部,走访类型,帮扶金额(元),走访情况,录入时间"
+    assert "'+1 发放慰问金" in text and "'-2 减少开支" in text and "'@SUM(A1:A9)" in text
+    assert "'=HYPERLINK" in text and ",=" not in text
+
+
+def test_command_line_mistakes(district, runner, tmp_path):
+    bad = runner.invoke(args=["relief", "export", "--year", "2025", "-o", str(tmp_path / "a.xlsx"),
+                              "--township", "无此镇"])
+    assert bad.exit_code == 1 and "无此镇" in bad.stderr
+    assert not (tmp_path / "a.xlsx").exists()
+    assert runner.invoke(args=["relief", "export", "--year", "2025", "-o", str(tmp_path / "a.csv")]).exit_code == 2
+
+
+def test_the_workbook_has_a_callback_sheet_with_masked_phones(app, f, tmp_path):
+    """Issue 8: the call-backs of the year follow the six contract sheets."""
+    from openpyxl import load_workbook
+
+    from relief.exports.services import Operator, export
+
+    c = f.cadre(name="回访干部")
+    h = f.household(name="回访户", phone="13812345678")
+    f.pairing(c, h)
+    f.callback(h, c, "2025-03", reached=True)
+    f.commit()
+    out = tmp_path / "cb.xlsx"
+    with open(out, "wb") as fh:
+        export(fh, Operator(), 2025, None)
+    ws = load_workbook(out, read_only=True)["回访"]
+    rows = [list(row) for row in ws.iter_rows(values_only=True)]
+    header = next(r for r in rows if r and "户主姓名" in r)
+    assert header[:3] == ("月份", "乡镇", "村") or header[:3] == ["月份", "乡镇", "村"]
+    rows = rows[rows.index(header):]
+    body = [r for r in rows[1:] if r and r[0]]
+    assert len(body) == 1 and "回访户" in body[0] and "138****5678" in body[0]
