@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from relief import audit  # noqa: F401  (installs the audit listener)
+    from relief import audit, cache  # noqa: F401  (install the audit and data-version listeners)
     from relief import headers, i18n, models, templating  # noqa: F401
     from relief.database import configure_engine
     from relief.extensions import babel, csrf, db, limiter, login_manager, migrate

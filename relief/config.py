@@ -83,6 +83,9 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "relief_session"
+    # The server-side session row decides when a sign-in ends (idle and absolute limits above), so
+    # the cookie is not re-signed and re-sent on every response.
+    SESSION_REFRESH_EACH_REQUEST = False
     PREFERRED_URL_SCHEME = "http"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PER_PAGE = 30
@@ -95,6 +98,9 @@ class Defaults:
     MAP_INCOME_YEARS = 3  # years of income shown in a map popup, ending with the chosen year
     MAP_CACHE_ENTRIES = 32  # rendered maps kept per process (scope x year x language)
     MAP_CACHE_SECONDS = 300  # a rendered map is rebuilt at least this often (cadre renames, new pairings)
+    # Figures kept between requests (relief.cache): renewed on every write, and at least this often
+    CACHE_ENTRIES = 512  # per process
+    CACHE_SECONDS = 300
 
     # Roster imports (relief.imports): limits that keep a hostile file harmless
     IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded file; larger is a 413

@@ -20,6 +20,7 @@ from .people import (
     UserSession,
 )
 from .project import Project, ProjectPhoto, ProjectStatus, ProjectType, ProjectUpdate
+from .version import DataVersion
 from .visit import Demand, DemandStatus, Visit, VisitKind, VisitPhoto
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -101,6 +101,9 @@ class Demand(db.Model):
         ),
         sa.Index("ix_demand_owner_status", "owner_id", "status", "deadline"),
         sa.Index("ix_demand_township_status", "township_id", "status", "deadline"),
+        # a visit's page and API answer list the demands it raised and settled
+        sa.Index("ix_demand_visit", "visit_id"),
+        sa.Index("ix_demand_resolved_in_visit", "resolved_in_visit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,282 @@
+"""Figures kept between requests, keyed by the database's data version so every process agrees.
+
+Writing: every write made through SQLAlchemy to a table that figures are read from raises, in
+the same transaction, the counter of the township it touches (data_version; scope 0 for rows of
+no township, and for statements whose rows do not say their township). ORM flushes name their
+townships; bulk and Core INSERT/UPDATE/DELETE statements name those of their rows' township_id.
+
+Reading: `cached(name, township_id, parts, compute)` reads the counters first (one query), then
+returns the entry kept under the same counters, or computes and keeps it. The counters of a
+township are its own and scope 0; a cadre's are those of the townships the cadre works in; the
+district's are the sum of all. So a write anywhere renews the district's figures, and a write in
+one township only that township's. Entries also
+expire after CACHE_SECONDS, which bounds how long a write made outside SQLAlchemy (psql) can go
+unseen. Entries live in the process (app.extensions) and, with RELIEF_REDIS_URL, in Redis too,
+so one app server computes what the others then read.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from relief.models import DataVersion
+
+#: tables whose rows no cached figure reads: writing them renews nothing
+UNTRACKED = frozenset({"audit_event", "user_session", "api_token", "user_account", "data_version", "visit_photo",
+                       "project_photo"})
+
+
+def _tracked(table) -> bool:
+    """A table of the domain model that figures read (not Alembic's own, not the untracked above)."""
+    name = getattr(table, "name", None)
+    return name is not None and name not in UNTRACKED and name in DataVersion.metadata.tables
+DISTRICT = 0
+_clock = time.monotonic  # the age of entries (tests move it)
+_MISSING = object()
+
+
+# -- writing: raise the counters ------------------------------------------------------------
+
+def _scopes_of(obj) -> set[int]:
+    """The townships a changed row belongs to, before and after the change; 0 when it has none."""
+    table = obj.__table__.name
+    state = sa.inspect(obj)
+    if table == "township":
+        return {state.identity[0]} if state.identity else {DISTRICT}
+    if "township_id" not in state.attrs:
+        return {DISTRICT}
+    hist = state.attrs.township_id.history
+    ids = {t for t in (*hist.added, *hist.unchanged, *hist.deleted) if t}
+    return ids or {DISTRICT}
+
+
+_BUMPS: dict[str, object] = {}
+
+
+def _bump_statement(dialect: str):
+    """INSERT (scope, 1) ... ON CONFLICT raise it by one: built once per dialect."""
+    if dialect not in _BUMPS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = DataVersion.__table__
+        _BUMPS[dialect] = (insert(table).values(scope=sa.bindparam("scope"), version=1)
+                           .on_conflict_do_update(index_elements=[table.c.scope], set_={"version": table.c.version + 1}))
+    return _BUMPS[dialect]
+
+
+def bump(connection, scopes) -> None:
+    """Raise the counters of these scopes by one (creating them at 1), in the caller's transaction."""
+    if scopes:
+        # sorted: concurrent writers take the row locks in the same order (no deadlock on PostgreSQL)
+        connection.execute(_bump_statement(connection.dialect.name), [{"scope": s} for s in sorted(scopes)])
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _ctx) -> None:
+    scopes: set[int] = set()
+    for dirty, objs in ((False, session.new), (True, session.dirty), (False, session.deleted)):
+        for obj in objs:
+            if not _tracked(getattr(obj, "__table__", None)):
+                continue
+            if dirty and not session.is_modified(obj, include_collections=False):
+                continue
+            scopes |= _scopes_of(obj)
+    bump(session.connection(), scopes)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state) -> object:
+    """A bulk INSERT/UPDATE/DELETE through the session: raise the townships an insert's rows name, else 0."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    if not _tracked(getattr(state.statement, "table", None)):
+        return None
+    result = state.invoke_statement()
+    bump(state.session.connection(), _scopes_of_insert(state.parameters) if state.is_insert else {DISTRICT})
+    return result
+
+
+@event.listens_for(Engine, "after_execute")
+def _core_statement(conn, clauseelement, multiparams, params, execution_options, result) -> None:
+    """A Core INSERT/UPDATE/DELETE on any engine, outside the ORM (which reports its own above)."""
+    if "compiled_cache" in execution_options or not getattr(clauseelement, "is_dml", False):
+        return  # the ORM's flush and bulk writes pass the mapper's compiled_cache: handled above
+    if not _tracked(getattr(clauseelement, "table", None)):
+        return
+    bump(conn, _scopes_of_insert(multiparams or params) if clauseelement.is_insert else {DISTRICT})
+
+
+def _scopes_of_insert(parameters) -> set[int]:
+    """The townships an INSERT's rows name (township_id); 0 when any row names none. (An UPDATE or
+    DELETE may move or remove rows of any township: those raise 0.)"""
+    rows = parameters if isinstance(parameters, (list, tuple)) else [parameters]
+    scopes = set()
+    for row in rows:
+        township = row.get("township_id") if isinstance(row, dict) else None
+        if not township:
+            return {DISTRICT}
+        scopes.add(township)
+    return scopes or {DISTRICT}
+
+
+# -- reading --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CadreScope:
+    """What one cadre sees: the townships of the cadre's active pairings and open demands."""
+
+    cadre_id: int
+
+
+_VERSIONS = DataVersion.__table__
+# Built once: read on every request that a cached page answers.
+_TOWNSHIP_VERSION = (sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
+                     .where(_VERSIONS.c.scope.in_((DISTRICT, sa.bindparam("township_id")))))
+_DISTRICT_VERSION = sa.select(sa.func.coalesce(sa.func.sum(_VERSIONS.c.version), 0))
+
+
+def _cadre_version_statement():
+    from relief.models import Demand, DemandStatus, Pairing
+
+    cadre = sa.bindparam("cadre_id")
+    townships = sa.union(
+        sa.select(Pairing.township_id).where(Pairing.cadre_id == cadre, Pairing.ended_on.is_(None)),
+        sa.select(Demand.township_id).where(Demand.owner_id == cadre,
+                                            Demand.status.in_((DemandStatus.OPEN, DemandStatus.IN_PROGRESS))))
+    return (sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
+            .where(sa.or_(_VERSIONS.c.scope == DISTRICT, _VERSIONS.c.scope.in_(townships)))
+            .order_by(_VERSIONS.c.scope))
+
+
+_CADRE_VERSION = _cadre_version_statement()
+
+
+def data_version(scope: int | None | CadreScope) -> tuple:
+    """The counters behind what a scope shows: a township's (its own and scope 0), a cadre's (those
+    of the townships the cadre works in, and 0), or the district's (the sum of all)."""
+    from relief.extensions import db
+
+    if isinstance(scope, CadreScope):
+        return ("cadre", *db.session.execute(_CADRE_VERSION, {"cadre_id": scope.cadre_id}).all())
+    if scope:
+        rows = dict(db.session.execute(_TOWNSHIP_VERSION, {"township_id": scope}).all())
+        return ("township", scope, rows.get(scope, 0), rows.get(DISTRICT, 0))
+    return ("district", db.session.scalar(_DISTRICT_VERSION))
+
+
+class FigureCache:
+    """A bounded LRU of (version, time, value) per key, in this process, optionally backed by Redis."""
+
+    def __init__(self, entries: int, seconds: float, redis_url: str | None = None):
+        self.entries, self.seconds = entries, seconds
+        self._items: OrderedDict[Hashable, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+        self._redis = None
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def get(self, key: Hashable, version: tuple):
+        """The value kept under `key` for this version, else _MISSING."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None and item[0] == version and _clock() - item[1] <= self.seconds:
+                self._items.move_to_end(key)
+                return item[2]
+        shared = self._shared_get(key, version)
+        if shared is not _MISSING:
+            self._put_local(key, version, shared)
+        return shared
+
+    def put(self, key: Hashable, version: tuple, value) -> None:
+        self._put_local(key, version, value)
+        self._shared_put(key, version, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def _put_local(self, key, version, value) -> None:
+        with self._lock:
+            self._items[key] = (version, _clock(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+    @staticmethod
+    def _redis_key(key) -> str:
+        return "relief:figures:" + hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def _shared_get(self, key, version):
+        if self._redis is None:
+            return _MISSING
+        try:
+            raw = self._redis.get(self._redis_key(key))
+        except Exception:  # Redis is a helper: without it the figures are computed here
+            return _MISSING
+        if raw is None:
+            return _MISSING
+        stored_version, value = pickle.loads(raw)  # written by our own processes only
+        return value if stored_version == version else _MISSING
+
+    def _shared_put(self, key, version, value) -> None:
+        if self._redis is None:
+            return
+        try:
+            self._redis.set(self._redis_key(key), pickle.dumps((version, value)), ex=max(int(self.seconds), 1))
+        except Exception:
+            pass
+
+
+def figure_cache() -> FigureCache:
+    """This app's cache (one per app, so tests that empty the tables never see old entries)."""
+    app = current_app._get_current_object()
+    cache = app.extensions.get("relief_figures")
+    if cache is None:
+        cache = app.extensions["relief_figures"] = FigureCache(
+            app.config["CACHE_ENTRIES"], app.config["CACHE_SECONDS"], app.config.get("REDIS_URL"))
+    return cache
+
+
+def cached(name: str, scope: int | None | CadreScope, parts: tuple, compute: Callable[[], object]):
+    """The value of `compute()` for what a scope shows (a township id, None for the district, or a
+    CadreScope), kept while the data behind it is unchanged. `parts` holds everything else the
+    value depends on."""
+    version = data_version(scope)  # read before computing: a later write is never hidden
+    key = (name, scope or 0, *parts)
+    cache = figure_cache()
+    value = cache.get(key, version)
+    if value is _MISSING:
+        value = compute()
+        cache.put(key, version, value)
+    return value
+
+
+def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], str]) -> Markup:
+    """A page's body as rendered for this request's view of it: the same query string, language,
+    viewer scope and day get the same HTML while the data behind it is unchanged. The body must
+    hold nothing else of the request (no CSRF token, no CSP nonce, no user name)."""
+    from flask import request
+    from flask_babel import get_locale
+    from flask_login import current_user
+
+    from relief.dates import today
+    from relief.scope import viewer_scope
+
+    parts = (viewer_scope(current_user), str(get_locale()), request.full_path, today())
+    return Markup(cached(name, scope, parts, render))
