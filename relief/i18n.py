@@ -1,7 +1,10 @@
 """Locale choice: ?lang= switches and is remembered in a cookie and on the user."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, request
+import contextvars
+
+from flask import Flask, before_render_template, current_app, g, has_request_context, request, template_rendered
+from flask_babel import get_translations
 from flask_login import current_user
 
 COOKIE = "relief_lang"
@@ -25,7 +28,39 @@ def select_locale() -> str:
     return current_app.config["DEFAULT_LOCALE"]
 
 
+#: (translations, outer) of the template being rendered: looked up once per page, not once per _()
+_rendering = contextvars.ContextVar("relief_rendering_translations", default=None)
+
+
+def _translations():
+    current = _rendering.get()
+    return current[0] if current else get_translations()
+
+
+def _install_page_gettext(app: Flask) -> None:
+    """Flask-Babel's template gettext finds the request's translations anew for every string;
+    a page has dozens. Find them once when a render starts, and forget them when it ends."""
+    def start(_sender, **_extra):
+        _rendering.set((get_translations(), _rendering.get()))
+
+    def end(_sender, **_extra):
+        current = _rendering.get()
+        _rendering.set(current[1] if current else None)
+
+    before_render_template.connect(start, app, weak=False)
+    template_rendered.connect(end, app, weak=False)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def init_app(app: Flask) -> None:
+    _install_page_gettext(app)
+
     @app.after_request
     def remember_locale(response):
         chosen = g.get("new_locale")

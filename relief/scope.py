@@ -84,8 +84,36 @@ _RULES = {
 }
 
 
+class BoundUser:
+    """A user of one role whose ids are the bind parameters :user_id, :cadre_id and :township_id:
+    a statement scoped for it is built once and then run for any user of that role with
+    `bound(user)` as its parameters (hot paths, where building the select costs more than running it)."""
+
+    is_authenticated = True
+    id = sa.bindparam("user_id")
+    cadre_id = sa.bindparam("cadre_id")
+    township_id = sa.bindparam("township_id")
+
+    def __init__(self, role: Role):
+        self.role = role
+
+
+def bound(user) -> dict:
+    """The parameters that make a BoundUser statement about `user`."""
+    return {"user_id": user.id, "cadre_id": user.cadre_id, "township_id": user.township_id}
+
+
 def sees_everything(user) -> bool:
     return user.role in (Role.ADMIN, Role.INSPECTOR)
+
+
+def viewer_scope(user) -> str:
+    """Who sees the same rows: the whole district (admin, inspector), one leader's township, one cadre."""
+    if sees_everything(user):
+        return "district"
+    if user.role is Role.LEADER:
+        return f"township:{user.township_id}"
+    return f"user:{user.id}"
 
 
 def condition(model, user):

@@ -1,7 +1,8 @@
 """Template filters and globals shared by every page."""
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from relief.dates import to_cst
@@ -38,7 +39,21 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["cst"] = lambda ts: to_cst(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
     app.jinja_env.globals["band_labels"] = BAND_LABELS
 
+    app.jinja_env.globals["menu"] = menu
+
     @app.context_processor
     def navigation():
         endpoints = current_app.view_functions
         return {"nav_items": [item for item in NAV if item[0] in endpoints], "endpoints": endpoints}
+
+
+def menu(role: str) -> list[tuple[str, str, str]]:
+    """The menu of a role as (endpoint, url, label), built once per role and language."""
+    key = (role, str(get_locale()), request.script_root)
+    built = current_app.extensions.setdefault("relief_menus", {})
+    items = built.get(key)
+    if items is None:
+        endpoints = current_app.view_functions
+        items = built[key] = [(endpoint, url_for(endpoint), str(label)) for endpoint, label, roles in NAV
+                              if role in roles and endpoint in endpoints]
+    return items

@@ -15,11 +15,13 @@ from spectree.models import SecuritySchemeData, SecureType
 
 from relief import reports
 from relief.auth import services as auth_services
+from relief.cache import cached
 from relief.dates import today
 from relief.errors import _messages
 from relief.extensions import csrf, db, limiter
 from relief.models import Demand, Role, Visit
 from relief.reports.flags import visit_flags as find_flags
+from relief.scope import sees_everything, viewer_scope
 from relief.visits import services as visit_services
 
 from .schemas import (
@@ -154,7 +156,7 @@ def create_visit():
     if not isinstance(data, dict):
         return error(422, _("请求体应为 JSON 对象"), fields={"__all__": _("请求体应为 JSON 对象")})
     try:
-        visit, created = visit_services.record_visit(current_user, data)
+        visit, created = visit_services.record_visit(current_user._get_current_object(), data)
     except visit_services.NotACadre:
         return error(403, _("只有帮扶干部账号可以记录走访"))
     except visit_services.VisitInvalid as exc:
@@ -163,9 +165,10 @@ def create_visit():
         return error(404, _("没有找到您正在结对的这户或这个村"))
     except visit_services.VisitConflict:
         return error(409, _("这个 client_uuid 已用于另一条内容不同的走访"))
+    body = visit_json(visit)  # before the commit, which would expire the visit and read it back
     db.session.commit()
-    response = make_response(jsonify(visit_json(visit)), 201 if created else 200)
-    response.headers["Location"] = url_for("visits.show", visit_id=visit.id)
+    response = make_response(jsonify(body), 201 if created else 200)
+    response.headers["Location"] = body["url"]
     return response
 
 
@@ -176,9 +179,20 @@ def create_visit():
 def village_progress():
     """Every weak village the caller may see: collective income against its target for the year."""
     year = request.context.query.year or today().year
-    return jsonify([{"id": v.id, "name": v.name, "township": v.township, "income_yuan": v.income_yuan,
-                     "target_yuan": v.target_yuan, "progress": round(v.progress, 4)}
-                    for v in reports.village_progress(current_user, year)])
+    if current_user.role is Role.CADRE:  # a cadre's few villages: not worth keeping
+        body = _progress_json(current_user, year)
+    else:
+        township = None if sees_everything(current_user) else current_user.township_id
+        body = cached("progress-json", township, (viewer_scope(current_user), year),
+                      lambda: _progress_json(current_user, year))
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
+
+
+def _progress_json(user, year: int) -> str:
+    """The answer's text, as jsonify would write it."""
+    return current_app.json.dumps([{"id": v.id, "name": v.name, "township": v.township, "income_yuan": v.income_yuan,
+                                    "target_yuan": v.target_yuan, "progress": round(v.progress, 4)}
+                                   for v in reports.village_progress(user, year)]) + "\n"
 
 
 @bp.get("/visits/flags")

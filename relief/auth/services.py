@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from relief import audit
 from relief.database import writing
@@ -56,27 +58,52 @@ def end_all_sessions(user_id: int) -> None:
                        .values(revoked_at=now))
 
 
+_SESSIONS, _USERS, _TOKENS = UserSession.__table__, User.__table__, ApiToken.__table__
+# Built once: these run on every signed-in request, and building a select costs more than running it.
+_SESSION_USER = (
+    sa.select(_SESSIONS.c.created_at.label("session_created_at"), _SESSIONS.c.last_seen_at.label("session_seen_at"),
+              *_USERS.c)
+    .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+    .where(_SESSIONS.c.id == sa.bindparam("sid"), _SESSIONS.c.user_id == sa.bindparam("uid"),
+           _SESSIONS.c.ended_at.is_(None))
+)
+_TOKEN_USER = (
+    sa.select(_TOKENS.c.expires_at.label("token_expires_at"), *_USERS.c)
+    .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .where(_TOKENS.c.token_hash == sa.bindparam("digest"), _TOKENS.c.revoked_at.is_(None))
+)
+
+
+def _user_from_row(row) -> User:
+    """The User of a row read with the session or token: one already in the session, else one
+    made from the row's columns and attached as if loaded (no second query; relationships load
+    on use as usual)."""
+    found = db.session.identity_map.get(identity_key(User, row.id))
+    if found is not None:
+        return found
+    user = User(**{c.key: row._mapping[c] for c in _USERS.c})
+    make_transient_to_detached(user)
+    db.session.add(user)
+    return user
+
+
 def user_for_session(sid: str | None, user_id: int) -> User | None:
     """The user of a live session: not ended, not idle too long, not too old, user active."""
     if not sid:
         return None
-    row = db.session.execute(
-        sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == sid, UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(_SESSION_USER, {"sid": sid, "uid": user_id}).first()
     if row is None:
         return None
-    sess, user = row
     now = utcnow()
     cfg = current_app.config
     idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
-    if not user.active or now - sess.last_seen_at > idle or now - sess.created_at > absolute:
+    if not row.active or now - row.session_seen_at > idle or now - row.session_created_at > absolute:
         _touch(sid, ended=True)
         return None
-    if now - sess.last_seen_at > timedelta(seconds=60):
+    if now - row.session_seen_at > timedelta(seconds=60):
         _touch(sid)
-    return user
+    return _user_from_row(row)
 
 
 def _touch(sid: str, ended: bool = False) -> None:
@@ -95,16 +122,10 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.execute(
-        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None:
+    row = db.session.execute(_TOKEN_USER, {"digest": _digest(token)}).first()
+    if row is None or row.token_expires_at < utcnow() or not row.active:
         return None
-    tok, user = row
-    if tok.expires_at < utcnow() or not user.active:
-        return None
-    return user
+    return _user_from_row(row)
 
 
 def _digest(token: str) -> str:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager
 
 from relief.extensions import db
 from relief.models import (
@@ -56,34 +57,42 @@ class PairedHousehold:
         return (today() - self.last_visit).days if self.last_visit else None
 
 
-def my_households(cadre_id: int, today: date) -> list[PairedHousehold]:
-    """A cadre's actively paired households with their last visit, in one query."""
+def _my_households_statement():
+    cadre = sa.bindparam("cadre_id")
     last = (sa.select(Visit.household_id, sa.func.max(Visit.visited_on).label("last"))
             .where(Visit.household_id.in_(
-                sa.select(Pairing.household_id).where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None))))
+                sa.select(Pairing.household_id).where(Pairing.cadre_id == cadre, Pairing.ended_on.is_(None))))
             .group_by(Visit.household_id).subquery())
-    rows = db.session.execute(
-        sa.select(Household.id, Household.head_name, Village.name, Township.name, Village.id,
-                  Household.status, Pairing.started_on, last.c.last)
-        .join(Pairing, Pairing.household_id == Household.id)
-        .join(Village, Village.id == Household.village_id)
-        .join(Township, Township.id == Household.township_id)
-        .outerjoin(last, last.c.household_id == Household.id)
-        .where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None), Pairing.kind == PairingKind.HOUSEHOLD)
-        .order_by(last.c.last.asc().nulls_first(), Household.head_name)
-    ).all()
-    out = []
-    for hid, name, vname, tname, vid, status, started, lastv in rows:
-        out.append(PairedHousehold(hid, name, vname, tname, vid, status, started, lastv,
-                                   due_state(lastv or started, today)))
-    return out
+    return (sa.select(Household.id, Household.head_name, Village.name, Township.name, Village.id,
+                      Household.status, Pairing.started_on, last.c.last)
+            .join(Pairing, Pairing.household_id == Household.id)
+            .join(Village, Village.id == Household.village_id)
+            .join(Township, Township.id == Household.township_id)
+            .outerjoin(last, last.c.household_id == Household.id)
+            .where(Pairing.cadre_id == cadre, Pairing.ended_on.is_(None), Pairing.kind == PairingKind.HOUSEHOLD)
+            .order_by(last.c.last.asc().nulls_first(), Household.head_name))
+
+
+# Built once: a cadre's home and the app's sync ask for it on every load.
+_MY_HOUSEHOLDS = _my_households_statement()
+
+
+def my_households(cadre_id: int, today: date) -> list[PairedHousehold]:
+    """A cadre's actively paired households with their last visit, in one query."""
+    due_days = current_app.config["VISIT_DUE_DAYS"]
+    return [PairedHousehold(hid, name, vname, tname, vid, status, started, lastv,
+                            due_state(lastv or started, today, due_days))
+            for hid, name, vname, tname, vid, status, started, lastv
+            in db.session.execute(_MY_HOUSEHOLDS, {"cadre_id": cadre_id})]
 
 
 def my_villages(cadre_id: int):
-    """A cadre's villages through link or stationed pairings, with the pairing kind."""
+    """A cadre's villages through link or stationed pairings, with the pairing kind (townships loaded)."""
     return db.session.execute(
         sa.select(Village, Pairing.kind, Pairing.role)
         .join(Pairing, Pairing.village_id == Village.id)
+        .join(Township, Township.id == Village.township_id)
+        .options(contains_eager(Village.township))
         .where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None), Pairing.kind != PairingKind.HOUSEHOLD)
         .order_by(Village.name)
     ).all()

@@ -33,7 +33,7 @@ from relief.models import (
     VisitPhoto,
     utcnow,
 )
-from relief.scope import scoped
+from relief.scope import BoundUser, bound, scoped
 
 from . import photos as photo_rules
 from .schemas import VisitIn, field_errors
@@ -71,27 +71,37 @@ def is_recorder(user) -> bool:
     return getattr(user, "role", None) is Role.CADRE and bool(getattr(user, "cadre_id", None))
 
 
+def _target_statements():
+    """The household and the village a cadre may visit, with the start of the active pairing."""
+    cadre = BoundUser(Role.CADRE)
+    active = sa.and_(Pairing.cadre_id == cadre.cadre_id, Pairing.ended_on.is_(None))
+    household = (scoped(sa.select(Household, Village, sa.func.min(Pairing.started_on)), cadre, Household)
+                 .join(Pairing, Pairing.household_id == Household.id)
+                 .join(Village, Village.id == Household.village_id)
+                 .where(Household.id == sa.bindparam("target_id"), active, Pairing.kind == PairingKind.HOUSEHOLD)
+                 .group_by(Household.id, Village.id))
+    village = (scoped(sa.select(Village, sa.func.min(Pairing.started_on)), cadre, Village)
+               .join(Pairing, Pairing.village_id == Village.id)
+               .where(Village.id == sa.bindparam("target_id"), active, Pairing.kind != PairingKind.HOUSEHOLD)
+               .group_by(Village.id))
+    return household, village
+
+
+# Built once: every synced visit asks.
+_HOUSEHOLD_TARGET, _VILLAGE_TARGET = _target_statements()
+_BY_UUID = sa.select(Visit).where(Visit.client_uuid == sa.bindparam("client_uuid"))
+
+
 def target_for(user, household_id: int | None = None, village_id: int | None = None) -> Target:
     """The household or village `user` (a cadre) is actively paired with; else VisitNotFound."""
     if not is_recorder(user):
         raise NotACadre()
-    active = sa.and_(Pairing.cadre_id == user.cadre_id, Pairing.ended_on.is_(None))
     if household_id:
-        row = db.session.execute(
-            scoped(sa.select(Household, sa.func.min(Pairing.started_on)), user, Household)
-            .join(Pairing, Pairing.household_id == Household.id)
-            .where(Household.id == household_id, active, Pairing.kind == PairingKind.HOUSEHOLD)
-            .group_by(Household.id)
-        ).first()
+        row = db.session.execute(_HOUSEHOLD_TARGET, {**bound(user), "target_id": household_id}).first()
         if row is None:
             raise VisitNotFound(household_id)
-        return Target(row[0], row[0].village, row[1])
-    row = db.session.execute(
-        scoped(sa.select(Village, sa.func.min(Pairing.started_on)), user, Village)
-        .join(Pairing, Pairing.village_id == Village.id)
-        .where(Village.id == village_id, active, Pairing.kind != PairingKind.HOUSEHOLD)
-        .group_by(Village.id)
-    ).first()
+        return Target(row[0], row[1], row[2])
+    row = db.session.execute(_VILLAGE_TARGET, {**bound(user), "target_id": village_id}).first()
     if row is None:
         raise VisitNotFound(village_id)
     return Target(None, row[0], row[1])
@@ -134,7 +144,7 @@ def _parse(data: dict) -> VisitIn:
 
 
 def _by_uuid(client_uuid: str) -> Visit | None:
-    return db.session.scalar(sa.select(Visit).where(Visit.client_uuid == client_uuid))
+    return db.session.scalar(_BY_UUID, {"client_uuid": client_uuid})
 
 
 def _resend(existing: Visit, user, digest: str) -> tuple[Visit, bool]:
