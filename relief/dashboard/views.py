@@ -1,19 +1,20 @@
 """The dashboard: a township's (or the district's) figures, each linked to the list behind it."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from relief import charts
 from relief.access import roles_required
+from relief.cache import cached_html
 from relief.dates import today, year_from_request
-from relief.extensions import db
-from relief.models import Role, Township
-from relief.reports import dashboard
-from relief.scope import scoped, sees_everything, township_of_request
 from relief.fields import db_int
+from relief.models import Role
+from relief.reports import dashboard
+from relief.scope import township_of_request
+
+from . import services
 
 bp = Blueprint("dashboard", __name__)
 
@@ -29,18 +30,21 @@ def index():
     page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
     per_page = current_app.config["PER_PAGE"]
     now = today()
-    figures = dashboard.overview(current_user, year, now, tid)
-    cadres, total = dashboard.cadre_table(current_user, year, now, tid, sort, descending, page_no, per_page)
-    chart = charts.bar_chart([{"label": _("%(m)d月", m=m + 1), "value": n} for m, n in enumerate(figures.months)])
-    drill = dashboard.township_rows(current_user, year, now) if sees_everything(current_user) and not tid else []
     scope_args = {"township": tid} if tid else {}
-    townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all() \
-        if sees_everything(current_user) else []
-    return render_template("dashboard/index.html", f=figures, year=year, notice=notice, township=township,
-                           cadres=cadres, total=total, page_no=page_no, per_page=per_page, sort=sort,
-                           descending=descending, chart=chart, drill=drill, today=now, scope=scope_args,
-                           demand_link=_demand_link, due_days=current_app.config["VISIT_DUE_DAYS"],
-                           norm=current_app.config["ATTENDANCE_NORM_DAYS"], townships_for_filter=townships)
+
+    def body() -> str:
+        data = services.page(current_user, year, now, tid, sort, descending, page_no, per_page)
+        chart = charts.bar_chart([{"label": _("%(m)d月", m=m + 1), "value": n}
+                                  for m, n in enumerate(data.figures.months)])
+        return render_template(
+            "dashboard/_content.html", f=data.figures, year=year, notice=notice, township=township,
+            cadres=data.cadres, total=data.total, page_no=page_no, per_page=per_page, sort=sort,
+            descending=descending, chart=chart, drill=data.drill, today=now, scope=scope_args,
+            demand_link=_demand_link, due_days=current_app.config["VISIT_DUE_DAYS"],
+            norm=current_app.config["ATTENDANCE_NORM_DAYS"], townships_for_filter=data.townships)
+
+    content = cached_html("dashboard-html", services.figures_township(current_user, tid), body)
+    return render_template("dashboard/index.html", content=content, township=township)
 
 
 def _demand_link(state: str, **scope) -> str | None:

@@ -2,10 +2,8 @@
 
 A rendered map is kept per (township or district, year, language) and used while the data it
 shows is unchanged. "Unchanged" is decided by the database, so several app processes agree: the
-counts and latest change times of incomes and projects, the counts of villages and targets, and
-the latest audit event on villages and targets (which have no change time of their own). Entries
-also expire after MAP_CACHE_SECONDS, so changes outside that (a renamed cadre, a new stationed
-cadre) show within minutes.
+data-version counters of relief.cache, which every write to the township's rows (or to rows of
+no township: cadres, targets, incomes) raises. Entries also expire after MAP_CACHE_SECONDS.
 """
 from __future__ import annotations
 
@@ -18,8 +16,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from relief.cache import data_version
 from relief.extensions import db
-from relief.models import AuditEvent, IncomeTarget, Project, Township, Village, VillageIncome
+from relief.models import Township, Village, VillageIncome
 from relief.reports.villages import VillageProgress, village_progress
 from relief.scope import condition, scoped
 from relief.targets import BAND_LABELS, BANDS
@@ -50,19 +49,6 @@ class MapData:
     @property
     def unplaced(self) -> list[VillageProgress]:
         return [r for r in self.rows if r.lat is None or r.lng is None]
-
-
-def data_version() -> tuple:
-    """What the map shows has changed when this tuple has (one query, cheap aggregates)."""
-    def one(stmt):
-        return stmt.scalar_subquery()
-    row = db.session.execute(sa.select(
-        one(sa.select(sa.func.count()).select_from(VillageIncome)), one(sa.select(sa.func.max(VillageIncome.updated_at))),
-        one(sa.select(sa.func.count()).select_from(Project)), one(sa.select(sa.func.max(Project.updated_at))),
-        one(sa.select(sa.func.count()).select_from(Village)), one(sa.select(sa.func.count()).select_from(IncomeTarget)),
-        one(sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.entity.in_(("village", "income_target")))),
-    )).one()
-    return tuple(str(v) for v in row)
 
 
 def collect(user, year: int, township_id: int | None, version: tuple) -> MapData:
@@ -144,7 +130,7 @@ def map_data(user, year: int, township_id: int | None, locale: str) -> MapData:
     The same township shows the same villages to its leader, the admin and the inspector, so
     the cache key is the township, not the user; a cadre never reaches this (the view refuses).
     """
-    version = data_version()
+    version = data_version(township_id)
     key = (township_id or 0, year, locale)
     data = cache.get(key, version)
     if data is None:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from relief.access import roles_required
+from relief.cache import cached_html
 from relief.dates import today, year_from_request
 from relief.headers import csp_nonce
 from relief.i18n import HTML_LANG
@@ -22,29 +23,41 @@ VIEWERS = (Role.ADMIN, Role.LEADER, Role.INSPECTOR)
 
 def _request_map():
     """Parse year and township (a name, or an id) and fetch the map data for them."""
-    year, notice = year_from_request(request.args.get("year"))
-    township = township_of_request(request.args.get("township"), current_user)
+    year, notice, township = _request_args()
     data = services.map_data(current_user, year, township.id if township else None, str(get_locale()))
     return data, township, notice
 
 
-def _title(data, township) -> str:
+def _request_args():
+    year, notice = year_from_request(request.args.get("year"))
+    return year, notice, township_of_request(request.args.get("township"), current_user)
+
+
+def _title(year: int, township) -> str:
     return _("%(where)s经济薄弱村收入进度地图（%(year)d 年）", where=township.name if township else _("全区"),
-             year=data.year)
+             year=year)
 
 
 @bp.get("/map")
 @roles_required(*VIEWERS)
 def index():
-    data, township, notice = _request_map()
-    rows = sorted(data.rows, key=lambda r: (r.progress, r.township, r.name))
-    per_page = current_app.config["PER_PAGE"]
-    page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
-    townships = services.visible_townships(current_user) if sees_everything(current_user) else []
-    return render_template("maps/index.html", data=data, township=township, notice=notice, title=_title(data, township),
-                           rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),
-                           page_no=page_no, per_page=per_page, townships=townships, today_year=today().year,
-                           frame_url=url_for("maps.frame", year=data.year, township=township.name if township else None))
+    year, notice, township = _request_args()
+    title = _title(year, township)
+
+    def body() -> str:
+        data = services.map_data(current_user, year, township.id if township else None, str(get_locale()))
+        rows = sorted(data.rows, key=lambda r: (r.progress, r.township, r.name))
+        per_page = current_app.config["PER_PAGE"]
+        page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
+        townships = services.visible_townships(current_user) if sees_everything(current_user) else []
+        return render_template("maps/_content.html", data=data, township=township, notice=notice, title=title,
+                               rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),
+                               page_no=page_no, per_page=per_page, townships=townships, today_year=today().year,
+                               frame_url=url_for("maps.frame", year=data.year,
+                                                 township=township.name if township else None))
+
+    content = cached_html("map-html", township.id if township else None, body)
+    return render_template("maps/index.html", content=content, title=title)
 
 
 @bp.get("/map/frame")
@@ -52,7 +65,7 @@ def index():
 def frame():
     data, township, _notice = _request_map()
     html = services.frame_html(
-        data, title=_title(data, township), lang=HTML_LANG.get(str(get_locale()), "zh-CN"),
+        data, title=_title(data.year, township), lang=HTML_LANG.get(str(get_locale()), "zh-CN"),
         village_url=url_for("villages.show", village_id=0)[:-1],
         assets={"leaflet": url_for("static", filename="vendor/leaflet/leaflet.js"),
                 "relief_map": url_for("static", filename="js/map-frame.js"),
