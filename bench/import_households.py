@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import tempfile
 import time
 from datetime import date
@@ -56,31 +57,45 @@ def households(n: int) -> list[list]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--households", type=int, default=20_000)
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
+def measure(n: int = 20_000, database_url: str | None = None) -> dict:
+    """Import n households twice into a fresh database; seconds of each run and their summaries."""
     folder = Path(tempfile.mkdtemp(prefix="relief-bench-"))
-    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
+    url = database_url or f"sqlite:///{folder / 'bench.db'}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     app.instance_path = str(folder / "instance")
     villages = [["乡镇", "村", "经济薄弱村"]] + [[f"镇{v % 20:02d}", f"村{v:03d}", "否"] for v in range(400)]
-    data = build(households(args.households))
-    print(f"{args.households} households: {len(data) / 1e6:.1f} MB .xlsx, database {url.split('://')[0]}")
+    data = build(households(n))
+    out = {"households": n, "xlsx_mb": round(len(data) / 1e6, 2), "database": url.split("://")[0]}
     with app.app_context():
         db.create_all()
         with writing():
             run_import("villages", build(villages), "villages.xlsx")
             db.session.commit()
-        for label in ("first import (all new)", "second import (all unchanged)"):
+        for key in ("first", "second"):
             began, cpu = time.perf_counter(), time.process_time()
             with writing():
                 outcome = run_import("households", data, "households.xlsx")
                 assert outcome.ok, outcome.errors[:5]
                 db.session.commit()
-            print(f"{label}: {time.perf_counter() - began:.2f} s wall, {time.process_time() - cpu:.2f} s CPU  "
-                  f"{outcome.summary()}")
+            out[f"{key}_s"] = round(time.perf_counter() - began, 2)
+            out[f"{key}_cpu_s"] = round(time.process_time() - cpu, 2)
+            out[f"{key}_summary"] = outcome.summary()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--households", type=int, default=20_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    args = parser.parse_args()
+    out = measure(args.households, args.database_url)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return
+    print(f"{out['households']} households: {out['xlsx_mb']} MB .xlsx, database {out['database']}")
+    for key, label in (("first", "first import (all new)"), ("second", "second import (all unchanged)")):
+        print(f"{label}: {out[key + '_s']:.2f} s wall, {out[key + '_cpu_s']:.2f} s CPU  {out[key + '_summary']}")
 
 
 if __name__ == "__main__":
