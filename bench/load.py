@@ -96,10 +96,13 @@ def api_token(base: str, username: str, password: str) -> str:
     return r.json()["token"]
 
 
-def _ms(text: str) -> float:
-    m = re.match(r"([\d.]+)(us|ms|s)", text)
+def _ms(text: str | None) -> float | None:
+    """A wrk duration (850.00us, 12.5ms, 1.20s, 1.01m) in milliseconds; None when wrk printed none."""
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", text or "")
+    if m is None:
+        return None
     value, unit = float(m.group(1)), m.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    return round(value * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit], 2)
 
 
 def wrk(url: str, *, seconds: int = 10, connections: int = 16, threads: int = 2, headers: dict | None = None,
@@ -120,12 +123,12 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 16, threads: int = 2,
     if lua:
         os.unlink(lua.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(next(iter(re.findall(r"50%\s+(\S+)", out)), None))
+    p99 = _ms(next(iter(re.findall(r"99%\s+(\S+)", out)), None))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"rps": rps, "p50_ms": round(p50, 2), "p99_ms": round(p99, 2), "requests": total,
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "requests": total,
             "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else "",
             "raw": out.strip().splitlines()[-3:]}
 

@@ -186,6 +186,7 @@ class FigureCache:
         self._items: OrderedDict[Hashable, tuple] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = None
+        self._redis_back_at = 0.0  # after a Redis error, this process leaves Redis alone for a while
         if redis_url:
             import redis
 
@@ -222,12 +223,19 @@ class FigureCache:
     def _redis_key(key) -> str:
         return "relief:figures:" + hashlib.sha256(repr(key).encode()).hexdigest()
 
+    def _redis_usable(self) -> bool:
+        return self._redis is not None and _clock() >= self._redis_back_at
+
+    def _redis_failed(self) -> None:
+        self._redis_back_at = _clock() + 30
+
     def _shared_get(self, key, version):
-        if self._redis is None:
+        if not self._redis_usable():
             return _MISSING
         try:
             raw = self._redis.get(self._redis_key(key))
         except Exception:  # Redis is a helper: without it the figures are computed here
+            self._redis_failed()
             return _MISSING
         if raw is None:
             return _MISSING
@@ -235,12 +243,12 @@ class FigureCache:
         return value if stored_version == version else _MISSING
 
     def _shared_put(self, key, version, value) -> None:
-        if self._redis is None:
+        if not self._redis_usable():
             return
         try:
             self._redis.set(self._redis_key(key), pickle.dumps((version, value)), ex=max(int(self.seconds), 1))
         except Exception:
-            pass
+            self._redis_failed()
 
 
 def figure_cache() -> FigureCache:

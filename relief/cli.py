@@ -179,6 +179,19 @@ def export_command(year: int, output: str, township: str | None, full_ids: bool,
     click.echo(f"Wrote {output} in {time.perf_counter() - began:.1f} s ({rows}).")
 
 
+@relief_cli.command("worker")
+@click.option("--burst", is_flag=True, help="stop when the queue is empty instead of waiting for more jobs")
+def worker_command(burst: bool) -> None:
+    """Run background export jobs (needs RELIEF_REDIS_URL and RELIEF_EXPORT_JOBS=1)."""
+    from relief.exports import jobs
+
+    if not jobs.enabled():
+        click.echo("error: set RELIEF_REDIS_URL and RELIEF_EXPORT_JOBS=1 for background exports", err=True)
+        sys.exit(2)
+    click.echo(f"Waiting for export jobs on {jobs.QUEUE} ...")
+    jobs.work(burst=burst)
+
+
 from relief.callbacks.cli import callbacks_cli  # noqa: E402  (a feature's subgroup)
 
 relief_cli.add_command(callbacks_cli)

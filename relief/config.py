@@ -110,6 +110,13 @@ class Defaults:
     IMPORT_MAX_CELLS = 3_000_000  # cells in the sheet, and rows x columns of its extent
     IMPORT_PENDING_MINUTES = 60  # an uploaded file waits this long for its confirmation
 
+    # Yearly exports as background jobs (relief.exports.jobs): needs REDIS_URL and `relief worker`
+    EXPORT_JOBS = False
+    EXPORT_FOLDER: str | None = None  # finished files; shared by app servers and workers (instance/exports)
+    EXPORT_KEEP_HOURS = 24  # a finished file (and its job's status) is kept this long
+    EXPORT_JOB_SECONDS = 6 * 3600  # a job running longer is stopped
+    EXPORT_DATABASE_URL: str | None = None  # a read replica the export jobs read from (the primary when unset)
+
 
 def _coerce(raw: str, like):
     """Parse an environment string into the type of the default it overrides."""

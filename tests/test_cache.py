@@ -10,7 +10,8 @@ from relief.dates import today
 from relief.extensions import db
 from relief.models import Household, Role, User, VillageIncome
 
-from .visit_support import bearer, paired
+from .test_export_jobs import redis_url  # noqa: F401  (fixture)
+from .visit_support import bearer
 
 
 @pytest.fixture
@@ -141,3 +142,33 @@ def test_a_kept_page_expires_after_cache_seconds(app, client, auth, f, two_towns
     clock[0] += app.config["CACHE_SECONDS"] + 1
     client.get("/dashboard")
     assert len(computed) == 2
+
+
+def test_with_redis_one_process_computes_and_another_reads(app, f, two_townships, redis_url, monkeypatch):
+    """Two app servers sharing Redis: what one computed, the other uses (while the version holds)."""
+    from relief import create_app
+    from relief.cache import cached
+
+    from .conftest import test_config
+
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    app.config["REDIS_URL"] = redis_url
+    other = create_app(test_config(app.config["SQLALCHEMY_DATABASE_URI"], None, REDIS_URL=redis_url))
+    computed = []
+
+    def compute(label):
+        computed.append(label)
+        return {"figure": 42}
+
+    township = two_townships["east"].id
+    assert cached("shared-test", township, ("x",), lambda: compute("first")) == {"figure": 42}
+    with other.app_context():
+        assert cached("shared-test", township, ("x",), lambda: compute("second")) == {"figure": 42}
+    assert computed == ["first"]
+    f.visit(two_townships["ce"], two_townships["he"])
+    f.commit()
+    with other.app_context():
+        cached("shared-test", township, ("x",), lambda: compute("after a write"))
+    assert computed == ["first", "after a write"]

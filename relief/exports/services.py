@@ -139,17 +139,19 @@ def describe(year: int, township: Township | None, full_ids: bool, sheet: str | 
 
 
 def export(target, user, year: int, township: Township | None, *, full_ids: bool = False,
-           sheet: str | None = None) -> dict[str, int]:
-    """Write the workbook (or, with `sheet`, that one sheet as CSV) to a binary file; rows per sheet."""
+           sheet: str | None = None, progress=None) -> dict[str, int]:
+    """Write the workbook (or, with `sheet`, that one sheet as CSV) to a binary file; rows per sheet.
+
+    `progress(sheet index, sheet name, rows written)` is called now and then (background jobs)."""
     if full_ids and user.role is not Role.ADMIN:
         raise PermissionError(_("只有区扶贫办管理员可以导出完整的身份证号和电话"))
     recipes = sheets(user, year, township, full_ids)
     if sheet is None:
-        return write_xlsx(target, recipes, title=_("%(year)d年结对帮扶成效", year=year))
+        return write_xlsx(target, recipes, title=_("%(year)d年结对帮扶成效", year=year), progress=progress)
     chosen = next((s for s in recipes if s.key == sheet), None)
     if chosen is None:
         raise ExportError(_("没有这个工作表"))
-    return {chosen.name: write_csv(target, chosen)}
+    return {chosen.name: write_csv(target, chosen, progress=progress)}
 
 
 def log_export(user, note: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import tempfile
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,15 +17,15 @@ from relief.reports import village_progress, year_figures
 from relief.reports.export import township_figures
 from relief.scope import township_of_request
 
-from . import report, services
+from . import jobs, report, services
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR = 2000
 
 
-def _year(required: bool = False) -> int:
-    raw = request.args.get("year", "")
+def _year(required: bool = False, args=None) -> int:
+    raw = (request.args if args is None else args).get("year", "")
     if not raw and not required:
         return today().year
     try:
@@ -37,9 +37,9 @@ def _year(required: bool = False) -> int:
     return year
 
 
-def _township() -> Township | None:
+def _township(args=None) -> Township | None:
     """The chosen township (id or name); a leader always their own; any other is a 404."""
-    return township_of_request(request.args.get("township"), current_user)
+    return township_of_request((request.args if args is None else args).get("township"), current_user)
 
 
 @bp.get("/")
@@ -50,21 +50,34 @@ def index():
     years = list(range(today().year, today().year - 6, -1))
     return render_template("exports/index.html", year=_year(), years=years, township=_township(),
                            townships=townships, sheets=services.SHEET_NAMES,
-                           may_full=current_user.role is Role.ADMIN)
+                           may_full=current_user.role is Role.ADMIN, in_background=jobs.enabled())
+
+
+def _choice(args):
+    """(year, township, full_ids, sheet) of an export form; bad values are a 400, others' townships a 404."""
+    year = _year(required=True, args=args)
+    township = _township(args)
+    full_ids = args.get("full_ids") == "1"
+    if full_ids and current_user.role is not Role.ADMIN:
+        abort(403)
+    fmt = args.get("format", "xlsx")
+    sheet = args.get("sheet") if fmt == "csv" else None
+    if fmt not in ("xlsx", "csv") or (fmt == "csv" and sheet not in services.SHEET_KEYS):
+        abort(400)
+    return year, township, full_ids, sheet
+
+
+def _download_name(year: int, township: Township | None, sheet: str | None) -> str:
+    scope = township.name if township else _("全区")
+    if sheet:
+        return f"{services.SHEET_NAMES[sheet]}_{year}_{scope}.csv"
+    return f"结对帮扶成效_{year}_{scope}.xlsx"
 
 
 @bp.get("/download")
 @roles_required(Role.ADMIN, Role.LEADER)
 def download():
-    year = _year(required=True)
-    township = _township()
-    full_ids = request.args.get("full_ids") == "1"
-    if full_ids and current_user.role is not Role.ADMIN:
-        abort(403)
-    fmt = request.args.get("format", "xlsx")
-    sheet = request.args.get("sheet") if fmt == "csv" else None
-    if fmt not in ("xlsx", "csv") or (fmt == "csv" and sheet not in services.SHEET_KEYS):
-        abort(400)
+    year, township, full_ids, sheet = _choice(request.args)
     out = tempfile.TemporaryFile()
     services.export(out, current_user, year, township, full_ids=full_ids, sheet=sheet)
     db.session.commit()  # end the read transaction before taking the write lock for the audit event
@@ -72,11 +85,54 @@ def download():
         services.log_export(current_user, services.describe(year, township, full_ids, sheet))
         db.session.commit()
     out.seek(0)
-    scope = township.name if township else _("全区")
-    if sheet:
-        name = f"{services.SHEET_NAMES[sheet]}_{year}_{scope}.csv"
-        return send_file(out, mimetype="text/csv", as_attachment=True, download_name=name)
-    return send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"结对帮扶成效_{year}_{scope}.xlsx")
+    return send_file(out, mimetype="text/csv" if sheet else XLSX, as_attachment=True,
+                     download_name=_download_name(year, township, sheet))
+
+
+# -- background jobs (EXPORT_JOBS with Redis and `relief worker`) ----------------------------
+
+@bp.post("/jobs")
+@roles_required(Role.ADMIN, Role.LEADER)
+def submit_job():
+    if not jobs.enabled():
+        abort(404)
+    year, township, full_ids, sheet = _choice(request.form)
+    job_id = jobs.submit(current_user, year, township, full_ids=full_ids, sheet=sheet,
+                         download_name=_download_name(year, township, sheet))
+    return redirect(url_for("exports.job", job_id=job_id))
+
+
+def _job_or_404(job_id: str) -> jobs.JobStatus:
+    found = jobs.status(job_id, current_user) if jobs.enabled() and len(job_id) <= 64 else None
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/jobs/<job_id>")
+@roles_required(Role.ADMIN, Role.LEADER)
+def job(job_id: str):
+    return render_template("exports/job.html", job=_job_or_404(job_id))
+
+
+@bp.get("/jobs/<job_id>.json")
+@roles_required(Role.ADMIN, Role.LEADER)
+def job_state(job_id: str):
+    found = _job_or_404(job_id)
+    return jsonify({"state": found.state, "percent": found.percent, "sheet": found.sheet, "rows": found.rows,
+                    "sheet_index": found.sheet_index, "sheets": found.sheets,
+                    "file": url_for("exports.job_file", job_id=job_id) if found.state == "finished" else None})
+
+
+@bp.get("/jobs/<job_id>/file")
+@roles_required(Role.ADMIN, Role.LEADER)
+def job_file(job_id: str):
+    found = _job_or_404(job_id)
+    path = jobs.file_of(job_id) if found.state == "finished" else None
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="text/csv" if path.suffix == ".csv" else XLSX, as_attachment=True,
+                     download_name=found.download_name)
 
 
 @bp.get("/report")

@@ -49,7 +49,14 @@ def _plain(value):
     return value
 
 
-def write_xlsx(target, sheets: list[Sheet], title: str = "") -> dict[str, int]:
+#: how often (in rows) a long write reports its progress
+PROGRESS_EVERY = 5000
+
+#: progress(sheet index, sheet name, rows written so far in it)
+Progress = Callable[[int, str, int], None]
+
+
+def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress | None = None) -> dict[str, int]:
     """Write the sheets in order, each row streamed (constant_memory); return rows per sheet."""
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False,
@@ -66,7 +73,9 @@ def write_xlsx(target, sheets: list[Sheet], title: str = "") -> dict[str, int]:
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
     }
     written = {}
-    for sheet in sheets:
+    for index, sheet in enumerate(sheets):
+        if progress:
+            progress(index, sheet.name, 0)
         ws = book.add_worksheet(sheet.name)
         for c, col in enumerate(sheet.columns):
             ws.set_column(c, c, col.width)
@@ -75,12 +84,28 @@ def write_xlsx(target, sheets: list[Sheet], title: str = "") -> dict[str, int]:
         for c, col in enumerate(sheet.columns):
             ws.write_string(0, c, col.header, fmt["head"])
         r = 0
+        kinds = [col.kind for col in sheet.columns]
+        # the common cells (text in a text column, plain numbers) are written here directly;
+        # the rest (enums, booleans, dates, "auto" columns) through _cell
+        text_format = [fmt["text"] if kind == "text" else None for kind in kinds]
+        number_format = [fmt.get(kind) or fmt["int"] for kind in kinds]
+        write_string, write_number = ws.write_string, ws.write_number
         for r, row in enumerate(sheet.rows(), start=1):
+            if progress and r % PROGRESS_EVERY == 0:
+                progress(index, sheet.name, r)
             for c, value in enumerate(row):
-                kind = sheet.columns[c].kind
-                if kind == "auto":
-                    kind = sheet.cell_kind(row) if sheet.cell_kind else "int"
-                _cell(ws, r, c, _plain(value), kind, fmt)
+                if value is None:
+                    continue
+                kind_of = type(value)
+                if kind_of is str:
+                    write_string(r, c, value if len(value) <= MAX_CELL_TEXT else value[:MAX_CELL_TEXT], text_format[c])
+                elif (kind_of is int or kind_of is float) and kinds[c] != "auto":
+                    write_number(r, c, value, number_format[c])
+                else:
+                    kind = kinds[c]
+                    if kind == "auto":
+                        kind = sheet.cell_kind(row) if sheet.cell_kind else "int"
+                    _cell(ws, r, c, _plain(value), kind, fmt)
         if sheet.autofilter and r:
             ws.autofilter(0, 0, r, len(sheet.columns) - 1)
         written[sheet.name] = r
@@ -115,7 +140,7 @@ def safe_csv_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def write_csv(target, sheet: Sheet) -> int:
+def write_csv(target, sheet: Sheet, progress: Progress | None = None) -> int:
     """One sheet as UTF-8 CSV with a BOM (so Excel and WPS detect the encoding); return the rows."""
     target.write(codecs.BOM_UTF8)
     stream = codecs.getwriter("utf-8")(target)
@@ -123,6 +148,8 @@ def write_csv(target, sheet: Sheet) -> int:
     out.writerow([col.header for col in sheet.columns])
     n = 0
     for n, row in enumerate(sheet.rows(), start=1):
+        if progress and n % PROGRESS_EVERY == 0:
+            progress(0, sheet.name, n)
         out.writerow([_csv_value(_plain(v)) for v in row])
     return n
 

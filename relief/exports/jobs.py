@@ -1,0 +1,187 @@
+"""Yearly exports as background jobs (RQ on Redis): a province's year takes minutes, not seconds.
+
+With EXPORT_JOBS on and REDIS_URL set, the export page queues a job instead of writing the file
+during the request; `flask --app wsgi relief worker` runs the jobs (as many workers as wanted, on
+any machine that shares the database, Redis and EXPORT_FOLDER). A job reports its progress in
+its RQ meta, which the job's page shows; the finished file waits in EXPORT_FOLDER for the user
+who asked, EXPORT_KEEP_HOURS long. The export itself is services.export, as in a request; with
+EXPORT_DATABASE_URL it reads from a read replica.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from relief.database import writing
+from relief.extensions import db
+from relief.models import Township, User
+
+from . import services
+
+QUEUE = "relief-exports"
+
+
+def enabled() -> bool:
+    cfg = current_app.config
+    return bool(cfg["EXPORT_JOBS"] and cfg.get("REDIS_URL"))
+
+
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def queue():
+    from rq import Queue
+
+    return Queue(QUEUE, connection=_redis(), default_timeout=current_app.config["EXPORT_JOB_SECONDS"])
+
+
+def folder() -> Path:
+    path = Path(current_app.config["EXPORT_FOLDER"] or Path(current_app.instance_path) / "exports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def submit(user, year: int, township: Township | None, *, full_ids: bool, sheet: str | None,
+           download_name: str) -> str:
+    """Queue an export for `user`; returns the job id."""
+    keep = current_app.config["EXPORT_KEEP_HOURS"] * 3600
+    job = queue().enqueue(run, user.id, year, township.id if township else None, full_ids, sheet,
+                          result_ttl=keep, failure_ttl=keep,
+                          meta={"user_id": user.id, "download_name": download_name, "sheets": 1 if sheet else
+                                len(services.SHEET_KEYS), "sheet_index": 0, "sheet": None, "rows": 0})
+    return job.id
+
+
+@dataclass
+class JobStatus:
+    id: str
+    #: queued, started, finished or failed (RQ's words; deferred and scheduled count as queued)
+    state: str
+    sheets: int
+    sheet_index: int
+    sheet: str | None
+    rows: int
+    download_name: str
+
+    @property
+    def percent(self) -> int:
+        """Sheets finished, as a share of all (the row count of the sheet being written is shown beside)."""
+        if self.state == "finished":
+            return 100
+        return int(100 * self.sheet_index / self.sheets) if self.sheets else 0
+
+
+def status(job_id: str, user) -> JobStatus | None:
+    """The job, if it exists and was asked for by `user`; else None (shown as 404)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(job_id, connection=_redis())
+    except (NoSuchJobError, ValueError):
+        return None
+    meta = job.meta
+    if meta.get("user_id") != user.id:
+        return None
+    state = job.get_status(refresh=False)
+    state = getattr(state, "value", state)
+    if state not in ("started", "finished", "failed"):
+        state = "queued"
+    return JobStatus(job.id, state, meta.get("sheets", 1), meta.get("sheet_index", 0), meta.get("sheet"),
+                     meta.get("rows", 0), meta.get("download_name", "export.xlsx"))
+
+
+def file_of(job_id: str) -> Path | None:
+    """The finished file of a job (the caller has checked who may have it)."""
+    for suffix in (".xlsx", ".csv"):
+        path = folder() / f"{job_id}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def run(user_id: int, year: int, township_id: int | None, full_ids: bool, sheet: str | None) -> dict:
+    """The job: write the export into EXPORT_FOLDER as <job id>.xlsx (or .csv), then audit it."""
+    if has_app_context():
+        return _run(user_id, year, township_id, full_ids, sheet)
+    from relief import create_app
+
+    with create_app().app_context():
+        return _run(user_id, year, township_id, full_ids, sheet)
+
+
+def _run(user_id, year, township_id, full_ids, sheet) -> dict:
+    from rq import get_current_job
+
+    job = get_current_job()
+    name = job.id if job else f"export-{int(time.time())}"
+    _forget_old_files()
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise PermissionError(f"user {user_id} may no longer export")
+    township = db.session.get(Township, township_id) if township_id else None
+
+    def progress(index: int, sheet_name: str, rows: int) -> None:
+        if job is not None:
+            job.meta.update(sheet_index=index, sheet=sheet_name, rows=rows)
+            job.save_meta()
+
+    path = folder() / f"{name}{'.csv' if sheet else '.xlsx'}"
+    part = path.with_name(path.name + ".part")
+    try:
+        with open(part, "wb") as fh, _reading_from_replica():
+            written = services.export(fh, user, year, township, full_ids=full_ids, sheet=sheet, progress=progress)
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+    db.session.rollback()  # end the long read before taking the write lock for the audit event
+    with writing():
+        services.log_export(user, services.describe(year, township, full_ids, sheet))
+        db.session.commit()
+    if job is not None:
+        job.meta.update(sheet_index=job.meta.get("sheets", 1), rows=sum(written.values()))
+        job.save_meta()
+    return {"file": path.name, "rows": written}
+
+
+@contextmanager
+def _reading_from_replica():
+    """With EXPORT_DATABASE_URL (a PostgreSQL read replica), the export's queries go there, leaving
+    the primary to the app servers; the user and the audit event stay on the primary."""
+    url = current_app.config.get("EXPORT_DATABASE_URL")
+    if not url:
+        yield
+        return
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    replica = Session(bind=engine)
+    primary = db.session.registry()
+    db.session.registry.set(replica)
+    try:
+        yield
+    finally:
+        db.session.registry.set(primary)
+        replica.close()
+        engine.dispose()
+
+
+def _forget_old_files() -> None:
+    cutoff = time.time() - current_app.config["EXPORT_KEEP_HOURS"] * 3600
+    for path in folder().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def work(burst: bool = False) -> None:
+    """Run export jobs in this process until stopped (or, with burst, until the queue is empty)."""
+    from rq import SimpleWorker
+
+    SimpleWorker([queue()], connection=_redis()).work(burst=burst)

@@ -1,0 +1,170 @@
+"""Yearly exports as background jobs: the job itself, and the whole path through Redis and a worker.
+
+The path through Redis needs `redis-server` (apt-get install redis-server); a private one is
+started on a free port for these tests. Without it they are skipped, unless RELIEF_REQUIRE_REDIS=1
+(CI), which makes a missing redis-server a failure.
+"""
+import io
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from relief.exports import jobs, writer
+from relief.extensions import db
+from relief.models import AuditEvent, User
+
+from .conftest import csrf_token
+from .test_exports import district, table  # noqa: F401  (fixture)
+
+
+def _user(name):
+    return db.session.scalar(sa.select(User).where(User.username == name))
+
+
+def test_the_job_writes_the_workbook_reports_progress_and_audits(app, district, tmp_path, monkeypatch):  # noqa: F811
+    app.config["EXPORT_FOLDER"] = str(tmp_path / "exports")
+    reported = []
+    real = writer.write_xlsx
+    monkeypatch.setattr(writer, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr("relief.exports.services.write_xlsx",
+                        lambda *a, progress=None, **kw: real(*a, progress=lambda *p: (reported.append(p), progress(*p)),
+                                                             **kw))
+    done = jobs.run(_user("admin").id, 2025, None, False, None)
+    book = openpyxl.load_workbook(tmp_path / "exports" / done["file"])
+    assert dict(table(book["汇总"])[1:])["结对帮扶户数"] == 3
+    assert done["rows"]["结对帮扶户"] == 3
+    assert ("结对帮扶户" in {name for _i, name, _n in reported}) and max(n for *_x, n in reported) >= 1
+    assert db.session.scalar(sa.select(AuditEvent.note).where(AuditEvent.action == "export")) == "2025 全区 xlsx"
+
+
+def test_a_leaders_job_keeps_to_their_township_and_a_sheet_can_be_csv(app, district, tmp_path):  # noqa: F811
+    app.config["EXPORT_FOLDER"] = str(tmp_path)
+    done = jobs.run(_user("leader2").id, 2025, district["t2"].id, False, "households")
+    text = (tmp_path / done["file"]).read_text(encoding="utf-8-sig")
+    assert done["file"].endswith(".csv") and done["rows"] == {"结对帮扶户": 1} and "西镇" in text and "东镇" not in text
+
+
+def test_a_deactivated_user_gets_no_file(app, district, tmp_path):  # noqa: F811
+    app.config["EXPORT_FOLDER"] = str(tmp_path)
+    admin = _user("admin")
+    admin.active = False
+    db.session.commit()
+    with pytest.raises(PermissionError):
+        jobs.run(admin.id, 2025, None, False, None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_jobs_the_page_downloads_directly(district, client, auth):  # noqa: F811
+    auth.login("admin")
+    html = client.get("/exports/").get_data(as_text=True)
+    assert 'action="/exports/download"' in html
+    assert client.post("/exports/jobs", data={"csrf_token": csrf_token(client, "/exports/")}).status_code == 404
+
+
+# -- through Redis and a worker ----------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("RELIEF_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is missing but RELIEF_REQUIRE_REDIS=1")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def queued(app, redis_url, tmp_path):
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    app.config.update(EXPORT_JOBS=True, REDIS_URL=redis_url, EXPORT_FOLDER=str(tmp_path / "exports"))
+    return app
+
+
+def _submit(client, **fields):
+    data = {"csrf_token": csrf_token(client, "/exports/"), "year": "2025", "format": "xlsx", **fields}
+    response = client.post("/exports/jobs", data=data)
+    assert response.status_code == 302, response.status_code
+    return response.headers["Location"]
+
+
+def test_a_queued_export_shows_its_progress_and_is_downloaded_when_done(queued, district, client, auth):  # noqa: F811
+    auth.login("admin")
+    assert 'action="/exports/jobs"' in client.get("/exports/").get_data(as_text=True)
+    page = _submit(client)
+    assert "排队等待中" in client.get(page).get_data(as_text=True)
+    assert client.get(page + ".json").json["state"] == "queued"
+    db.session.commit()
+    jobs.work(burst=True)  # what `flask relief worker` does, until the queue is empty
+    state = client.get(page + ".json").json
+    assert state["state"] == "finished" and state["percent"] == 100 and state["file"] == page + "/file"
+    assert "导出完成" in client.get(page).get_data(as_text=True)
+    response = client.get(state["file"])
+    assert "attachment" in response.headers["Content-Disposition"] and "2025" in response.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert dict(table(book["汇总"])[1:])["结对帮扶户数"] == 3
+    assert db.session.scalar(sa.select(AuditEvent.username).where(AuditEvent.action == "export")) == "admin"
+
+
+def test_a_job_is_only_its_owners(queued, district, client, auth):  # noqa: F811
+    auth.login("leader")
+    page = _submit(client)
+    jobs.work(burst=True)
+    assert client.get(page).status_code == 200
+    auth.logout()
+    auth.login("leader2")
+    assert client.get(page).status_code == 404
+    assert client.get(page + "/file").status_code == 404
+    assert client.get("/exports/jobs/" + "0" * 32).status_code == 404
+
+
+def test_a_leader_may_not_queue_another_township_or_full_numbers(queued, district, client, auth):  # noqa: F811
+    auth.login("leader")
+    token = csrf_token(client, "/exports/")
+    assert client.post("/exports/jobs", data={"csrf_token": token, "year": "2025",
+                                              "township": str(district["t2"].id)}).status_code == 404
+    assert client.post("/exports/jobs", data={"csrf_token": token, "year": "2025", "full_ids": "1"}).status_code == 403
+    assert client.post("/exports/jobs", data={"csrf_token": token, "year": "1800"}).status_code == 400
+    assert client.post("/exports/jobs", data={"year": "2025"}).status_code == 400  # no CSRF token
+
+
+def test_with_a_read_replica_the_job_reads_there_and_audits_on_the_primary(app, district, tmp_path):  # noqa: F811
+    import sqlite3
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("the replica here is a copy of the SQLite file")
+    db.session.commit()
+    replica = tmp_path / "replica.db"
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(replica) as copy:
+        source.backup(copy)
+    with sqlite3.connect(replica) as copy:  # the replica is "ahead": a name only it has
+        copy.execute("UPDATE household SET head_name = '副本户主' WHERE id = ?", (district["h3"].id,))
+    app.config.update(EXPORT_FOLDER=str(tmp_path / "out"), EXPORT_DATABASE_URL=f"sqlite:///{replica}")
+    done = jobs.run(_user("admin").id, 2025, None, False, "households")
+    assert "副本户主" in (tmp_path / "out" / done["file"]).read_text(encoding="utf-8-sig")
+    assert db.session.scalar(sa.select(AuditEvent.note).where(AuditEvent.action == "export")) == "2025 全区 csv households"
