@@ -25,14 +25,16 @@ def target_for(village: Village, year: int) -> int:
     return current_app.config["DEFAULT_TARGET_YUAN"]
 
 
-def target_expression(year: int):
-    """The same resolution as a SQL expression over Village, for aggregate queries."""
+def target_expression(year, default=None):
+    """The same resolution as a SQL expression over Village, for aggregate queries (`year` and
+    `default` may be bind parameters of a statement built once)."""
     own_year = (sa.select(IncomeTarget.target_yuan)
                 .where(IncomeTarget.year == year, IncomeTarget.village_id == Village.id).scalar_subquery())
     district_year = (sa.select(IncomeTarget.target_yuan)
                      .where(IncomeTarget.year == year, IncomeTarget.village_id.is_(None)).scalar_subquery())
-    return sa.func.coalesce(own_year, Village.target_yuan, district_year,
-                            sa.literal(current_app.config["DEFAULT_TARGET_YUAN"]))
+    if default is None:
+        default = sa.literal(current_app.config["DEFAULT_TARGET_YUAN"])
+    return sa.func.coalesce(own_year, Village.target_yuan, district_year, default)
 
 
 def income_expression(year):

@@ -172,3 +172,19 @@ def test_with_redis_one_process_computes_and_another_reads(app, f, two_townships
     with other.app_context():
         cached("shared-test", township, ("x",), lambda: compute("after a write"))
     assert computed == ["first", "after a write"]
+
+
+def test_a_kept_progress_answer_is_byte_for_byte_what_jsonify_writes(app, client, f, two_townships):
+    from flask import jsonify
+
+    from relief import reports
+
+    f.income(two_townships["ve"], today().year, 30_000)
+    f.commit()
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    body = client.get("/api/v1/villages/progress", headers=bearer(admin)).get_data()
+    with app.test_request_context():
+        expected = jsonify([{"id": v.id, "name": v.name, "township": v.township, "income_yuan": v.income_yuan,
+                             "target_yuan": v.target_yuan, "progress": round(v.progress, 4)}
+                            for v in reports.village_progress(admin, today().year)]).get_data()
+    assert body == expected

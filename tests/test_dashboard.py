@@ -210,3 +210,40 @@ def test_the_cadre_table_sorts_by_query_parameter(client, auth, district):
     names = re.findall(r'<a href="/cadres/\d+">([^<]+)</a><div', html)
     assert names == sorted(names) and len(names) == 4
     assert 'aria-sort="ascending"' in html
+
+
+def test_the_district_figures_summed_from_the_townships_are_the_district_figures(district, app):
+    from sqlalchemy import select
+
+    from relief.models import User
+
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    queried = dashboard.overview(admin, YEAR, today())
+    summed = dashboard.overview(admin, YEAR, today(), rows=dashboard.township_rows(admin, YEAR, today()))
+    assert summed == queried
+    assert summed.households.needing == 5  # not an empty sum
+
+
+def test_an_old_visit_before_a_new_pairing_is_still_the_last_contact(f, app):
+    """Overdue follows the latest visit, however old, before the start of the pairing: a household
+    paired ten days ago whose last visit was 120 days ago is overdue; one never visited is not yet."""
+    from sqlalchemy import func, select
+
+    from relief.models import Household
+
+    now = today()
+    town = f.township("新镇")
+    old_cadre, new_cadre = f.cadre("旧干部"), f.cadre("新干部")
+    revisited, fresh = f.household(f.village(town), "回访户"), f.household(f.village(town), "新结对户")
+    f.pairing(old_cadre, revisited, started_on=now - timedelta(days=400), ended_on=now - timedelta(days=11))
+    f.visit(old_cadre, revisited, visited_on=now - timedelta(days=120))
+    f.pairing(new_cadre, revisited, started_on=now - timedelta(days=10))
+    f.pairing(new_cadre, fresh, started_on=now - timedelta(days=10))
+    leader = f.user("新镇领导", Role.LEADER, township=town)
+    f.commit()
+    [h] = dashboard.household_figures(leader, now)
+    listed = db.session.scalar(select(func.count()).select_from(Household)
+                               .where(Household.township_id == town.id, dashboard.due_condition("overdue", now)))
+    assert h.overdue == listed == 1
+    [row], _total = dashboard.cadre_table(leader, YEAR, now)
+    assert (row.name, row.households, row.overdue) == ("新干部", 2, 1)

@@ -15,6 +15,7 @@ depends_on = None
 INDEXES = [
     ("ix_demand_visit", "demand", ["visit_id"]),
     ("ix_demand_resolved_in_visit", "demand", ["resolved_in_visit_id"]),
+    ("ix_visit_date_kind", "visit", ["visited_on", "kind", "household_id"]),
 ]
 
 

@@ -37,10 +37,10 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
          per_page: int) -> DashboardPage:
     """Every figure of one dashboard page: computed once per data version, then kept."""
     def compute() -> DashboardPage:
-        figures = dashboard.overview(user, year, today, township_id)
-        cadres, total = dashboard.cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
         everything = sees_everything(user)
         drill = dashboard.township_rows(user, year, today) if everything and not township_id else []
+        figures = dashboard.overview(user, year, today, township_id, rows=drill or None)
+        cadres, total = dashboard.cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
         townships = db.session.execute(scoped(sa.select(Township.id, Township.name), user, Township)
                                        .order_by(Township.name)).all() if everything else []
         return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in townships])

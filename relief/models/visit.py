@@ -31,6 +31,8 @@ class Visit(db.Model):
         sa.Index("ix_visit_village_date", "village_id", "visited_on"),
         sa.Index("ix_visit_cadre_date", "cadre_id", "visited_on"),
         sa.Index("ix_visit_cadre_recorded", "cadre_id", "recorded_at"),
+        # covering: visits per month of a year, and the households visited in a holiday window
+        sa.Index("ix_visit_date_kind", "visited_on", "kind", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,7 @@ Definitions:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -163,14 +163,68 @@ class HouseholdFigures:
         return (self.visited_30 if days == 30 else self.visited_90) / self.paired if self.paired else 0.0
 
 
+@dataclass
+class _Contacts:
+    """Per-household aggregates over the households in view, for the figures of one day.
+
+    active: the household's active household pairings (hid, since = the earliest start);
+    recent: its latest visit (hid, last) among the visits of the last `window` days only, so the
+    work follows the recent visits, not every year of history. Joined to Household they answer
+    paired / visited within 30 or 90 days / overdue exactly as the EXISTS conditions above do,
+    in one pass instead of a lookup per household and condition."""
+
+    active: sa.Subquery
+    recent: sa.Subquery
+    today: date
+    due_days: int
+
+    @property
+    def paired(self):
+        return self.active.c.hid.is_not(None)
+
+    def visited_within(self, days: int):
+        return sa.and_(self.paired, self.recent.c["last"] >= self.today - timedelta(days=days))
+
+    def overdue(self, household_id):
+        """The last contact (latest visit, else the pairing's start) more than 2D days ago. With no
+        visit in the window, any older visit is before the cutoff: only a household paired within
+        2D days needs to know whether it has one (CASE: the lookup runs for those alone)."""
+        cutoff = self.today - timedelta(days=2 * self.due_days)
+        any_visit = sa.exists().where(_V.household_id == household_id)
+        return sa.and_(self.paired, sa.or_(
+            self.recent.c["last"] < cutoff,
+            sa.and_(self.recent.c["last"].is_(None),
+                    sa.case((self.active.c.since < cutoff, sa.true()), else_=any_visit)))).self_group()
+
+
+def _contacts(today: date, households=None) -> _Contacts:
+    """The aggregates over `households` (a select of ids; None: every household)."""
+    d = current_app.config["VISIT_DUE_DAYS"]
+    window = max(VISITED_WINDOWS[-1], 2 * d)
+    active = sa.select(_P.household_id.label("hid"), sa.func.min(_P.started_on).label("since")) \
+        .where(_P.kind == PairingKind.HOUSEHOLD, _P.ended_on.is_(None))
+    recent = sa.select(_V.household_id.label("hid"), sa.func.max(_V.visited_on).label("last")) \
+        .where(_V.household_id.is_not(None), _V.visited_on >= today - timedelta(days=window))
+    if households is not None:
+        active = active.where(_P.household_id.in_(households))
+        recent = recent.where(_V.household_id.in_(households))
+    return _Contacts(active.group_by(_P.household_id).subquery("active"),
+                     recent.group_by(_V.household_id).subquery("recent"), today, d)
+
+
 def household_figures(user, today: date, township_id=None, by_township=False) -> list[HouseholdFigures]:
-    needing, paired = Household.status.in_(NEEDING), _active_household_pairing()
+    in_view = None
+    if condition(Household, user) is not None or township_id:
+        in_view = _where(sa.select(Household.id), Household, user, Household.township_id, township_id)
+    c = _contacts(today, in_view)
+    needing = Household.status.in_(NEEDING)
     stmt = sa.select(
         _key(Household.township_id, by_township), sa.func.count().filter(needing),
-        sa.func.count().filter(needing, paired), sa.func.count().filter(paired),
-        sa.func.count().filter(visited_within(30, today)), sa.func.count().filter(visited_within(90, today)),
-        sa.func.count().filter(due_condition("overdue", today)),
-    ).select_from(Household)
+        sa.func.count().filter(needing, c.paired), sa.func.count().filter(c.paired),
+        sa.func.count().filter(c.visited_within(30)), sa.func.count().filter(c.visited_within(90)),
+        sa.func.count().filter(c.overdue(Household.id)),
+    ).select_from(Household).outerjoin(c.active, c.active.c.hid == Household.id) \
+        .outerjoin(c.recent, c.recent.c.hid == Household.id)
     stmt = _where(stmt, Household, user, Household.township_id, township_id)
     if by_township:
         stmt = stmt.group_by(Household.township_id)
@@ -298,11 +352,19 @@ CADRE_SORTS = ("overdue", "households", "last_visit", "visits", "name")
 def cadre_table(user, year: int, today: date, township_id=None, sort: str = "overdue", descending: bool = True,
                 page: int = 1, per_page: int = 30) -> tuple[list[CadreRow], int]:
     """Cadres with an active pairing in scope: households, last visit, visits this year, overdue households."""
+    paired_here = None
+    if condition(Pairing, user) is not None or township_id:
+        paired_here = _where(sa.select(Pairing.household_id).where(Pairing.kind == PairingKind.HOUSEHOLD,
+                                                                   Pairing.ended_on.is_(None)),
+                             Pairing, user, Pairing.township_id, township_id)
+    c = _contacts(today, paired_here)
     households = _where(
         sa.select(Pairing.cadre_id.label("cadre_id"), sa.func.count(sa.distinct(Pairing.household_id)).label("n"),
-                  sa.func.count(sa.distinct(Pairing.household_id)).filter(
-                      due_condition("overdue", today)).label("overdue"))
+                  sa.func.count(sa.distinct(Pairing.household_id)).filter(c.overdue(Pairing.household_id))
+                  .label("overdue"))
         .join(Household, Household.id == Pairing.household_id)
+        .outerjoin(c.active, c.active.c.hid == Pairing.household_id)
+        .outerjoin(c.recent, c.recent.c.hid == Pairing.household_id)
         .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None)).group_by(Pairing.cadre_id),
         Pairing, user, Pairing.township_id, township_id).subquery()
     visits = _where(
@@ -366,12 +428,23 @@ class Overview:
     months: list[int]
 
 
-def overview(user, year: int, today: date, township_id=None) -> Overview:
-    """Every headline figure of the dashboard for the user's scope, optionally one township."""
+def overview(user, year: int, today: date, township_id=None, rows: list[TownshipRow] | None = None) -> Overview:
+    """Every headline figure of the dashboard for the user's scope, optionally one township.
+
+    With the `rows` of township_rows (the whole scope, every township), the household, demand and
+    village figures are their sums instead of queries of their own: each row counts once, in its
+    township, so the sums are the totals."""
     coverage = _holidays(user, year, by_township=bool(township_id))
-    [households] = household_figures(user, today, township_id)
-    [demands] = demand_figures(user, year, today, township_id)
-    [villages] = village_figures(user, year, township_id)
+    if rows is not None and not township_id:
+        households = HouseholdFigures(None, *(sum(getattr(r.households, f.name) for r in rows)
+                                              for f in fields(HouseholdFigures)[1:]))
+        demands = DemandFigures(None, *(sum(getattr(r.demands, f.name) for r in rows) for f in fields(DemandFigures)[1:]))
+        villages = VillageFigures(None, *(sum(getattr(r.villages, f.name) for r in rows)
+                                          for f in fields(VillageFigures)[1:]))
+    else:
+        [households] = household_figures(user, today, township_id)
+        [demands] = demand_figures(user, year, today, township_id)
+        [villages] = village_figures(user, year, township_id)
     return Overview(households=households, demands=demands, villages=villages,
                     projects=projects_by_status(user, township_id),
                     attendance=attendance_figures(user, year, township_id),

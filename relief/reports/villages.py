@@ -4,18 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import aliased
 
 from relief.extensions import db
-from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, Township, Village, VillageIncome
-from relief.scope import scoped
+from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, Role, Township, Village, VillageIncome
+from relief.scope import BoundUser, bound, scoped, sees_everything
 from relief.targets import progress_band, target_expression
 
 #: projects whose expected income counts toward the projected figure
 RUNNING = (ProjectStatus.BUILDING, ProjectStatus.COMPLETED, ProjectStatus.OPERATING)
 
 
-@dataclass
+@dataclass(slots=True)
 class VillageProgress:
     id: int
     name: str
@@ -59,9 +60,10 @@ def _cadre_name(kind: PairingKind):
             .where(p.village_id == Village.id, p.kind == kind, p.ended_on.is_(None)).scalar_subquery())
 
 
-def village_progress(user, year: int, township_id: int | None = None,
-                     village_id: int | None = None) -> list[VillageProgress]:
-    """Every weak village the user may see, with income, target and projects, in one query."""
+def _progress_statement(user, by_township: bool, by_village: bool):
+    """The progress query for `user` (a BoundUser, or None for no scope), with its parameters
+    :year, :default_target, :only_township and :only_village."""
+    year = sa.bindparam("year", type_=sa.Integer)
     income = (sa.select(VillageIncome.income_yuan)
               .where(VillageIncome.village_id == Village.id, VillageIncome.year == year).scalar_subquery())
     projects = (sa.select(sa.func.count()).select_from(Project)
@@ -70,15 +72,45 @@ def village_progress(user, year: int, township_id: int | None = None,
                    sa.case((Project.expected_income_yuan > Project.actual_income_yuan,
                             Project.expected_income_yuan - Project.actual_income_yuan), else_=0)), 0))
                .where(Project.village_id == Village.id, Project.status.in_(RUNNING)).scalar_subquery())
-    stmt = (scoped(sa.select(Village.id, Village.name, Township.name, Village.township_id, Village.lat, Village.lng,
-                             sa.func.coalesce(income, 0), target_expression(year), projects, pending,
-                             _cadre_name(PairingKind.LINK), _cadre_name(PairingKind.STATIONED)),
-                   user, Village)
+    stmt = (sa.select(Village.id, Village.name, Township.name, Village.township_id, Village.lat, Village.lng,
+                      sa.func.coalesce(income, 0),
+                      target_expression(year, sa.bindparam("default_target", type_=sa.Integer)), projects, pending,
+                      _cadre_name(PairingKind.LINK), _cadre_name(PairingKind.STATIONED))
             .join(Township, Township.id == Village.township_id)
             .where(Village.is_weak)
             .order_by(Township.name, Village.name))
-    if township_id:
-        stmt = stmt.where(Village.township_id == township_id)
-    if village_id:
-        stmt = stmt.where(Village.id == village_id)
-    return [VillageProgress(*row) for row in db.session.execute(stmt)]
+    if user is not None:
+        stmt = scoped(stmt, user, Village)
+    if by_township:
+        stmt = stmt.where(Village.township_id == sa.bindparam("only_township"))
+    if by_village:
+        stmt = stmt.where(Village.id == sa.bindparam("only_village"))
+    return stmt
+
+
+#: built once per (role, narrowed to a township, to a village): the map and the API ask often
+_STATEMENTS: dict[tuple, sa.Select] = {}
+
+
+def _statement(key: tuple, user):
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _progress_statement(user, key[1], key[2])
+    return _STATEMENTS[key]
+
+
+def village_progress(user, year: int, township_id: int | None = None,
+                     village_id: int | None = None) -> list[VillageProgress]:
+    """Every weak village the user may see, with income, target and projects, in one query."""
+    params = {"year": year, "default_target": current_app.config["DEFAULT_TARGET_YUAN"],
+              "only_township": township_id, "only_village": village_id}
+    shape = (bool(township_id), bool(village_id))
+    if getattr(user, "is_authenticated", False) and sees_everything(user):
+        stmt = _statement(("all", *shape), None)
+    elif getattr(user, "is_authenticated", False) and user.role in (Role.LEADER, Role.CADRE):
+        stmt = _statement((user.role, *shape), BoundUser(user.role))
+        params.update(bound(user))
+    else:
+        stmt = _progress_statement(user, *shape)
+    # plain rows from the session's connection: the ORM adds nothing to columns, and a province
+    # has thousands of weak villages
+    return [VillageProgress(*row) for row in db.session.connection().execute(stmt, params)]
