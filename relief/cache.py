@@ -5,13 +5,12 @@ the same transaction, the counter of the township it touches (data_version; scop
 no township, and for statements whose rows do not say their township). ORM flushes name their
 townships; bulk and Core INSERT/UPDATE/DELETE statements name those of their rows' township_id.
 
-Reading: `cached(name, township_id, parts, compute)` reads the counters first (one query), then
-returns the entry kept under the same counters, or computes and keeps it. The counters of a
-township are its own and scope 0; a cadre's are those of the townships the cadre works in; the
-district's are the sum of all. So a write anywhere renews the district's figures, and a write in
-one township only that township's. Entries also
-expire after CACHE_SECONDS, which bounds how long a write made outside SQLAlchemy (psql) can go
-unseen. Entries live in the process (app.extensions) and, with RELIEF_REDIS_URL, in Redis too,
+Reading: `cached(name, scope, parts, compute)` reads the counters first (one query), then returns
+the entry kept under the same counters, or computes and keeps it. The counters of a township are
+its own and scope 0; a cadre's are those of the townships the cadre works in; the district's are
+the sum of all. So a write anywhere renews the district's figures, and a write in one township
+only that township's. Entries also expire after CACHE_SECONDS, which bounds how long a write made
+outside SQLAlchemy (psql) can go unseen. Entries live in the process (app.extensions) and, with RELIEF_REDIS_URL, in Redis too,
 so one app server computes what the others then read.
 """
 from __future__ import annotations
@@ -42,6 +41,8 @@ def _tracked(table) -> bool:
     """A table of the domain model that figures read (not Alembic's own, not the untracked above)."""
     name = getattr(table, "name", None)
     return name is not None and name not in UNTRACKED and name in DataVersion.metadata.tables
+
+
 DISTRICT = 0
 _clock = time.monotonic  # the age of entries (tests move it)
 _MISSING = object()
@@ -100,8 +101,9 @@ def _after_flush(session: Session, _ctx) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_statement(state) -> object:
-    """A bulk INSERT/UPDATE/DELETE through the session: raise the townships an insert's rows name, else 0."""
-    if not (state.is_insert or state.is_update or state.is_delete):
+    """An ORM bulk INSERT/UPDATE/DELETE (`insert(Model)`, ...) through the session: raise the
+    townships an insert's rows name, else 0. (A Core statement on a table is seen below.)"""
+    if not state.is_orm_statement or not (state.is_insert or state.is_update or state.is_delete):
         return None
     if not _tracked(getattr(state.statement, "table", None)):
         return None

@@ -64,8 +64,12 @@ def collect(user, year: int, township_id: int | None, version: tuple) -> MapData
     if township_id:
         stmt = stmt.where(Village.township_id == township_id)
     incomes: dict[int, list[int | None]] = {}
-    for vid, y, yuan in db.session.execute(stmt):
-        incomes.setdefault(vid, [None] * len(years))[years.index(y)] = yuan
+    position = {y: i for i, y in enumerate(years)}
+    for vid, y, yuan in db.session.connection().execute(stmt):  # plain rows: a province has tens of thousands
+        row = incomes.get(vid)
+        if row is None:
+            row = incomes[vid] = [None] * len(years)
+        row[position[y]] = yuan
     counts = dict.fromkeys(BANDS, 0)
     for r in rows:
         counts[r.band] += 1
