@@ -288,5 +288,5 @@ def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], 
     from relief.dates import today
     from relief.scope import viewer_scope
 
-    parts = (viewer_scope(current_user), str(get_locale()), request.full_path, today())
+    parts = (viewer_scope(current_user._get_current_object()), str(get_locale()), request.full_path, today())
     return Markup(cached(name, scope, parts, render))

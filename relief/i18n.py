@@ -20,8 +20,9 @@ def select_locale() -> str:
     if chosen in locales:
         g.new_locale = chosen
         return chosen
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in locales:
-        return current_user.locale
+    user = current_user._get_current_object()
+    if getattr(user, "is_authenticated", False) and user.locale in locales:
+        return user.locale
     cookie = request.cookies.get(COOKIE)
     if cookie in locales:
         return cookie

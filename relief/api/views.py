@@ -132,10 +132,11 @@ def my_households():
                     for h in rows])
 
 
-def visit_json(visit: Visit) -> dict:
+def _visit_facts(visit: Visit) -> dict:
+    """What the answer about a visit says, read while the transaction is open."""
     settled = db.session.scalars(sa.select(Demand.id).where(Demand.resolved_in_visit_id == visit.id)
                                  .order_by(Demand.id)).all()
-    out = VisitOut(
+    return dict(
         id=visit.id, client_uuid=visit.client_uuid, household_id=visit.household_id, village_id=visit.village_id,
         cadre_id=visit.cadre_id, visited_on=visit.visited_on, kind=visit.kind, notes=visit.notes,
         aid_yuan=visit.aid_yuan, lat=visit.lat, lng=visit.lng, accuracy_m=visit.accuracy_m,
@@ -144,7 +145,6 @@ def visit_json(visit: Visit) -> dict:
                 for p in visit.photos],
         demands=[{"id": d.id, "text": d.text, "deadline": d.deadline, "status": d.status} for d in visit.demands],
         resolved_demand_ids=settled)
-    return out.model_dump(mode="json")
 
 
 @bp.post("/visits")
@@ -168,8 +168,9 @@ def create_visit():
         return error(404, _("没有找到您正在结对的这户或这个村"))
     except visit_services.VisitConflict:
         return error(409, _("这个 client_uuid 已用于另一条内容不同的走访"))
-    body = visit_json(visit)  # before the commit, which would expire the visit and read it back
-    db.session.commit()
+    facts = _visit_facts(visit)  # before the commit, which would expire the visit and read it back
+    db.session.commit()  # SQLite's write lock ends here: the answer is written after it
+    body = VisitOut(**facts).model_dump(mode="json")
     response = make_response(jsonify(body), 201 if created else 200)
     response.headers["Location"] = body["url"]
     return response

@@ -11,7 +11,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from relief import audit
-from relief.database import writing
+from relief.database import reading, wants_write_lock, writing
 from relief.extensions import db
 from relief.models import ApiToken, User, UserSession, utcnow
 from relief.security import hash_password, needs_rehash, verify_password
@@ -74,6 +74,16 @@ _TOKEN_USER = (
 )
 
 
+def _lookup(statement, params):
+    """The sign-in row. During a writing request on SQLite it is read on a connection of its own,
+    so the request's write lock (BEGIN IMMEDIATE at its first query) is taken only when its own
+    work starts, not while the request is still being read and checked."""
+    if wants_write_lock() and db.engine.dialect.name == "sqlite":
+        with reading(), db.engine.connect() as conn:
+            return conn.execute(statement, params).first()
+    return db.session.execute(statement, params).first()
+
+
 def _user_from_row(row) -> User:
     """The User of a row read with the session or token: one already in the session, else one
     made from the row's columns and attached as if loaded (no second query; relationships load
@@ -91,7 +101,7 @@ def user_for_session(sid: str | None, user_id: int) -> User | None:
     """The user of a live session: not ended, not idle too long, not too old, user active."""
     if not sid:
         return None
-    row = db.session.execute(_SESSION_USER, {"sid": sid, "uid": user_id}).first()
+    row = _lookup(_SESSION_USER, {"sid": sid, "uid": user_id})
     if row is None:
         return None
     now = utcnow()
@@ -122,7 +132,7 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.execute(_TOKEN_USER, {"digest": _digest(token)}).first()
+    row = _lookup(_TOKEN_USER, {"digest": _digest(token)})
     if row is None or row.token_expires_at < utcnow() or not row.active:
         return None
     return _user_from_row(row)

@@ -52,7 +52,8 @@ def unauthorized():
 @bp.before_app_request
 def require_password_change():
     """A user whose password an admin chose must pick their own before anything else."""
-    if (getattr(current_user, "is_authenticated", False) and current_user.must_change_password
+    user = current_user._get_current_object()
+    if (getattr(user, "is_authenticated", False) and user.must_change_password
             and request.endpoint not in ("auth.password", "auth.logout", "static", "main.healthz")):
         if request.path.startswith("/api/"):
             from flask import abort

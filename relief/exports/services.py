@@ -89,10 +89,12 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
             yield tuple(r)
 
     def visits():
-        for r in rows.visit_rows(user, year, tid):
+        # unpacked by position: a year has hundreds of thousands of visits, and a row's names cost more
+        for visited_on, township, village, head_name, cadre, kind, aid_yuan, notes, recorded_at \
+                in rows.visit_rows(user, year, tid):
             # stored as naive UTC; China has kept UTC+8 without daylight saving since 1991
-            recorded = r.recorded_at + CST_OFFSET if r.recorded_at else None
-            yield (r.visited_on, r.township, r.village, r.head_name, r.cadre, r.kind, r.aid_yuan, r.notes, recorded)
+            yield (visited_on, township, village, head_name, cadre, kind, aid_yuan, notes,
+                   recorded_at + CST_OFFSET if recorded_at else None)
 
     callback_headers, callback_rows = callback_sheet(user, year, tid, full_ids=full_ids)
 

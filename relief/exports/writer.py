@@ -73,6 +73,7 @@ def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress 
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
     }
     written = {}
+    labelled = _LabelledTypes()
     for index, sheet in enumerate(sheets):
         if progress:
             progress(index, sheet.name, 0)
@@ -101,6 +102,8 @@ def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress 
                     write_string(r, c, value if len(value) <= MAX_CELL_TEXT else value[:MAX_CELL_TEXT], text_format[c])
                 elif (kind_of is int or kind_of is float) and kinds[c] != "auto":
                     write_number(r, c, value, number_format[c])
+                elif labelled[kind_of] and kinds[c] != "auto":  # an enum: its Chinese label
+                    write_string(r, c, value.zh, text_format[c])
                 else:
                     kind = kinds[c]
                     if kind == "auto":
@@ -111,6 +114,14 @@ def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress 
         written[sheet.name] = r
     book.close()
     return written
+
+
+class _LabelledTypes(dict):
+    """labelled[type]: whether values of that type are enums with a Chinese label (remembered per type)."""
+
+    def __missing__(self, kind) -> bool:
+        self[kind] = issubclass(kind, Enum) and all(hasattr(m, "zh") for m in kind)
+        return self[kind]
 
 
 _EPOCH = datetime(1899, 12, 30)

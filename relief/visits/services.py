@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from relief.dates import today
 from relief.demands import services as demand_services
@@ -210,10 +211,13 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
         with db.session.begin_nested():
             db.session.add(visit)
             db.session.flush()
-            for d, deadline in zip(payload.demands, deadlines, strict=True):
-                db.session.add(Demand(visit_id=visit.id, household_id=visit.household_id, village_id=visit.village_id,
-                                      township_id=visit.township_id, owner_id=user.cadre_id, text=d.text,
-                                      raised_on=visit.visited_on, deadline=deadline))
+            raised = [Demand(visit_id=visit.id, household_id=visit.household_id, village_id=visit.village_id,
+                             township_id=visit.township_id, owner_id=user.cadre_id, text=d.text,
+                             raised_on=visit.visited_on, deadline=deadline)
+                      for d, deadline in zip(payload.demands, deadlines, strict=True)]
+            db.session.add_all(raised)
+            # the visit's demands are the ones just raised: known without reading them back
+            set_committed_value(visit, "demands", raised)
             for demand, resolution in settle:
                 demand_services.resolve_in_visit(demand, visit, resolution)
             db.session.flush()
