@@ -123,8 +123,9 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 16, threads: int = 2,
     if lua:
         os.unlink(lua.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(next(iter(re.findall(r"50%\s+(\S+)", out)), None))
-    p99 = _ms(next(iter(re.findall(r"99%\s+(\S+)", out)), None))
+    # the latency distribution's lines ("     50%   12.30ms"), not a percentage ending in 50% elsewhere
+    p50 = _ms(next(iter(re.findall(r"^\s*50%\s+(\S+)", out, re.M)), None))
+    p99 = _ms(next(iter(re.findall(r"^\s*99%\s+(\S+)", out, re.M)), None))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))

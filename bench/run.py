@@ -133,12 +133,14 @@ def write_report(http: dict, heavy: dict, demo_s: float, rows: list[dict]) -> No
     for name, r in http.items():
         e, h = r["endpoint"], r["healthz"]
         lines.append(f"| `{r['path']}` | {r['who']} | {e['rps']:.0f} | {h['rps']:.0f} | {r['ratio']:.2f} | "
-                     f"{r['target']} | {_ms(e['p50_ms'])} | {_ms(e['p99_ms'])} | {e['non_2xx']} | {len(r['attempts'])} |")
+                     f"{r['target']} | {_ms(e['p50_ms'])} | {_ms(e['p99_ms'])} | {e['non_2xx']} | "
+                     f"{len(r['attempts'])} |")
     lines += ["", "## Heavy jobs", ""]
     i, e = heavy["import"], heavy["export"]
     lines += [f"- Roster import, {i['households']:,} households from one .xlsx into an empty district: "
               f"{i['first_s']} s (the same file again, all unchanged: {i['second_s']} s).",
-              f"- Yearly export of the district ({sum(e['rows'].values()):,} rows, {e['file_mb']} MB): {e['export_s']} s, "
+              f"- Yearly export of the district ({sum(e['rows'].values()):,} rows, {e['file_mb']} MB): "
+              f"{e['export_s']} s, "
               f"peak memory {e['peak_mb']} MB. The same rows written by plain xlsxwriter (constant_memory, one "
               f"`write_*` per cell, rows read beforehand): {e['raw_s']} s; export / raw = {e['ratio']}.",
               f"- District demo generation: {demo_s:.1f} s."]

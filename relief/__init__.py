@@ -24,8 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from relief import audit, cache  # noqa: F401  (install the audit and data-version listeners)
-    from relief import headers, i18n, models, templating  # noqa: F401
+    # importing audit and cache installs their listeners (the audit trail, the data-version counters)
+    from relief import audit, cache, headers, i18n, models, templating  # noqa: F401
     from relief.database import configure_engine
     from relief.extensions import babel, csrf, db, limiter, login_manager, migrate
 

@@ -10,8 +10,8 @@ the entry kept under the same counters, or computes and keeps it. The counters o
 its own and scope 0; a cadre's are those of the townships the cadre works in; the district's are
 the sum of all. So a write anywhere renews the district's figures, and a write in one township
 only that township's. Entries also expire after CACHE_SECONDS, which bounds how long a write made
-outside SQLAlchemy (psql) can go unseen. Entries live in the process (app.extensions) and, with RELIEF_REDIS_URL, in Redis too,
-so one app server computes what the others then read.
+outside SQLAlchemy (psql) can go unseen. Entries live in the process (app.extensions) and, with
+RELIEF_REDIS_URL, in Redis too, so one app server computes what the others then read.
 """
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def _bump_statement(dialect: str):
             from sqlalchemy.dialects.sqlite import insert
         table = DataVersion.__table__
         _BUMPS[dialect] = (insert(table).values(scope=sa.bindparam("scope"), version=1)
-                           .on_conflict_do_update(index_elements=[table.c.scope], set_={"version": table.c.version + 1}))
+                           .on_conflict_do_update(index_elements=[table.c.scope],
+                                                  set_={"version": table.c.version + 1}))
     return _BUMPS[dialect]
 
 

@@ -144,14 +144,14 @@ def test_a_kept_page_expires_after_cache_seconds(app, client, auth, f, two_towns
     assert len(computed) == 2
 
 
-def test_with_redis_one_process_computes_and_another_reads(app, f, two_townships, redis_url, monkeypatch):
+def test_with_redis_one_process_computes_and_another_reads(app, f, two_townships, redis_url, monkeypatch):  # noqa: F811
     """Two app servers sharing Redis: what one computed, the other uses (while the version holds)."""
+    import redis
+
     from relief import create_app
     from relief.cache import cached
 
     from .conftest import test_config
-
-    import redis
 
     redis.Redis.from_url(redis_url).flushdb()
     app.config["REDIS_URL"] = redis_url

@@ -167,4 +167,5 @@ def test_with_a_read_replica_the_job_reads_there_and_audits_on_the_primary(app, 
     app.config.update(EXPORT_FOLDER=str(tmp_path / "out"), EXPORT_DATABASE_URL=f"sqlite:///{replica}")
     done = jobs.run(_user("admin").id, 2025, None, False, "households")
     assert "副本户主" in (tmp_path / "out" / done["file"]).read_text(encoding="utf-8-sig")
-    assert db.session.scalar(sa.select(AuditEvent.note).where(AuditEvent.action == "export")) == "2025 全区 csv households"
+    note = db.session.scalar(sa.select(AuditEvent.note).where(AuditEvent.action == "export"))
+    assert note == "2025 全区 csv households"

@@ -8,13 +8,21 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, jsonify, make_response, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from spectree import Response, SecurityScheme, SpecTree
-from spectree.models import SecuritySchemeData, SecureType
+from spectree.models import SecureType, SecuritySchemeData
 
 from relief import reports
 from relief.auth import services as auth_services

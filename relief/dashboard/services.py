@@ -45,4 +45,5 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
                                        .order_by(Township.name)).all() if everything else []
         return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in townships])
 
-    return cached("dashboard", figures_township(user, township_id), (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)
+    return cached("dashboard", figures_township(user, township_id),
+                  (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)

@@ -9,11 +9,11 @@ from flask_login import current_user
 from relief.access import roles_required
 from relief.cache import cached_html
 from relief.dates import today, year_from_request
+from relief.fields import db_int
 from relief.headers import csp_nonce
 from relief.i18n import HTML_LANG
 from relief.models import Role
 from relief.scope import sees_everything, township_of_request
-from relief.fields import db_int
 
 from . import services
 

@@ -438,7 +438,8 @@ def overview(user, year: int, today: date, township_id=None, rows: list[Township
     if rows is not None and not township_id:
         households = HouseholdFigures(None, *(sum(getattr(r.households, f.name) for r in rows)
                                               for f in fields(HouseholdFigures)[1:]))
-        demands = DemandFigures(None, *(sum(getattr(r.demands, f.name) for r in rows) for f in fields(DemandFigures)[1:]))
+        demands = DemandFigures(None, *(sum(getattr(r.demands, f.name) for r in rows)
+                                        for f in fields(DemandFigures)[1:]))
         villages = VillageFigures(None, *(sum(getattr(r.villages, f.name) for r in rows)
                                           for f in fields(VillageFigures)[1:]))
     else:
