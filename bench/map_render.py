@@ -13,6 +13,7 @@ plus the size of the document. Exits 1 when the cold request or the size misses 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import statistics
@@ -93,6 +94,8 @@ def measure(villages: int = 10_000, repeat: int = 5) -> dict:
     with app.app_context():
         db.create_all()
         _fill(villages, year)
+        gc.collect()
+        gc.freeze()  # as wsgi.py does once the app is loaded
         admin = db.session.scalar(db.select(User))
         with app.test_request_context("/map/frame"):
             collect_s, data = _median(lambda: services.collect(admin, year, None, ("bench",)), repeat)

@@ -148,7 +148,10 @@ def load(app, overrides: dict | None) -> None:
 
     root = Path(app.root_path).parent
     app.config["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(app.config["DATABASE_URL"], root)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # a server connection may have gone away in the pool (restart, idle timeout): test it on checkout;
+    # a SQLite file cannot, and the test would cost a query on every request
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          {"pool_pre_ping": not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]

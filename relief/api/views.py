@@ -32,7 +32,9 @@ from relief.errors import _messages
 from relief.extensions import csrf, db, limiter
 from relief.models import Demand, Role, Visit
 from relief.reports.flags import visit_flags as find_flags
+from relief.reports.villages import progress_rows
 from relief.scope import sees_everything, viewer_scope
+from relief.targets import progress_ratio
 from relief.visits import services as visit_services
 
 from .schemas import (
@@ -209,9 +211,10 @@ def village_progress():
 def _progress_json(user, year: int) -> str:
     """The answer's text, exactly as jsonify writes it: compact, ASCII, keys in sorted order (the
     dicts are built in that order, so a province's thousands need no sorting)."""
-    return json.dumps([{"id": v.id, "income_yuan": v.income_yuan, "name": v.name, "progress": round(v.progress, 4),
-                        "target_yuan": v.target_yuan, "township": v.township}
-                       for v in reports.village_progress(user, year)], separators=(",", ":")) + "\n"
+    return json.dumps([{"id": vid, "income_yuan": income, "name": name,
+                        "progress": round(progress_ratio(income, target), 4), "target_yuan": target, "township": township}
+                       for vid, name, township, _tid, _lat, _lng, income, target, *_rest
+                       in progress_rows(user, year)], separators=(",", ":")) + "\n"
 
 
 @bp.get("/visits/flags")

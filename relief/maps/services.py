@@ -55,21 +55,20 @@ def collect(user, year: int, township_id: int | None, version: tuple) -> MapData
     """The weak villages in scope with this and the previous years' incomes: two queries."""
     rows = village_progress(user, year, township_id=township_id)
     years = list(range(year - current_app.config["MAP_INCOME_YEARS"] + 1, year + 1))
-    stmt = (sa.select(VillageIncome.village_id, VillageIncome.year, VillageIncome.income_yuan)
+    # one row per village with a column per year (not a row per village and year)
+    stmt = (sa.select(VillageIncome.village_id,
+                      *(sa.func.max(sa.case((VillageIncome.year == y, VillageIncome.income_yuan))) for y in years))
             .join(Village, Village.id == VillageIncome.village_id)
-            .where(Village.is_weak, VillageIncome.year.in_(years)))
+            .where(Village.is_weak, VillageIncome.year.in_(years))
+            .group_by(VillageIncome.village_id))
     scope = condition(Village, user)
     if scope is not None:
         stmt = stmt.where(scope)
     if township_id:
         stmt = stmt.where(Village.township_id == township_id)
-    incomes: dict[int, list[int | None]] = {}
-    position = {y: i for i, y in enumerate(years)}
-    for vid, y, yuan in db.session.connection().execute(stmt):  # plain rows: a province has tens of thousands
-        row = incomes.get(vid)
-        if row is None:
-            row = incomes[vid] = [None] * len(years)
-        row[position[y]] = yuan
+    # plain rows: a province has tens of thousands
+    incomes: dict[int, list[int | None]] = {vid: list(by_year)
+                                            for vid, *by_year in db.session.connection().execute(stmt)}
     counts = dict.fromkeys(BANDS, 0)
     for r in rows:
         counts[r.band] += 1

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from relief.extensions import db
 from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, Role, Township, Village, VillageIncome
 from relief.scope import BoundUser, bound, scoped, sees_everything
-from relief.targets import progress_band, target_expression
+from relief.targets import progress_band, progress_ratio, target_expression
 
 #: projects whose expected income counts toward the projected figure
 RUNNING = (ProjectStatus.BUILDING, ProjectStatus.COMPLETED, ProjectStatus.OPERATING)
@@ -34,7 +34,7 @@ class VillageProgress:
 
     @property
     def progress(self) -> float:
-        return self.income_yuan / self.target_yuan if self.target_yuan else 1.0
+        return progress_ratio(self.income_yuan, self.target_yuan)
 
     @property
     def projected_yuan(self) -> int:
@@ -101,6 +101,12 @@ def _statement(key: tuple, user):
 def village_progress(user, year: int, township_id: int | None = None,
                      village_id: int | None = None) -> list[VillageProgress]:
     """Every weak village the user may see, with income, target and projects, in one query."""
+    return [VillageProgress(*row) for row in progress_rows(user, year, township_id, village_id)]
+
+
+def progress_rows(user, year: int, township_id: int | None = None, village_id: int | None = None):
+    """village_progress as plain rows, in VillageProgress's field order (for answers that list
+    thousands of villages and need no objects)."""
     params = {"year": year, "default_target": current_app.config["DEFAULT_TARGET_YUAN"],
               "only_township": township_id, "only_village": village_id}
     shape = (bool(township_id), bool(village_id))
@@ -113,4 +119,4 @@ def village_progress(user, year: int, township_id: int | None = None,
         stmt = _progress_statement(user, *shape)
     # plain rows from the session's connection: the ORM adds nothing to columns, and a province
     # has thousands of weak villages
-    return [VillageProgress(*row) for row in db.session.connection().execute(stmt, params)]
+    return db.session.connection().execute(stmt, params)
