@@ -150,11 +150,11 @@ def write_report(http: dict, heavy: dict, demo_s: float, rows: list[dict]) -> No
                      f"kept {m['cached_s'] * 1000:.1f} ms; {m['bytes'] / 1024 / 1024:.2f} MB.")
     province = heavy.get("province")
     if province:
-        s = province["sample"]
+        s = province["counts"]
         lines += ["", "## Province sample on PostgreSQL", "",
                   f"A province sample: {s['weak_villages']:,} weak villages (a province's number) in "
                   f"{s['townships']} townships, {s['households']:,} households and "
-                  f"~{s['households'] * s['visits_per_household'] / 1e6:.1f} million visits (ten districts' worth; "
+                  f"{s['visits'] / 1e6:.1f} million visits (ten districts' worth; "
                   "`bench/province.py` says why not a hundred). Medians of whole requests through the app with "
                   "nothing kept between them, against the same SQL statements run directly with psycopg; "
                   "*kept* is the same request once `relief.cache` holds the page. The province-wide views "
