@@ -11,8 +11,8 @@ from relief.dates import today, year_from_request
 from relief.headers import csp_nonce
 from relief.i18n import HTML_LANG
 from relief.models import Role
+from relief.paging import check_page, page_number
 from relief.scope import sees_everything, township_of_request
-from relief.fields import db_int
 
 from . import services
 
@@ -39,7 +39,8 @@ def index():
     data, township, notice = _request_map()
     rows = sorted(data.rows, key=lambda r: (r.progress, r.township, r.name))
     per_page = current_app.config["PER_PAGE"]
-    page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
+    page_no = page_number()
+    check_page(page_no, len(rows[(page_no - 1) * per_page: page_no * per_page]), len(rows), per_page)
     townships = services.visible_townships(current_user) if sees_everything(current_user) else []
     return render_template("maps/index.html", data=data, township=township, notice=notice, title=_title(data, township),
                            rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),
