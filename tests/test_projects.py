@@ -77,7 +77,7 @@ def test_a_responsible_cadre_from_elsewhere_is_refused(client, auth, f, place):
     f.commit()
     r = submit(client, f"/projects/new?village_id={place['village'].id}",
                **{**FORM, "responsible_cadre": str(stranger.id)})
-    assert r.status_code == 200 and _projects() == []
+    assert r.status_code == 422 and _projects() == []
 
 
 def test_a_leader_writes_projects_only_in_the_own_township(client, auth, f, place):
