@@ -75,6 +75,18 @@ def test_a_truncated_photo_on_the_visit_form(client, me):
     assert visit_rows() == (1, 0, 0) and unchanged(me.visit)  # neither photo, nor the demand, nor the visit
 
 
+def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(client, me):
+    """81 megapixels in a few kilobytes of PNG: decoding it would take hundreds of megabytes."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, "PNG")
+    assert len(out.getvalue()) < 200_000
+    r = form(client, f"/visits/new?household_id={me.household.id}", photos=(io.BytesIO(out.getvalue()), "big.png"))
+    assert r.status_code == 422 and "照片像素太多，请用手机相机正常拍摄" in r.get_data(as_text=True)
+    assert visit_rows() == (1, 0, 0) and unchanged(me.visit)
+
+
 # --- other web forms -----------------------------------------------------------------------------
 
 def test_attendance_posted_for_a_future_month(client, auth, w):  # noqa: F811
