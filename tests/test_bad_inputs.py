@@ -87,6 +87,25 @@ def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(client, me
     assert visit_rows() == (1, 0, 0) and unchanged(me.visit)
 
 
+def test_a_progress_photo_with_too_many_pixels(client, auth, f):
+    from PIL import Image
+
+    from relief.models import ProjectPhoto, ProjectUpdate
+
+    project = f.project(f.village(is_weak=True))
+    f.user("admin", Role.ADMIN)
+    f.commit()
+    auth.login("admin")
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, "PNG")
+    page = f"/projects/{project.id}"
+    r = client.post(f"{page}/updates", data={"csrf_token": csrf_token(client, page), "text": "钢结构完成",
+                                              "photos": (io.BytesIO(out.getvalue()), "big.png")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and "照片“big.png”像素过大，请缩小后再上传" in r.get_data(as_text=True)
+    assert (count(ProjectUpdate), count(ProjectPhoto)) == (0, 0)
+
+
 # --- other web forms -----------------------------------------------------------------------------
 
 def test_attendance_posted_for_a_future_month(client, auth, w):  # noqa: F811
