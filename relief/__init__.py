@@ -25,7 +25,7 @@ def register_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     # importing audit and cache installs their listeners (the audit trail, the data-version counters)
-    from relief import audit, cache, headers, i18n, models, templating  # noqa: F401
+    from relief import audit, cache, headers, i18n, inputs, models, templating  # noqa: F401
     from relief.database import configure_engine
     from relief.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     headers.init_app(app)
+    inputs.init_app(app)
     login_manager.init_app(app)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
@@ -48,6 +49,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from importlib import import_module
+
+    from relief.fields import RowIdConverter
+
+    # before any rule is added: every <int:...> in a URL is a database id (404 beyond 2^31 - 1)
+    app.url_map.converters["int"] = RowIdConverter
 
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(f"relief.{name}.views").bp)

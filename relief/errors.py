@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 
 def _messages():
@@ -20,6 +20,13 @@ def _messages():
         429: _("尝试次数过多，请稍后再试"),
         500: _("系统出了点问题，我们已记录，请稍后再试"),
     }
+
+
+def abort_with(code: int, detail: str):
+    """Abort with `code`; the error page (or JSON "detail") says what was wrong and what to do."""
+    err = default_exceptions[code]()
+    err.relief_detail = detail
+    raise err
 
 
 def wants_json() -> bool:
@@ -44,7 +51,7 @@ def init_app(app: Flask) -> None:
     def http_error(err: HTTPException):
         if err.code == 429:
             return render(429)
-        return render(err.code or 500)
+        return render(err.code or 500, getattr(err, "relief_detail", None))
 
     @app.errorhandler(Exception)
     def unexpected(err):

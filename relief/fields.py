@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 from wtforms import StringField
 from wtforms.validators import StopValidation
 
@@ -138,6 +139,20 @@ def db_int(value) -> int:
     if not 0 <= number <= DB_INT_MAX:
         raise ValueError(value)
     return number
+
+
+def refused_status() -> int:
+    """The status of a form page: 422 when it is shown again because a POST was refused."""
+    from flask import request
+
+    return 422 if request.method == "POST" else 200
+
+
+class RowIdConverter(IntegerConverter):
+    """<int:...> in a URL: a number larger than any row id (/users/10^20) does not match: 404, not 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits, min, DB_INT_MAX if max is None else max, signed)
 
 
 def year_int(value) -> int:

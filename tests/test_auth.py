@@ -129,7 +129,7 @@ def test_password_change_refuses_short_and_common_passwords(client, auth, admin)
     token = csrf_token(client, "/password")
     for bad in ("short", "password123", "12345678"):
         r = client.post("/password", data={"csrf_token": token, "current": PASSWORD, "new": bad, "confirm": bad})
-        assert r.status_code == 200 and "is-invalid" in r.get_data(as_text=True)
+        assert r.status_code == 422 and "is-invalid" in r.get_data(as_text=True)
     good = "春天的风吹过田野"
     r = client.post("/password", data={"csrf_token": token, "current": PASSWORD, "new": good, "confirm": good})
     assert r.status_code == 302

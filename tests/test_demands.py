@@ -76,6 +76,8 @@ def test_a_future_resolution_date_is_refused(client, f, me):
     f.commit()
     r = post(client, f"/demands/{d.id}/resolve", resolution="好了", resolved_on=(today() + timedelta(days=1)).isoformat())
     assert r.status_code == 422 and "不能晚于今天" in r.get_data(as_text=True)
+    db.session.refresh(d)
+    assert (d.status, d.resolution, d.resolved_on) == (DemandStatus.OPEN, None, None)
 
 
 def test_cannot_resolve_needs_a_reason_and_reopen_starts_a_new_deadline(client, f, me):

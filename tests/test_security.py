@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from relief.extensions import db
-from relief.models import AuditEvent, Role, UserSession, utcnow
+from relief.models import AuditEvent, Role, User, UserSession, utcnow
 
 from .conftest import PASSWORD, csrf_token
 
@@ -130,3 +130,86 @@ def test_errors_are_logged_without_the_submitted_personal_data(app, client, capl
         client.post("/boom-with-data?x=1", data={"id_number": "11010519491231002X", "phone": "13812345678"})
     text = caplog.text
     assert "failed" in text and "11010519491231002X" not in text and "13812345678" not in text
+
+
+def test_a_password_hash_is_upgraded_when_the_parameters_change(app, client, auth, admin):
+    old = admin.password_hash
+    assert "t=1," in old
+    app.config["ARGON2_TIME_COST"] = 2
+    assert auth.login("alice").status_code == 302
+    new = db.session.get(User, admin.id).password_hash
+    assert new != old and new.startswith("$argon2id$") and "t=2," in new
+    auth.logout()
+    assert auth.login("alice").status_code == 302
+
+
+def test_an_unknown_username_costs_a_password_check_too(auth, admin, monkeypatch):
+    """Without the dummy hash an unknown name answers at once: a timing oracle for usernames."""
+    from relief.auth import services
+
+    checked = []
+    real = services.verify_password
+    monkeypatch.setattr(services, "verify_password", lambda stored, pw: checked.append(stored) or real(stored, pw))
+    auth.login("nobody", PASSWORD)
+    assert len(checked) == 1 and checked[0].startswith("$argon2id$")
+
+
+def test_the_default_request_size_limit_refuses_a_larger_body(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit == 20 * 1024 * 1024
+    r = client.post("/login", data=b"x" * (limit + 1), content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 413 and "上传的文件太大" in r.get_data(as_text=True)
+
+
+def test_api_tokens_are_stored_hashed_and_revoked_when_the_user_is_disabled(app, client, auth, admin, f):
+    import hashlib
+
+    from relief.models import ApiToken
+
+    cadre_user = f.user("bob", Role.CADRE)
+    f.commit()
+    token = client.post("/api/v1/token", json={"username": "bob", "password": PASSWORD}).get_json()["token"]
+    stored = db.session.scalar(sa.select(ApiToken.token_hash))
+    assert stored == hashlib.sha256(token.encode()).hexdigest() and token not in stored
+    headers = {"Authorization": f"Bearer {token}"}
+    phone = app.test_client()  # the cadre's phone: the token only, no browser session
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 200
+    auth.login("alice")
+    page = f"/users/{cadre_user.id}"
+    r = client.post(page, data={"csrf_token": csrf_token(client, page), "username": "bob", "role": "cadre",
+                                "township": "", "cadre_phone": cadre_user.cadre.phone})  # "启用" unticked
+    assert r.status_code == 302
+    assert db.session.scalar(sa.select(ApiToken.revoked_at)) is not None
+    db.session.get(User, cadre_user.id).active = True  # even switched back on, the old token stays dead
+    db.session.commit()
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 401
+
+
+def test_a_password_change_revokes_the_api_tokens(app, client, auth, f):
+    f.user("bob", Role.CADRE)
+    f.commit()
+    token = client.post("/api/v1/token", json={"username": "bob", "password": PASSWORD}).get_json()["token"]
+    phone, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 200
+    auth.login("bob")
+    new = "春天的风吹过田野"
+    client.post("/password", data={"csrf_token": csrf_token(client, "/password"), "current": PASSWORD,
+                                   "new": new, "confirm": new})
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 401
+
+
+def test_reveals_are_never_a_get(client, auth, admin, f):
+    """A GET would put the request for a full ID number into browser history and proxy logs."""
+    h = f.household()
+    f.commit()
+    auth.login("alice")
+    assert client.get(f"/households/{h.id}/reveal?field=id_number").status_code == 405
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "reveal")) == 0
+
+
+def test_the_access_log_of_make_run_leaves_out_query_strings():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    fmt = makefile.split("--access-logformat", 1)[1].split("wsgi:app", 1)[0]
+    assert "%(U)s" in fmt and "%(r)s" not in fmt and "%(q)s" not in fmt

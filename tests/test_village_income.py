@@ -107,8 +107,9 @@ def test_entering_the_same_year_again_updates_it(admin_client, f):
 def test_bad_income_entry_is_refused_with_a_message_and_nothing_is_stored(admin_client, f, year, income, message):
     v = f.village(is_weak=True)
     f.commit()
-    html = submit(admin_client, f"/villages/{v.id}/income", year=year, income=income).get_data(as_text=True)
-    assert message in html
+    r = submit(admin_client, f"/villages/{v.id}/income", year=year, income=income)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and message in html
     assert 'aria-invalid="true"' in html
     assert _incomes(v) == []
 
@@ -158,8 +159,8 @@ def test_targets_resolve_village_year_then_village_then_district_year_then_defau
 
 
 def test_a_negative_target_is_refused(admin_client, f):
-    html = submit(admin_client, "/villages/targets", year="2025", target="-15").get_data(as_text=True)
-    assert "金额不能为负数" in html
+    r = submit(admin_client, "/villages/targets", year="2025", target="-15")
+    assert r.status_code == 422 and "金额不能为负数" in r.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IncomeTarget)) == 0
 
 

@@ -67,7 +67,9 @@ def api_field_errors(exc: ValidationError) -> dict[str, str]:
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "__all__"
         label = labels.get(str(err["loc"][-1]) if err["loc"] else "", key)
-        if err["type"] == "missing" or err["type"] == "string_too_short":
+        if key == "__all__" or err["type"] == "model_attributes_type":
+            out["__all__"] = _("请求体应为 JSON 对象，如 {\"username\": \"…\", \"password\": \"…\"}")
+        elif err["type"] == "missing" or err["type"] == "string_too_short":
             out[key] = _("请填写%(label)s", label=label)
         elif key == "year":
             out[key] = _("年度应为 2000 到 2100 之间的整数，如 2024")

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from relief.access import roles_required
 from relief.dates import CST
+from relief.paging import paginate
 from relief.extensions import db
 from relief.models import AuditEvent, Role
 from relief.fields import db_int
@@ -44,7 +45,6 @@ def index():
         stmt = stmt.where(AuditEvent.at >= start)
     if (end := _utc_bound(args.get("to"), end=True)) is not None:
         stmt = stmt.where(AuditEvent.at < end)
-    page = db.paginate(stmt.order_by(AuditEvent.id.desc()), per_page=current_app.config["PER_PAGE"],
-                       error_out=False)
+    page = paginate(stmt.order_by(AuditEvent.id.desc()))
     entities = db.session.scalars(sa.select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all()
     return render_template("audit/index.html", page=page, actions=ACTIONS, entities=entities, args=args)

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from relief.fields import refused_status
 from relief.extensions import db, limiter, login_manager
 from relief.models import User
 from relief.security import verify_password
@@ -128,4 +129,4 @@ def password():
             session["sid"] = new_sid
             flash(_("密码已修改"), "success")
             return redirect(url_for("main.home"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form), refused_status()

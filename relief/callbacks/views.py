@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from relief.access import roles_required
 from relief.dates import today
+from relief.paging import paginate
 from relief.extensions import db
 from relief.models import Answer, Cadre, Callback, Household, Role, Satisfaction, Township
 from relief.reports import callbacks as reports
@@ -49,8 +50,7 @@ def _sees_mismatches() -> bool:
 def index():
     month, township_id = _month(), _township()
     state = request.args.get("state") if request.args.get("state") in STATES else None
-    page = db.paginate(reports.sample(current_user, month, township_id, state),
-                       per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    page = paginate(reports.sample(current_user, month, township_id, state))
     bulletin = reports.bulletin(current_user, month, township_id)
     return render_template("callbacks/index.html", month=month, township_id=township_id, state=state, page=page,
                            total=bulletin.total, mismatches=bulletin.mismatches if _sees_mismatches() else None,

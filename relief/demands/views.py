@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from relief.access import writers_only
 from relief.dates import today
+from relief.paging import paginate
 from relief.extensions import db
 from relief.models import Demand, Household, Role, Visit
 from relief.scope import get_scoped_or_404, scoped
@@ -42,7 +43,7 @@ def index():
     # open ones first, the earliest deadline (most overdue) on top; settled ones newest first
     stmt = stmt.order_by(sa.case((is_open, 0), else_=1), sa.case((is_open, Demand.deadline)),
                          Demand.resolved_on.desc(), Demand.id)
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    page = paginate(stmt)
     counts = scoped(sa.select(sa.func.count().filter(is_open),
                               sa.func.count().filter(is_open, Demand.deadline < today())).select_from(Demand),
                     current_user, Demand)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from relief import audit, reports
 from relief.dates import today
+from relief.paging import paginate
 from relief.extensions import db
 from relief.models import (
     CHECKS,
@@ -47,7 +48,7 @@ def index():
     if extra:
         stmt = stmt.where(*extra)
     stmt = stmt.order_by(Household.township_id, Household.village_id, Household.head_name, Household.id)
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    page = paginate(stmt)
     villages = db.session.execute(
         scoped(sa.select(Village.id, Village.name), current_user, Village)
         .where(Village.id.in_(scoped(sa.select(Household.village_id), current_user, Household)))

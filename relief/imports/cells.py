@@ -18,6 +18,8 @@ from relief.dates import today
 from relief.ids import id_number_error, mobile_error, normalise, phone_error
 
 _SPACES = re.compile(r"[\s\u3000]+")
+#: control characters left after spaces are folded: no database or .xlsx export keeps them
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S")
 _YES = {"是", "Y", "YES", "TRUE", "1", "√"}
@@ -41,6 +43,8 @@ def text(value, max_len: int | None = None) -> str | None:
     if isinstance(value, (date, datetime)):
         value = value.isoformat()
     out = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    if _CONTROL.search(out):
+        raise CellError(_("含有不可见的控制字符，请删除后重新导入"))
     if max_len and len(out) > max_len:
         raise CellError(_("不能超过%(n)d个字", n=max_len))
     return out or None

@@ -9,10 +9,10 @@ from flask_login import current_user
 from relief.access import roles_required
 from relief.cache import cached_html
 from relief.dates import today, year_from_request
-from relief.fields import db_int
 from relief.headers import csp_nonce
 from relief.i18n import HTML_LANG
 from relief.models import Role
+from relief.paging import check_page, page_number
 from relief.scope import sees_everything, township_of_request
 
 from . import services
@@ -43,18 +43,19 @@ def _title(year: int, township) -> str:
 def index():
     year, notice, township = _request_args()
     title = _title(year, township)
+    page_no = page_number()
 
     def body() -> str:
         data = services.map_data(current_user, year, township.id if township else None, str(get_locale()))
         rows = sorted(data.rows, key=lambda r: (r.progress, r.township, r.name))
         per_page = current_app.config["PER_PAGE"]
-        page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
+        shown = rows[(page_no - 1) * per_page: page_no * per_page]
+        check_page(page_no, len(shown), len(rows), per_page)
         townships = services.visible_townships(current_user) if sees_everything(current_user) else []
         return render_template("maps/_content.html", data=data, township=township, notice=notice, title=title,
-                               rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),
-                               page_no=page_no, per_page=per_page, townships=townships, today_year=today().year,
-                               frame_url=url_for("maps.frame", year=data.year,
-                                                 township=township.name if township else None))
+                               rows=shown, total=len(rows), page_no=page_no, per_page=per_page, townships=townships,
+                               today_year=today().year, frame_url=url_for("maps.frame", year=data.year,
+                                                                          township=township.name if township else None))
 
     content = cached_html("map-html", township.id if township else None, body)
     return render_template("maps/index.html", content=content, title=title)

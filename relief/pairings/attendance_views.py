@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from relief.access import roles_required
 from relief.dates import today
+from relief.paging import paginate
 from relief.extensions import db
 from relief.reports import norms
 from relief.fields import db_int, year_int
@@ -51,8 +52,9 @@ def attendance():
     now = today()
     year, month = _month_args(now)
     problem = att.month_error(year, month, now)
-    if problem:
+    if problem and request.method == "GET":
         flash(problem, "warning")
+    if problem:
         year, month = now.year, now.month
     township_id = chosen_township(current_user)
     form = SheetForm()
@@ -60,9 +62,11 @@ def attendance():
     if request.method == "POST":
         if current_user.role not in WRITERS:
             abort(403)
+        # a month that cannot be entered (the future, month 13): nothing is saved, the reason is shown
         if problem:
-            return redirect(url_for("pairings.attendance"))
-        entries, typed, errors = _parse(request.form)
+            entries, typed, errors = {}, {}, {0: _("%(problem)s，未保存任何数据", problem=problem)}
+        else:
+            entries, typed, errors = _parse(request.form)
         if not errors:
             try:
                 changed = att.save_attendance(current_user, year, month, entries, now)
@@ -78,8 +82,7 @@ def attendance():
                 return redirect(url_for("pairings.attendance", year=year, month=month,
                                         township=request.args.get("township"), page=request.args.get("page")))
         summary = errors.get(0) or _("有%(n)d行需要修改，未保存任何数据", n=len(errors))
-    page = db.paginate(att.sheet(current_user, year, month, township_id),
-                       per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    page = paginate(att.sheet(current_user, year, month, township_id))
     values = att.recorded([p.id for p in page.items], year, month)
     prev_m = (date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1))
     next_m = None if (year, month) >= (now.year, now.month) else \
@@ -100,8 +103,7 @@ def attendance_year():
     if not att.FIRST_YEAR <= year <= now.year:
         year = now.year
     township_id = chosen_township(current_user)
-    page = db.paginate(att.year_rows(current_user, year, township_id),
-                       per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    page = paginate(att.year_rows(current_user, year, township_id))
     data = norms.attendance_year([p.id for p in page.items], year)
     months_recorded, months_under = norms.attendance_shortfall(current_user, year, township_id)
     last_month = 12 if year < now.year else now.month

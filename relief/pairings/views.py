@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from relief.access import roles_required
+from relief.paging import paginate
 from relief.extensions import db
 from relief.models import Cadre, Household, Pairing, PairingKind, Role, Township, Village
 from relief.reports import norms
@@ -56,8 +57,7 @@ def _villages_of(township_id: int | None):
 @roles_required(*READERS)
 def index():
     filters = _filters()
-    page = db.paginate(lookup.pairing_list(current_user, filters), per_page=current_app.config["PER_PAGE"],
-                       error_out=False, count=True)
+    page = paginate(lookup.pairing_list(current_user, filters))
     return render_template("pairings/index.html", page=page, filters=filters, kinds=list(PairingKind),
                            townships=townships_for(current_user), villages=_villages_of(filters.township_id))
 
@@ -221,9 +221,8 @@ def transfer(pairing_id: int):
 @roles_required(*READERS)
 def violations():
     township_id = chosen_township(current_user)
-    households = db.paginate(norms.households_without_cadre(current_user, township_id).options(
-        joinedload(Household.village), joinedload(Household.township)),
-        per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    households = paginate(norms.households_without_cadre(current_user, township_id).options(
+        joinedload(Household.village), joinedload(Household.township)))
     villages = norms.village_norms(current_user, township_id)
     return render_template("pairings/violations.html", households=households, township_id=township_id,
                            townships=townships_for(current_user),

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from relief.access import roles_required
+from relief.paging import paginate
 from relief.extensions import db
 from relief.models import (
     Project,
@@ -21,7 +22,7 @@ from relief.models import (
 )
 from relief.reports.dashboard import int_arg
 from relief.scope import get_scoped_or_404, scoped
-from relief.fields import db_int
+from relief.fields import db_int, refused_status
 
 from . import services
 from .forms import AdvanceForm, ProjectForm, UpdateForm
@@ -51,7 +52,7 @@ def index():
     if village_id:
         stmt = stmt.where(Project.village_id == village_id)
     stmt = stmt.order_by(Project.township_id, Project.village_id, Project.id)
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False, count=True)
+    page = paginate(stmt)
     townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
     return render_template("projects/index.html", page=page, q=q, status=status, kind=kind,
                            township_id=township_id, village_id=village_id, townships=townships,
@@ -115,7 +116,8 @@ def create():
             db.session.commit()
             flash(_("已新建项目“%(name)s”", name=project.name), "success")
             return redirect(url_for("projects.show", project_id=project.id))
-    return render_template("projects/form.html", form=form, village=village, project=None)
+    return (render_template("projects/form.html", form=form, village=village, project=None),
+            refused_status())
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
@@ -145,7 +147,8 @@ def edit(project_id: int):
             db.session.commit()
             flash(_("已保存"), "success")
             return redirect(url_for("projects.show", project_id=project.id))
-    return render_template("projects/form.html", form=form, village=project.village, project=project)
+    return (render_template("projects/form.html", form=form, village=project.village, project=project),
+            refused_status())
 
 
 @bp.post("/<int:project_id>/advance")
@@ -156,15 +159,15 @@ def advance(project_id: int):
     to = ProjectStatus.from_label(form.to.data or "")
     if not form.validate_on_submit() or to is None:
         flash(_("请从项目页面推进项目阶段"), "danger")
-    else:
-        try:
-            services.advance(current_user, project, to, form.note.data)
-        except services.ProjectError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash(_("项目已进入“%(stage)s”阶段", stage=to.label), "success")
+        return _render_show(_project(project_id)), 422
+    try:
+        services.advance(current_user, project, to, form.note.data)
+    except services.ProjectError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+        return _render_show(_project(project_id)), 422
+    db.session.commit()
+    flash(_("项目已进入“%(stage)s”阶段", stage=to.label), "success")
     return redirect(url_for("projects.show", project_id=project.id))
 
 
@@ -184,7 +187,7 @@ def add_update(project_id: int):
             db.session.commit()
             flash(_("已记录项目进展"), "success")
             return redirect(url_for("projects.show", project_id=project.id, _anchor="updates"))
-    return _render_show(project, update_form=form)
+    return _render_show(project, update_form=form), refused_status()
 
 
 @bp.get("/photos/<int:photo_id>")

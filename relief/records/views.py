@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from relief import audit
 from relief.access import roles_required
 from relief.dates import today
+from relief.paging import check_page, page_number
 from relief.extensions import db
 from relief.models import Role
 from relief.reports.records import quarter_bounds, quarter_of, quarter_records
@@ -47,7 +48,8 @@ def index():
             and (not township_id or township_id in r.townships) and (not q or q in r.name)]
     rows.sort(key=lambda r: (-r.total, r.unit, r.name))
     per_page = current_app.config["PER_PAGE"]
-    page_no = max(request.args.get("page", 1, type=db_int), 1)
+    page_no = page_number()
+    check_page(page_no, len(rows[(page_no - 1) * per_page: page_no * per_page]), len(rows), per_page)
     first, last = quarter_bounds(year, quarter)
     return render_template(
         "records/index.html", rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from relief.access import roles_required
+from relief.fields import refused_status
 from relief.extensions import db
 from relief.models import Role, Township, User
 
@@ -48,7 +49,7 @@ def create():
         else:
             flash(_("已创建用户 %(name)s；请把初始密码告诉本人，首次登录时须修改", name=user.username), "success")
             return redirect(url_for("users.index"))
-    return render_template("users/form.html", form=form, user=None)
+    return render_template("users/form.html", form=form, user=None), refused_status()
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -77,7 +78,7 @@ def edit(user_id: int):
         else:
             flash(_("已保存"), "success")
             return redirect(url_for("users.index"))
-    return render_template("users/form.html", form=form, user=user, reset=reset)
+    return render_template("users/form.html", form=form, user=user, reset=reset), refused_status()
 
 
 @bp.post("/<int:user_id>/password")

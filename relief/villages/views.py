@@ -10,15 +10,15 @@ from sqlalchemy.orm import joinedload
 from relief import charts
 from relief.access import roles_required
 from relief.dates import today
+from relief.paging import check_page, page_number
 from relief.extensions import db
-from relief.fields import wan_text
 from relief.models import Household, Pairing, Project, Role, Township, Village
 from relief.projects.services import may_write as may_write_projects
 from relief.reports.dashboard import int_arg
 from relief.reports.villages import village_progress
 from relief.scope import get_scoped_or_404, scoped
 from relief.targets import BANDS, target_for, village_band
-from relief.fields import db_int, year_int
+from relief.fields import refused_status, wan_text, year_int
 
 from . import services
 from .forms import DistrictTargetForm, IncomeForm, VillageTargetForm
@@ -49,9 +49,10 @@ def index():
         stmt = stmt.where(Village.township_id == township_id)
     stmt = stmt.order_by(Village.township_id, Village.name)
     per_page = current_app.config["PER_PAGE"]
-    page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
+    page_no = page_number()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page_no - 1) * per_page)).all()
+    check_page(page_no, len(rows), total, per_page)
     townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
     return render_template("villages/index.html", rows=rows, total=total, page_no=page_no, per_page=per_page,
                            q=q, weak_only=weak_only, township_id=township_id, townships=townships,
@@ -104,7 +105,8 @@ def income(village_id: int):
             flash(_("已录入 %(year)d 年收入", year=year) if created else _("已更新 %(year)d 年收入", year=year),
                   "success")
             return redirect(url_for("villages.show", village_id=village.id))
-    return render_template("villages/income.html", v=village, form=form, history=services.income_history(village))
+    return (render_template("villages/income.html", v=village, form=form, history=services.income_history(village)),
+            refused_status())
 
 
 @bp.route("/<int:village_id>/target", methods=["GET", "POST"])
@@ -123,7 +125,7 @@ def target(village_id: int):
             flash(_("已保存本村目标"), "success")
             return redirect(url_for("villages.target", village_id=village.id))
     return render_template("villages/target.html", v=village, form=form, own=services.village_targets(village),
-                           year=today().year, current=target_for(village, today().year))
+                           year=today().year, current=target_for(village, today().year)), refused_status()
 
 
 @bp.route("/targets", methods=["GET", "POST"])
@@ -143,4 +145,4 @@ def targets():
             flash(_("已保存 %(year)d 年全区目标", year=form.year.data), "success")
             return redirect(url_for("villages.targets"))
     return render_template("villages/targets.html", form=form, rows=services.district_targets(),
-                           default=current_app.config["DEFAULT_TARGET_YUAN"])
+                           default=current_app.config["DEFAULT_TARGET_YUAN"]), refused_status()

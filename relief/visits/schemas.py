@@ -37,6 +37,13 @@ def _blank_to_none(value):
     return None if isinstance(value, str) and not value.strip() else value
 
 
+def _number(value):
+    """true/false are not numbers (pydantic would read true as 1 yuan); blank is not given."""
+    if isinstance(value, bool):
+        raise ValueError("bool")
+    return _blank_to_none(value)
+
+
 def _photo_bytes(value):
     """Bytes from a form upload pass through; strings from JSON are base64 (a data: URL is fine)."""
     if isinstance(value, (bytes, bytearray)):
@@ -50,8 +57,8 @@ def _photo_bytes(value):
     raise ValueError("photo_base64")
 
 
-OptionalInt = Annotated[int | None, BeforeValidator(_blank_to_none)]
-OptionalFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+OptionalInt = Annotated[int | None, BeforeValidator(_number)]
+OptionalFloat = Annotated[float | None, BeforeValidator(_number)]
 OptionalDate = Annotated[date | None, BeforeValidator(_blank_to_none)]
 Photo = Annotated[bytes, BeforeValidator(_photo_bytes),
                   WithJsonSchema({"type": "string", "contentEncoding": "base64",
@@ -72,7 +79,7 @@ class ResolvedIn(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    id: int = Field(gt=0, le=ID_MAX)
+    id: Annotated[int, BeforeValidator(_number)] = Field(gt=0, le=ID_MAX)
     resolution: str = Field("", max_length=DEMAND_MAX, description="how it was settled (办结情况)")
 
 
@@ -85,7 +92,7 @@ class VisitIn(BaseModel):
     visited_on: date = Field(description="the date of the visit (China time); not in the future")
     kind: VisitKind
     notes: str = Field(min_length=1, max_length=NOTES_MAX, description="what was found and done (民情日记)")
-    aid_yuan: Annotated[int, BeforeValidator(lambda v: 0 if _blank_to_none(v) is None else v)] = \
+    aid_yuan: Annotated[int, BeforeValidator(lambda v: 0 if _number(v) is None else v)] = \
         Field(0, ge=0, le=100_000_000, description="aid handed over, whole yuan")
     lat: OptionalFloat = Field(None, ge=-90, le=90)
     lng: OptionalFloat = Field(None, ge=-180, le=180)

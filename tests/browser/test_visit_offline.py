@@ -116,8 +116,8 @@ def test_online_with_location_the_visit_opens_with_its_photo_demand_and_position
     img = page.locator(".visit-photos img")
     expect(img).to_have_count(1)
     img.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('.visit-photos img').naturalWidth > 0")
-    assert page.evaluate("document.querySelector('.visit-photos img').naturalWidth") == 1600
+    # not wait_for_function: it evaluates a string in the page, which the CSP (no 'unsafe-eval') forbids
+    expect(img).to_have_js_property("naturalWidth", 1600)
     assert phone.console_errors == []
 
 
