@@ -114,6 +114,40 @@ def test_no_paired_households_means_nothing_to_draw(app, f):
         services.draw(MONTH, 1, today=DAY)
 
 
+def test_households_without_a_phone_are_never_drawn_and_are_counted(district, f):
+    """A call-back is a phone call: a household with no number on record cannot be sampled."""
+    for h in district["paired_big"][5:]:
+        h.phone = None
+    district["paired_big"][4].phone = "  "
+    f.commit()
+    result = services.draw(MONTH, 3, today=DAY)
+    db.session.commit()
+    reachable = {h.id for h in district["paired_big"][:4] + district["paired_small"]}
+    assert set(_sampled()) <= reachable
+    assert result.townships == {district["big"].id: (4, 1), district["small"].id: (3, 1)} and result.no_phone == 21
+    note = db.session.scalars(sa.select(AuditEvent.note).where(AuditEvent.entity == "callback")).one()
+    assert note.endswith("; 21 without a phone left out")
+
+
+def test_no_phone_on_record_anywhere_means_nothing_to_draw(app, f):
+    f.pairing(f.cadre(), f.household(phone=None))
+    f.commit()
+    with pytest.raises(services.CallbackError, match="补录户主电话"):
+        services.draw(MONTH, 1, today=DAY)
+    assert _sampled() == []
+
+
+def test_the_draw_page_says_how_many_households_have_no_phone(client, auth, district, f):
+    district["paired_small"][0].phone = None
+    f.user("admin", Role.ADMIN)
+    f.commit()
+    auth.login("admin")
+    month = reports.month_of(today())
+    response = _post(client, "/callbacks/draw", {"month": month, "seed": "5"}, "/callbacks/")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "另有 1 户没有登记联系电话" in html
+
+
 def test_sample_size_rounds_up_with_at_least_one():
     assert [services.sample_size(n, 0.10) for n in (0, 1, 9, 10, 11, 30, 31)] == [0, 1, 1, 1, 2, 3, 4]
     assert services.sample_size(3, 0.5) == 2 and services.sample_size(3, 2.0) == 3

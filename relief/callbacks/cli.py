@@ -33,5 +33,7 @@ def draw_command(month: str | None, seed: int | None) -> None:
         sys.exit(1)
     click.echo(f"{result.month}: drew {result.households} households in {len(result.townships)} townships "
                f"(seed {result.seed}).")
+    if result.no_phone:
+        click.echo(f"  {result.no_phone} paired households have no phone number on record and were not drawn.")
     for township_id, (paired, drawn) in sorted(result.townships.items(), key=lambda kv: names[kv[0]]):
         click.echo(f"  {names[township_id]}: {drawn} of {paired}")

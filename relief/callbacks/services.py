@@ -31,8 +31,10 @@ class CallbackError(Exception):
 class DrawResult:
     month: str
     seed: int
-    #: township id -> (actively paired households, households drawn)
+    #: township id -> (actively paired households with a phone, households drawn)
     townships: dict[int, tuple[int, int]]
+    #: actively paired households left out because no phone number is on record
+    no_phone: int = 0
 
     @property
     def households(self) -> int:
@@ -57,7 +59,11 @@ def choose(candidates: dict[int, list[int]], rate: float, seed: int) -> dict[int
 
 
 def draw(month: str, seed: int | None = None, *, user=None, today: date) -> DrawResult:
-    """Draw the month's sample of actively paired households per township; once per month."""
+    """Draw the month's sample of actively paired households per township; once per month.
+
+    A call-back is a telephone call, so only households with a phone number on record are drawn;
+    the others are counted in the result so the office can get their numbers recorded.
+    """
     normal = parse_month(month)
     if normal is None:
         raise CallbackError(_("月份格式应为“年-月”，例如 2025-05"))
@@ -70,15 +76,20 @@ def draw(month: str, seed: int | None = None, *, user=None, today: date) -> Draw
                               month=normal, n=done.households))
     seed = secrets.randbelow(MAX_SEED) if seed is None else seed
     rows = db.session.execute(
-        sa.select(Household.township_id, Pairing.household_id, sa.func.min(Pairing.cadre_id))
+        sa.select(Household.township_id, Pairing.household_id, sa.func.min(Pairing.cadre_id), Household.phone)
         .join(Household, Household.id == Pairing.household_id)
         .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None), Pairing.started_on <= today)
-        .group_by(Household.township_id, Pairing.household_id)).all()
-    candidates, cadre_of = defaultdict(list), {}
-    for township_id, household_id, cadre_id in rows:
+        .group_by(Household.township_id, Pairing.household_id, Household.phone)).all()
+    candidates, cadre_of, no_phone = defaultdict(list), {}, 0
+    for township_id, household_id, cadre_id, phone in rows:
+        if not (phone or "").strip():
+            no_phone += 1
+            continue
         candidates[township_id].append(household_id)
         cadre_of[household_id] = cadre_id
     if not candidates:
+        if no_phone:
+            raise CallbackError(_("在结对的帮扶户都没有登记联系电话，无法电话回访；请先补录户主电话"))
         raise CallbackError(_("目前没有在结对的帮扶户，无法抽样"))
     chosen = choose(candidates, current_app.config["CALLBACK_SAMPLE_RATE"], seed)
     now = utcnow()
@@ -89,9 +100,10 @@ def draw(month: str, seed: int | None = None, *, user=None, today: date) -> Draw
             db.session.execute(sa.insert(Callback), values)
     except IntegrityError as err:  # a draw for the same month committed in the meantime
         raise CallbackError(_("%(month)s 的回访样本已经抽取，同一月份不能再抽", month=normal)) from err
-    result = DrawResult(normal, seed, {t: (len(candidates[t]), len(ids)) for t, ids in chosen.items()})
+    result = DrawResult(normal, seed, {t: (len(candidates[t]), len(ids)) for t, ids in chosen.items()}, no_phone)
+    left_out = f"; {no_phone} without a phone left out" if no_phone else ""
     audit.log(db.session, "draw", "callback", None, user=user,
-              note=f"{normal} seed {seed}: {result.households} households in {len(chosen)} townships")
+              note=f"{normal} seed {seed}: {result.households} households in {len(chosen)} townships{left_out}")
     return result
 
 

@@ -77,6 +77,8 @@ def draw():
         return redirect(url_for("callbacks.index", month=reports.parse_month(month)))
     flash(_("已为 %(month)s 抽取 %(n)d 户（%(t)d 个乡镇，随机种子 %(seed)d）", month=result.month,
             n=result.households, t=len(result.townships), seed=result.seed), "success")
+    if result.no_phone:
+        flash(_("另有 %(n)d 户没有登记联系电话，未纳入抽样；请在帮扶户信息中补录电话", n=result.no_phone), "warning")
     return redirect(url_for("callbacks.index", month=result.month))
 
 

@@ -16,7 +16,7 @@ def _drawn(phone) -> None:
     if button.count():
         button.click()
         phone.page.wait_for_load_state("networkidle")
-        assert "已为" in phone.page.locator(".alert[role=alert]").inner_text()
+        assert "已为" in phone.page.locator(".alert-success").inner_text()
     assert phone.page.locator(".callback-item").count() > 0
 
 
