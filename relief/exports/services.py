@@ -1,4 +1,4 @@
-"""The yearly workbook of assistance results: six sheets, masked numbers, scoped to the user.
+"""The yearly workbook of assistance results: the six contract sheets and 回访, masked numbers, scoped to the user.
 
 Sheet names, the 汇总 rows and the column headers are fixed by CONTRACT.md and stay Chinese
 in every UI language; the figures come from relief.reports so they match every page.
@@ -57,7 +57,7 @@ def resolve_township(name: str | None) -> Township | None:
 
 
 def sheets(user, year: int, township: Township | None, full_ids: bool = False) -> list[Sheet]:
-    """The six sheets, each a recipe that streams its rows when written."""
+    """The seven sheets, each a recipe that streams its rows when written."""
     tid = township.id if township else None
     show_id = (lambda v: v or None) if full_ids else (lambda v: mask_id(v) or None)
     show_phone = (lambda v: v or None) if full_ids else (lambda v: mask_phone(v) or None)
