@@ -88,7 +88,10 @@ class Watched:
         self.page.wait_for_load_state("networkidle")
 
     def horizontal_overflow(self) -> int:
-        return self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        """How far the page reaches past the phone's width. Measured against the layout viewport
+        (clientWidth): a mobile browser zooms out to fit a too-wide page, which widens innerWidth
+        along with it and would hide the overflow."""
+        return self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
     def axe_violations(self) -> list[dict]:
         # evaluate() runs through the DevTools protocol, so the page's CSP does not block axe
