@@ -11,7 +11,10 @@ its own and scope 0; a cadre's are those of the townships the cadre works in; th
 the sum of all. So a write anywhere renews the district's figures, and a write in one township
 only that township's. Entries also expire after CACHE_SECONDS, which bounds how long a write made
 outside SQLAlchemy (psql) can go unseen. Entries live in the process (app.extensions) and, with
-RELIEF_REDIS_URL, in Redis too, so one app server computes what the others then read.
+RELIEF_REDIS_URL, in Redis too, so one app server computes what the others then read. Redis keys
+carry a hash of the release (code, templates, translations): an app server never reads what
+another release kept, whose wording or pickled classes may differ, even while both run during a
+rolling deploy.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -181,11 +186,23 @@ def data_version(scope: int | None | CadreScope) -> tuple:
     return ("district", db.session.scalar(_DISTRICT_VERSION))
 
 
+@lru_cache(maxsize=1)
+def release() -> str:
+    """A short hash of what shapes a kept value: the code, the templates and the translations."""
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("relief/**/*.py"), *root.glob("relief/translations/**/*.mo"), *root.glob("templates/**/*.html")]
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 class FigureCache:
     """A bounded LRU of (version, time, value) per key, in this process, optionally backed by Redis."""
 
-    def __init__(self, entries: int, seconds: float, redis_url: str | None = None):
+    def __init__(self, entries: int, seconds: float, redis_url: str | None = None, release: str = ""):
         self.entries, self.seconds = entries, seconds
+        self._prefix = f"relief:figures:{release}:"
         self._items: OrderedDict[Hashable, tuple] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = None
@@ -222,9 +239,8 @@ class FigureCache:
             while len(self._items) > self.entries:
                 self._items.popitem(last=False)
 
-    @staticmethod
-    def _redis_key(key) -> str:
-        return "relief:figures:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    def _redis_key(self, key) -> str:
+        return self._prefix + hashlib.sha256(repr(key).encode()).hexdigest()
 
     def _redis_usable(self) -> bool:
         return self._redis is not None and _clock() >= self._redis_back_at
@@ -242,7 +258,10 @@ class FigureCache:
             return _MISSING
         if raw is None:
             return _MISSING
-        stored_version, value = pickle.loads(raw)  # written by our own processes only
+        try:
+            stored_version, value = pickle.loads(raw)  # written by our own processes, of this release
+        except Exception:  # unreadable all the same: compute it again, and overwrite it
+            return _MISSING
         return value if stored_version == version else _MISSING
 
     def _shared_put(self, key, version, value) -> None:
@@ -260,7 +279,8 @@ def figure_cache() -> FigureCache:
     cache = app.extensions.get("relief_figures")
     if cache is None:
         cache = app.extensions["relief_figures"] = FigureCache(
-            app.config["CACHE_ENTRIES"], app.config["CACHE_SECONDS"], app.config.get("REDIS_URL"))
+            app.config["CACHE_ENTRIES"], app.config["CACHE_SECONDS"], app.config.get("REDIS_URL"),
+            release() if app.config.get("REDIS_URL") else "")
     return cache
 
 

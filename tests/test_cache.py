@@ -188,3 +188,22 @@ def test_a_kept_progress_answer_is_byte_for_byte_what_jsonify_writes(app, client
                              "target_yuan": v.target_yuan, "progress": round(v.progress, 4)}
                             for v in reports.village_progress(admin, today().year)]).get_data()
     assert body == expected
+
+
+def test_with_redis_another_release_computes_its_own(redis_url):  # noqa: F811
+    """A rolling deploy: an app server of the next release never reads what the last one kept
+    (its wording or classes may differ), and an unreadable entry is computed again, not a 500."""
+    import redis
+
+    from relief.cache import _MISSING, FigureCache, release
+
+    assert len(release()) == 16 and release() == release()
+    redis.Redis.from_url(redis_url).flushdb()
+    key, version = ("page", 1), ("district", 7)
+    FigureCache(8, 60, redis_url, "release-1").put(key, version, "<p>旧版本</p>")
+    assert FigureCache(8, 60, redis_url, "release-1").get(key, version) == "<p>旧版本</p>"
+    new = FigureCache(8, 60, redis_url, "release-2")
+    assert new.get(key, version) is _MISSING
+
+    redis.Redis.from_url(redis_url).set(new._redis_key(("page", 2)), b"not a pickle")
+    assert new.get(("page", 2), version) is _MISSING
