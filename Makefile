@@ -32,7 +32,7 @@ bench: $(VENV)/.installed
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o relief/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i relief/translations/messages.pot -d relief/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i relief/translations/messages.pot -d relief/translations --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d relief/translations -f
 
 clean:
