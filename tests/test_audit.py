@@ -64,3 +64,17 @@ def test_the_audit_page_filters(client, auth, f):
     html = client.get(f"/audit/?entity=household&entity_id={h.id}").get_data(as_text=True)
     assert "household #%d" % h.id in html and "共 1 条" in html
     assert "共 1 条" in client.get("/audit/?action=login").get_data(as_text=True)
+
+
+def test_an_unreadable_audit_filter_says_so_beside_its_field(client, auth, f):
+    f.user("who", Role.INSPECTOR)
+    f.commit()
+    auth.login("who")
+    html = client.get("/audit/?action=login&entity_id=abc&from=2026-13-45").get_data(as_text=True)
+    assert 'id="entity_id-error">记录编号应为数字，此条件未使用' in html
+    assert 'id="from-error">日期应为 年-月-日，如 2026-01-31，此条件未使用' in html
+    assert "共 1 条" in html  # the readable filter still applies; the sign-in is listed
+    html = client.get("/audit/?from=2026-03-02&to=2026-03-01").get_data(as_text=True)
+    assert 'id="to-error">截止日期不能早于起始日期' in html and "共 0 条" in html
+    html = client.get("/audit/?action=login&from=2000-01-01&to=2099-12-31&entity_id=").get_data(as_text=True)
+    assert "is-invalid" not in html and "共 1 条" in html
