@@ -39,7 +39,7 @@ from relief.models import DataVersion
 
 #: tables whose rows no cached figure reads: writing them renews nothing
 UNTRACKED = frozenset({"audit_event", "user_session", "api_token", "user_account", "data_version", "visit_photo",
-                       "project_photo"})
+                       "project_photo", "rate_limit"})
 
 
 def _tracked(table) -> bool:

@@ -4,6 +4,7 @@
 duplicated, on SQLite and on PostgreSQL. Each client also resends some visits (a lost answer):
 the resend is answered 200 and stored once.
 """
+import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -100,3 +101,26 @@ def test_the_same_visit_through_two_app_processes_is_stored_once(app, cadres):
             db.session.commit()
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)
                                      .where(Visit.client_uuid == body["client_uuid"])) == 1
+
+
+@pytest.mark.parametrize("path", ["/api/v1/token", "/login"])
+def test_sign_in_limits_hold_across_workers_without_redis(app, cadres, path):
+    """Two gunicorn workers, no Redis: the 5-a-minute limit per username is 5, not 5 per worker."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    env = {**_env(), "RELIEF_LOGIN_LIMIT_PER_USER": "5 per minute", "RELIEF_LOGIN_LIMIT_PER_ADDRESS": "100 per minute"}
+    with gunicorn(url, workers=2, extra_env=env) as base:
+        statuses = []
+        for _ in range(12):
+            # a new connection each time, so both workers answer some of them
+            if path == "/login":
+                browser = requests.Session()
+                html = browser.get(base + path, headers={"Connection": "close"}, timeout=30).text
+                token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+                r = browser.post(base + path, data={"username": cadres[0][0], "password": "wrong password",
+                                                    "csrf_token": token}, headers={"Connection": "close"}, timeout=30)
+            else:
+                r = requests.post(base + path, json={"username": cadres[0][0], "password": "wrong password"},
+                                  headers={"Connection": "close"}, timeout=30)
+            statuses.append(r.status_code)
+    assert statuses.count(429) == 7, statuses
+    assert 429 not in statuses[:5]

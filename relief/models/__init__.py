@@ -19,6 +19,7 @@ from .people import (
     User,
     UserSession,
 )
+from .ratelimit import RateLimitCounter
 from .project import Project, ProjectPhoto, ProjectStatus, ProjectType, ProjectUpdate
 from .version import DataVersion
 from .visit import Demand, DemandStatus, Visit, VisitKind, VisitPhoto
