@@ -213,3 +213,53 @@ def test_the_access_log_of_make_run_leaves_out_query_strings():
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
     fmt = makefile.split("--access-logformat", 1)[1].split("wsgi:app", 1)[0]
     assert "%(U)s" in fmt and "%(r)s" not in fmt and "%(q)s" not in fmt
+
+
+def _bobs_phone(app, client, f):
+    """bob, a cadre, with a token his phone uses; returns (phone client, its headers, bob)."""
+    bob = f.user("bob", Role.CADRE)
+    f.commit()
+    token = client.post("/api/v1/token", json={"username": "bob", "password": PASSWORD}).get_json()["token"]
+    phone, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 200
+    return phone, headers, bob
+
+
+def test_signing_out_ends_the_users_api_tokens(app, client, auth, f):
+    phone, headers, _bob = _bobs_phone(app, client, f)
+    auth.login("bob")
+    assert auth.logout().status_code == 302
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 401
+
+
+def test_delete_token_ends_the_callers_token_at_once(app, client, f):
+    phone, headers, _bob = _bobs_phone(app, client, f)
+    r = phone.delete("/api/v1/token", headers=headers)
+    assert r.status_code == 204 and r.get_data() == b""
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 401
+    assert phone.delete("/api/v1/token", headers=headers).status_code == 401
+
+
+def test_delete_token_from_a_browser_needs_its_csrf_token(app, client, auth, f):
+    phone, headers, _bob = _bobs_phone(app, client, f)
+    auth.login("bob")
+    assert client.delete("/api/v1/token").status_code == 400  # a cross-site request cannot sign bob out
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 200
+    r = client.delete("/api/v1/token", headers={"X-CSRFToken": csrf_token(client, "/")})
+    assert r.status_code == 204
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 401
+
+
+def test_an_admin_revokes_a_users_tokens_and_it_is_audited(app, client, auth, admin, f):
+    from relief.models import AuditEvent
+
+    phone, headers, bob = _bobs_phone(app, client, f)
+    auth.login("alice")
+    page = f"/users/{bob.id}"
+    assert "1 个接口令牌有效" in client.get(page).get_data(as_text=True)
+    r = client.post(f"{page}/tokens/revoke", data={"csrf_token": csrf_token(client, page)})
+    assert r.status_code == 302
+    assert phone.get("/api/v1/me/households", headers=headers).status_code == 401
+    assert "0 个接口令牌有效" in client.get(page).get_data(as_text=True)
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "revoke"))
+    assert event.entity_id == bob.id and event.username == "alice" and "1 API token" in event.note

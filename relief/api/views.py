@@ -128,6 +128,16 @@ def token():
     return jsonify({"token": issued, "expires_in_days": current_app.config["API_TOKEN_DAYS"]})
 
 
+@bp.delete("/token")
+@login_required
+@spec.validate(resp=Response("HTTP_204", HTTP_401=ErrorOut), tags=["auth"])
+def revoke_token():
+    """Sign out of the API: the caller's tokens stop working at once (also POST /logout does this)."""
+    auth_services.revoke_tokens(current_user.id)
+    db.session.commit()
+    return "", 204
+
+
 @bp.get("/me/households")
 @login_required
 @spec.validate(resp=Response(HTTP_200=list[HouseholdOut], HTTP_401=ErrorOut), tags=["cadre"])

@@ -51,11 +51,21 @@ def end_session(sid: str | None) -> None:
 
 def end_all_sessions(user_id: int) -> None:
     """End every browser session and API token of a user (disabled, password changed)."""
-    now = utcnow()
     db.session.execute(sa.update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-                       .values(ended_at=now))
-    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=now))
+                       .values(ended_at=utcnow()))
+    revoke_tokens(user_id)
+
+
+def revoke_tokens(user_id: int) -> int:
+    """Revoke every live API token of a user (sign-out, DELETE /api/v1/token, an admin); return how many."""
+    return db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                              .values(revoked_at=utcnow())).rowcount
+
+
+def live_tokens(user_id: int) -> int:
+    """How many API tokens of a user still work."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow()))
 
 
 _SESSIONS, _USERS, _TOKENS = UserSession.__table__, User.__table__, ApiToken.__table__

@@ -105,6 +105,9 @@ def login():
 @bp.post("/logout")
 def logout():
     services.end_session(session.get("sid"))
+    if current_user.is_authenticated:
+        # signing out ends the user's API tokens too (a phone or script signed in as them)
+        services.revoke_tokens(current_user.id)
     db.session.commit()
     logout_user()
     session.clear()

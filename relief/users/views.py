@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from relief import audit
 from relief.access import roles_required
+from relief.auth import services as auth_services
 from relief.fields import refused_status
 from relief.extensions import db
 from relief.models import Role, Township, User
@@ -78,7 +80,8 @@ def edit(user_id: int):
         else:
             flash(_("已保存"), "success")
             return redirect(url_for("users.index"))
-    return render_template("users/form.html", form=form, user=user, reset=reset), refused_status()
+    return render_template("users/form.html", form=form, user=user, reset=reset,
+                           tokens=auth_services.live_tokens(user.id)), refused_status()
 
 
 @bp.post("/<int:user_id>/password")
@@ -95,6 +98,19 @@ def reset_password(user_id: int):
             flash(str(err), "danger")
         else:
             flash(_("已重设 %(name)s 的密码，下次登录时须修改", name=user.username), "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/tokens/revoke")
+@roles_required(Role.ADMIN)
+def revoke_tokens(user_id: int):
+    """End every API token of a user (a lost phone, a script that should stop)."""
+    user = db.session.get(User, user_id) or abort(404)
+    count = auth_services.revoke_tokens(user.id)
+    audit.log(db.session, "revoke", "user_account", user.id, user=current_user, note=f"{count} API token(s)")
+    db.session.commit()
+    flash(_("已撤销 %(name)s 的 %(n)d 个接口令牌，用它们登录的手机或程序需要重新登录", name=user.username, n=count),
+          "success")
     return redirect(url_for("users.edit", user_id=user.id))
 
 
