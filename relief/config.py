@@ -66,6 +66,10 @@ class Defaults:
     VISIT_PHOTO_MAX_COUNT = 6
     VISIT_PHOTO_MAX_SIDE = 1600
     VISIT_PHOTO_QUALITY = 80
+    # Every photo (relief.photos): a camera JPEG is decoded at a reduced scale, so it may have many
+    # pixels; other formats are decoded whole, so few enough that one takes a fraction of a second
+    PHOTO_MAX_PIXELS = 50_000_000
+    PHOTO_MAX_PIXELS_FULL_DECODE = 8_400_000
     #: most demands one visit may raise
     VISIT_MAX_DEMANDS = 20
 

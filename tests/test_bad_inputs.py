@@ -102,7 +102,7 @@ def test_a_progress_photo_with_too_many_pixels(client, auth, f):
     r = client.post(f"{page}/updates", data={"csrf_token": csrf_token(client, page), "text": "钢结构完成",
                                               "photos": (io.BytesIO(out.getvalue()), "big.png")},
                     content_type="multipart/form-data")
-    assert r.status_code == 422 and "照片“big.png”像素过大，请缩小后再上传" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "照片“big.png”：照片像素太多，请用手机相机正常拍摄" in r.get_data(as_text=True)
     assert (count(ProjectUpdate), count(ProjectPhoto)) == (0, 0)
 
 

@@ -187,7 +187,7 @@ def test_a_file_that_is_not_a_photo_stores_nothing_and_says_why(client, auth, f,
     html = submit(client, f"/projects/{p.id}/updates", page=f"/projects/{p.id}", text="钢结构完成",
                   files={"photos": [(BytesIO(_jpeg_with_exif((40, 30))), "ok.jpg"),
                                     (BytesIO(b"%PDF-1.4 not a photo"), "report.pdf")]}).get_data(as_text=True)
-    assert "无法读取“report.pdf”" in html and "钢结构完成" in html
+    assert "照片“report.pdf”：无法识别这张照片" in html and "钢结构完成" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProjectPhoto)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProjectUpdate)) == 0
 

@@ -144,7 +144,7 @@ def add_update(user, project: Project, text: str, on: date | None, uploads: list
     most = current_app.config["PROJECT_PHOTOS_PER_UPDATE"]
     if len(uploads) > most:
         raise ProjectError(_("每次最多上传 %(n)d 张照片", n=most))
-    prepared = [photo_files.prepare(raw, name) for name, raw in uploads]
+    prepared = [photo_files.prepare_named(raw, name) for name, raw in uploads]
     entry = ProjectUpdate(on=on, text=text, author_id=user.id)
     for data, width, height in prepared:
         entry.photos.append(ProjectPhoto(data=data, width=width, height=height, content_type="image/jpeg"))
