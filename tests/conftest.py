@@ -1,11 +1,13 @@
-"""Fixtures: an app per test on SQLite and, when RELIEF_TEST_DATABASE_URL is set, on PostgreSQL.
+"""Fixtures: the app on SQLite and, when RELIEF_TEST_DATABASE_URL is set, on PostgreSQL.
 
-Every test that takes `app`, `client` or `f` runs once per configured database. The schema is
-built once per database per session; each test starts from empty tables.
+Every test that takes `app`, `client` or `f` runs once per configured database. The app and
+the schema are built once per database per session; each test starts from empty tables and the
+configuration it was built with.
 """
 from __future__ import annotations
 
 import contextvars
+import copy
 import os
 import re
 
@@ -15,6 +17,7 @@ from flask.testing import FlaskClient
 
 from relief import create_app
 from relief.extensions import db, limiter
+from relief.maps.services import cache as map_cache
 
 from .factories import Factories
 
@@ -66,31 +69,67 @@ class Client(FlaskClient):
         return response
 
 
+@pytest.fixture(scope="session")
+def shared_apps():
+    """One app per database for the whole session: templates are compiled once, not per test."""
+    return {}
+
+
+def _new_app(url: str, tmp_path, overrides: dict):
+    application = create_app(test_config(url, tmp_path, **overrides))
+    application.test_client_class = Client
+    return application
+
+
 @pytest.fixture(params=BACKENDS)
-def app(request, database_urls, tmp_path, monkeypatch):
+def app(request, database_urls, shared_apps, tmp_path, monkeypatch):
+    """The app on one database, with empty tables. Tests share one app per database; its
+    configuration, caches and limiter counters are put back after each test. A test marked
+    `@pytest.mark.config(...)` (configuration read while the app is built, or routes of its own)
+    gets an app of its own."""
     urls, built = database_urls
     url = urls[request.param]
     monkeypatch.chdir(tmp_path)
     for key in list(os.environ):
         if key.startswith("RELIEF_") and not key.startswith("RELIEF_TEST_"):
             monkeypatch.delenv(key)
-    overrides = {}
     marker = request.node.get_closest_marker("config")
-    if marker:
-        overrides.update(marker.kwargs)
-    application = create_app(test_config(url, tmp_path, **overrides))
+    if marker is not None:
+        application = _new_app(url, tmp_path, marker.kwargs)
+        pristine = None
+    else:
+        if request.param not in shared_apps:
+            shared = _new_app(url, tmp_path, {})
+            shared_apps[request.param] = (shared, copy.deepcopy(dict(shared.config)), _limiter_state())
+        application, pristine, limits = shared_apps[request.param]
+        # the limiter is one object for the process: another test's create_app() rebinds its storage
+        _limiter_state(limits)
     application.instance_path = str(tmp_path / "instance")
-    application.test_client_class = Client
     with application.app_context():
         if request.param not in built:
             db.drop_all()
             db.create_all()
             built[request.param] = url
-        yield application
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
-    limiter.reset()
+        try:
+            yield application
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+            if pristine is not None:
+                application.config.clear()
+                application.config.update(copy.deepcopy(pristine))
+            application.extensions.pop("relief_figures", None)
+            map_cache.clear()
+            limiter.reset()
+
+
+def _limiter_state(state: tuple | None = None) -> tuple:
+    """Flask-Limiter keeps one storage per process (what the last create_app configured): read
+    it, or put back one read earlier."""
+    if state is not None:
+        limiter.enabled, limiter._storage, limiter._limiter = state
+    return limiter.enabled, limiter._storage, limiter._limiter
 
 
 def _empty_tables() -> None:

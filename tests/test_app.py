@@ -77,6 +77,7 @@ def test_error_pages_are_calm_and_in_chinese(client):
     assert "找不到该页面或记录" in html and "Traceback" not in html
 
 
+@pytest.mark.config()  # adds a route: an app of its own
 def test_unexpected_errors_show_a_calm_500(app, client):
     @app.get("/boom-for-test")
     def boom():

@@ -120,6 +120,7 @@ def test_without_proxy_fix_forwarded_headers_are_ignored(client, auth, admin):
     assert event.address != "203.0.113.9"
 
 
+@pytest.mark.config()  # adds a route: an app of its own
 def test_errors_are_logged_without_the_submitted_personal_data(app, client, caplog):
     @app.post("/boom-with-data")
     def boom():
