@@ -121,10 +121,10 @@ def test_an_xml_doctype_is_refused(run):
 @pytest.mark.parametrize("name,data,message", [
     ("名单.xlsx", "<html><body><table><tr><td>乡镇</td></tr></table></body></html>".encode(), "实际是网页（HTML）"),
     ("名单.xlsx", "\ufeff<!DOCTYPE html><html>".encode(), "实际是网页（HTML）"),
-    ("名单.xlsx", "乡镇,村,经济薄弱村\n东镇,甲村,是\n".encode(), "实际是 CSV 文本"),
-    ("名单.csv", xlsx([VILLAGES]), "实际是 Excel 表格"),
-    ("名单.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "旧版 .xls"),
-    ("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "只能导入 .xlsx 或 .csv"),
+    ("名单.xls", "<html><body><table><tr><td>乡镇</td></tr></table></body></html>".encode("gbk"), "实际是网页（HTML）"),
+    ("名单.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "文件已损坏"),
+    ("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "文件已损坏"),
+    ("名单.ods", b"PK\x03\x04 broken", "文件已损坏"),
     ("名单.xlsx", b"", "文件是空的"),
     ("名单.xlsx", b"PK\x03\x04 broken", "文件已损坏"),
     ("名单.xlsx", rezip(xlsx([VILLAGES]), lambda n, b: b, {"word/document.xml": b"<w/>"}).replace(
@@ -134,6 +134,19 @@ def test_files_that_are_not_what_their_name_says_are_refused(run, name, data, me
     result = run("villages", data, name)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and message in result.stderr
+
+
+@pytest.mark.parametrize("name,data", [
+    ("名单.xlsx", "乡镇,村,经济薄弱村\n东镇,甲村,是\n".encode()),
+    ("名单.csv", xlsx([VILLAGES, ["东镇", "甲村", "是"]])),
+    ("名单.xls", xlsx([VILLAGES, ["东镇", "甲村", "是"]])),
+    ("名单.xls", "乡镇\t村\t经济薄弱村\n东镇\t甲村\t是\n".encode("gbk")),
+])
+def test_a_file_is_read_by_what_it_is_not_by_its_name(run, name, data):
+    """WPS and other systems save one format under another's name; the bytes say what it is."""
+    result = run("villages", data, name)
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(sa.select(Village.name, Village.is_weak)).all() == [("甲村", True)]
 
 
 def test_a_gb18030_csv_from_chinese_excel_is_read(run):

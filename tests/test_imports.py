@@ -128,10 +128,11 @@ def test_an_id_excel_stored_as_a_number_is_refused(run, places):
     row = household_row(1, 身份证号=float(file_id(1)[:17] + "1"))
     result = run("households", xlsx([HOUSEHOLDS, row]))
     assert result.exit_code == 1
-    [line] = errors(result)
-    assert line.startswith("row 2: 身份证号: 身份证号被 Excel 存成了数字") and "“文本”格式" in line
+    assert errors(result) == [
+        "row 1: 身份证号: 这一列被 Excel 当成数字，后三位变成了 000；请把这一列设为文本后重新粘贴原始号码（共1行：第2行）",
+        "row 2: 身份证号: 身份证号被 Excel 存成了数字（如 3.2E+17），后几位已经丢失"]
     sci = run("households", csv_bytes([HOUSEHOLDS, household_row(1, 身份证号="3.20123E+17")]), "a.csv")
-    assert errors(sci)[0].startswith("row 2: 身份证号: 身份证号被 Excel 存成了数字")
+    assert errors(sci)[1] == "row 2: 身份证号: 身份证号被 Excel 存成了数字（如 3.2E+17），后几位已经丢失"
     assert count(Household) == 0
 
 
@@ -161,7 +162,7 @@ BAD_HOUSEHOLDS = [
     ({"身份证号": file_id(1)[:-1] + ("0" if file_id(1)[-1] != "0" else "1")}, "身份证号", "身份证号校验位不正确，请核对"),
     ({"联系电话": "12345"}, "联系电话", "联系电话应为11位手机号或带区号的固话"),
     ({"家庭人口": "三口"}, "家庭人口", "应为整数，如 1"),
-    ({"家庭人口": 0}, "家庭人口", "应在1到50之间"),
+    ({"家庭人口": 0}, "家庭人口", "应为不小于1的整数"),
     ({"致贫原因": "懒"}, "致贫原因", "应为以下之一：因病、因残、因学、因灾、缺技术、缺劳力、缺资金、缺土地、自身发展动力不足、其他"),
     ({"状态": "小康"}, "状态", "应为以下之一：贫困、已脱贫、监测户"),
     ({"状态": "已脱贫"}, "脱贫年度", "状态为已脱贫时必须填写脱贫年度"),
@@ -220,7 +221,7 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(run, places):
     ("villages", VILLAGES, ["东镇", "甲村", "是", 95, 118, None], "row 2: 纬度: 应在-90到90之间"),
     ("villages", VILLAGES, ["东镇", "甲村", "是", 33.1, None, None], "row 2: 经度: 纬度和经度要么都填，要么都不填"),
     ("villages", VILLAGES, ["东镇", "甲村", "是", None, None, "十五"], "row 2: 年度目标(万元): 应为数字（单位：万元），如 15.2"),
-    ("cadres", CADRES, ["张三", "区财政局", "科员", "处级", "13900000001"],
+    ("cadres", CADRES, ["张三", "区财政局", "科员", "厅级", "13900000001"],
      "row 2: 职级: 应为以下之一：区级领导、科级、一般干部"),
     ("cadres", CADRES, ["张三", "区财政局", "科员", "科级", "025-84001234"], "row 2: 联系电话: 手机号应为以1开头的11位数字"),
     ("incomes", INCOMES, ["东镇", "甲村", 2999, 15], "row 2: 年度: 年份不能晚于今年（%d年）" % date.today().year),
@@ -311,7 +312,7 @@ def test_dry_run_checks_but_stores_nothing(run, places):
     assert result.exit_code == 0 and "Dry run" in result.stdout and "新增1" in result.stdout
     assert (count(Household), imports()) == (0, 0)
     bad = run("households", xlsx([HOUSEHOLDS, household_row(1, 家庭人口=0)]), "a.xlsx", "--dry-run")
-    assert bad.exit_code == 1 and errors(bad) == ["row 2: 家庭人口: 应在1到50之间"]
+    assert bad.exit_code == 1 and errors(bad) == ["row 2: 家庭人口: 应为不小于1的整数"]
 
 
 # --- pairing norms ----------------------------------------------------------------------------

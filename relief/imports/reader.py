@@ -1,28 +1,43 @@
-"""Reading an uploaded roster safely: .xlsx (python-calamine) or .csv, as rows of cells.
+"""Reading an uploaded roster safely: every visible sheet of an .xlsx, .xlsm, .xls, .ods or .csv.
+
+This is the only module that knows about file formats. It turns the bytes into sheets of
+typed cells (str, int, float, bool, date, datetime; None or "" when blank) with merged cells
+filled across their range; finding the table in them is base.find_table's job.
 
 A hostile file is refused before any parser sees it: the real format is sniffed from the
-bytes (an HTML page or a CSV saved under an .xlsx name is named as such), and an .xlsx is
-checked for its entry count, its total uncompressed size (measured while inflating, so a
-lying header does not help), XML document type declarations, and the extent of its cells
-(calamine allocates the whole rectangle, so two far-apart cells would exhaust memory).
+bytes (an HTML page saved under an .xls name is named as such); a zip (.xlsx, .ods) is checked
+for its entry count, its total uncompressed size (measured while inflating, so a lying header
+does not help) and XML document type declarations; and every format is checked for the extent
+of its cells before calamine opens it (calamine allocates the whole rectangle of a sheet, so
+two far-apart cells would exhaust memory: an .xls with cells in A1 and IV65536 takes 1 GB).
+
+Spreadsheets are read with python-calamine's own API rather than pandas.read_excel: pandas'
+dtype=str turns an ID that Excel stored as a number (3.21311975030900E+17) into the text
+"321311197503089984", which neither looks like a number nor ends in 000, so the damage could
+no longer be seen; pandas also drops merged-cell ranges. CSV is read with the csv module
+rather than pandas.read_csv, which refuses a file whose title row has fewer fields than its
+table ("Expected 1 fields in line 3, saw 10").
 """
 from __future__ import annotations
 
 import csv
 import io
 import re
+import struct
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
 
 ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or an encrypted .xlsx
+FORMATS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
 _CELL_TAG = re.compile(rb"<c[\s>/]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _CHUNK = 1 << 20
+_SAVE_AS = "另存为 .xlsx"
 
 
 class FileProblem(ValueError):
@@ -30,37 +45,50 @@ class FileProblem(ValueError):
 
 
 @dataclass
-class RawTable:
-    #: each row's cells, rows[0] is spreadsheet row 1
+class Sheet:
+    name: str
+    #: each row's cells, rows[0] is the sheet's row 1
     rows: list[list]
 
 
-def read_table(data: bytes, filename: str) -> RawTable:
-    """Sniff, guard and read the first worksheet (or the CSV) of an uploaded file."""
-    ext = _extension(filename)
+@dataclass
+class Workbook:
+    #: "xlsx", "xls", "ods" or "csv": what the bytes really are
+    format: str
+    #: the visible worksheets in workbook order (a CSV has one, named after the file)
+    sheets: list[Sheet] = field(default_factory=list)
+
+
+def read_workbook(data: bytes, filename: str) -> Workbook:
+    """Sniff, guard and read every visible worksheet of an uploaded file, whatever its name says."""
     kind = sniff(data)
-    if ext == ".xlsx":
-        if kind != "xlsx":
-            raise FileProblem(_wrong_content(kind, ".xlsx"))
-        return RawTable(_read_xlsx(data))
-    if ext == ".csv":
-        if kind != "text":
-            raise FileProblem(_wrong_content(kind, ".csv"))
-        return RawTable(_read_csv(data))
-    raise FileProblem(_("只能导入 .xlsx 或 .csv 文件；.xls 等其他格式请先在 Excel 或 WPS 中另存为 .xlsx"))
+    if kind == "zip":
+        kind = _zip_kind(data)
+    if kind == "xlsx":
+        check_xlsx(data)
+        return Workbook("xlsx", _read_calamine(data))
+    if kind == "ods":
+        spans = check_ods(data)
+        return Workbook("ods", _read_calamine(data, spans))
+    if kind == "ole":
+        check_xls(data)
+        return Workbook("xls", _read_calamine(data))
+    if kind == "text":
+        return Workbook("csv", [Sheet(_stem(filename), _read_csv(data))])
+    raise FileProblem(_wrong_content(kind))
 
 
-def _extension(filename: str) -> str:
-    name = (filename or "").strip().lower()
-    return name[name.rfind("."):] if "." in name else ""
+def _stem(filename: str) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
 
 
 def sniff(data: bytes) -> str:
-    """What the bytes really are: xlsx (a zip), ole (old .xls), html, text, empty or binary."""
+    """What the bytes really are: zip (.xlsx or .ods), ole (.xls), html, text, empty or binary."""
     if not data.strip():
         return "empty"
     if data.startswith(ZIP_MAGIC):
-        return "xlsx"
+        return "zip"
     if data.startswith(OLE_MAGIC):
         return "ole"
     head = data[:4096]
@@ -72,22 +100,20 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-def _wrong_content(kind: str, ext: str) -> str:
+def _wrong_content(kind: str) -> str:
     if kind == "empty":
         return _("文件是空的")
     if kind == "html":
         return _("这个文件实际是网页（HTML），不是 Excel 表格；请在 Excel 或 WPS 中打开它，另存为 .xlsx 后再导入")
-    if kind == "ole":
-        return _("这是旧版 .xls 文件或设置了打开密码的文件；请取消密码并另存为 .xlsx 后再导入")
-    if kind == "text" and ext == ".xlsx":
-        return _("这个文件实际是 CSV 文本，不是 .xlsx；请把扩展名改为 .csv，或在 Excel 中另存为 .xlsx 后再导入")
-    if kind == "xlsx" and ext == ".csv":
-        return _("这个文件实际是 Excel 表格；请把扩展名改为 .xlsx 后再导入")
+    if kind == "word":
+        return _("这个文件不是 Excel 工作簿（可能是 Word 等其他文件）；请上传 .xlsx、.xls、.ods 或 .csv 表格")
+    if kind == "encrypted":
+        return _("这个文件设置了打开密码；请在 Excel 或 WPS 中取消密码，另存为 .xlsx 后再导入")
     return _("无法识别这个文件的格式；请在 Excel 或 WPS 中另存为 .xlsx 后再导入")
 
 
 def _decode(data: bytes, strict: bool = True) -> str:
-    """UTF-8 (with or without BOM), else GB18030 as Excel and WPS save CSV on Chinese Windows."""
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK) as Excel and WPS save CSV on Chinese Windows."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -101,63 +127,113 @@ def _decode(data: bytes, strict: bool = True) -> str:
 
 def _read_csv(data: bytes) -> list[list]:
     text = _decode(data)
-    limit = current_app.config["IMPORT_MAX_ROWS"] + 1
+    head = text[:4096]
+    # some systems export tab-separated text; a comma-separated file has more commas than tabs
+    delimiter = "\t" if head.count("\t") > head.count(",") else ","
+    limit = current_app.config["IMPORT_MAX_ROWS"] + 1000
     rows = []
     try:
-        for row in csv.reader(io.StringIO(text, newline="")):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             rows.append(row)
-            if len(rows) > limit + 50:
+            if len(rows) > limit:
                 break
     except csv.Error as err:
         raise FileProblem(_("CSV 文件格式有误（%(err)s）；请在 Excel 中打开并另存为 .xlsx 后再导入", err=str(err))) from err
     return rows
 
 
-def check_xlsx(data: bytes) -> None:
-    """Refuse a zip bomb or an oversized sheet before calamine opens the workbook."""
+# --- zip containers: .xlsx / .xlsm and .ods -----------------------------------------------------
+
+def _too_big() -> FileProblem:
+    return FileProblem(_("文件解压后过大或结构异常，已拒绝；请只保留需要导入的工作表，或分成几个文件导入"))
+
+
+def _broken() -> FileProblem:
+    return FileProblem(_("文件已损坏，无法打开；请在 Excel 或 WPS 中另存为 .xlsx 后再导入"))
+
+
+def _extent_problem(max_row: int, max_col: int) -> FileProblem:
+    return FileProblem(_("工作表的范围过大（内容一直到第%(row)d行、第%(col)d列）；请删去多余的空白行和列，"
+                         "或分成几个文件导入", row=max_row, col=max_col))
+
+
+def _open_zip(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
     cfg = current_app.config
-    max_entries, max_bytes = cfg["IMPORT_MAX_ZIP_ENTRIES"], cfg["IMPORT_MAX_UNCOMPRESSED"]
-    max_rows, max_cells = cfg["IMPORT_MAX_ROWS"], cfg["IMPORT_MAX_CELLS"]
-    too_big = _("文件解压后过大或结构异常，已拒绝；请只保留需要导入的工作表，或分成几个文件导入")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as err:
-        raise FileProblem(_("文件已损坏，无法打开；请在 Excel 或 WPS 中另存为 .xlsx 后再导入")) from err
-    if len(entries) > max_entries or sum(e.file_size for e in entries) > max_bytes:
-        raise FileProblem(too_big)
-    if not any(e.filename == "xl/workbook.xml" for e in entries):
-        raise FileProblem(_("这个文件不是 Excel 工作簿（可能是 Word 等其他文件）；请上传 .xlsx 表格"))
+        raise _broken() from err
+    if len(entries) > cfg["IMPORT_MAX_ZIP_ENTRIES"] or sum(e.file_size for e in entries) > cfg["IMPORT_MAX_UNCOMPRESSED"]:
+        raise _too_big()
+    return archive, entries
+
+
+def _zip_kind(data: bytes) -> str:
+    archive, entries = _open_zip(data)
+    names = {e.filename for e in entries}
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "content.xml" in names:
+        try:
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as err:
+            raise _broken() from err
+        if b"spreadsheet" in mimetype:
+            return "ods"
+    return "word"
+
+
+def _inflate(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], on_chunk) -> None:
+    """Inflate every entry in chunks, counting the real bytes; refuse DOCTYPE; feed on_chunk(entry, chunk)."""
+    max_bytes = current_app.config["IMPORT_MAX_UNCOMPRESSED"]
     total = 0
     for entry in entries:
-        sheet = entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")
-        max_row = max_col = cells = 0
-        tail = b""
         try:
             with archive.open(entry) as fh:
                 first = True
                 while chunk := fh.read(_CHUNK):
                     total += len(chunk)
                     if total > max_bytes:
-                        raise FileProblem(too_big)
+                        raise _too_big()
                     if first and entry.filename.endswith((".xml", ".rels")) and _DOCTYPE.search(chunk[:2048]):
                         raise FileProblem(_("文件包含不允许的 XML 声明（DOCTYPE），已拒绝"))
                     first = False
-                    if sheet:
-                        # cells may omit their r="A1" reference, so count the tags as well
-                        cells += len(_CELL_TAG.findall(chunk))
-                        block = tail + chunk
-                        for col, row in _CELL_REF.findall(block):
-                            max_row = max(max_row, int(row))
-                            max_col = max(max_col, _col_number(col))
-                        tail = block[-64:]
+                    on_chunk(entry, chunk)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as err:
-            raise FileProblem(_("文件已损坏，无法打开；请在 Excel 或 WPS 中另存为 .xlsx 后再导入")) from err
-        if cells > max_cells:
-            raise FileProblem(too_big)
-        if max_row > max_rows + 1000 or max_row * max_col > max_cells:
-            raise FileProblem(_("工作表的范围过大（内容一直到第%(row)d行、第%(col)d列）；请删去多余的空白行和列，"
-                                "或分成几个文件导入", row=max_row, col=max_col))
+            raise _broken() from err
+
+
+def _check_extent(max_row: int, max_col: int, cells: int) -> None:
+    cfg = current_app.config
+    if cells > cfg["IMPORT_MAX_CELLS"]:
+        raise _too_big()
+    if max_row > cfg["IMPORT_MAX_ROWS"] + 1000 or max_row * max_col > cfg["IMPORT_MAX_CELLS"]:
+        raise _extent_problem(max_row, max_col)
+
+
+def check_xlsx(data: bytes) -> None:
+    """Refuse a zip bomb or an oversized sheet before calamine opens the workbook."""
+    archive, entries = _open_zip(data)
+    if not any(e.filename == "xl/workbook.xml" for e in entries):
+        raise FileProblem(_wrong_content("word"))
+    extents: dict[str, list] = {}
+
+    def scan(entry, chunk):
+        if not (entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")):
+            return
+        state = extents.setdefault(entry.filename, [0, 0, 0, b""])  # max row, max col, cells, tail
+        # cells may omit their r="A1" reference, so count the tags as well
+        state[2] += len(_CELL_TAG.findall(chunk))
+        block = state[3] + chunk
+        for col, row in _CELL_REF.findall(block):
+            state[0] = max(state[0], int(row))
+            state[1] = max(state[1], _col_number(col))
+        state[3] = block[-64:]
+
+    _inflate(archive, entries, scan)
+    for max_row, max_col, cells, _tail in extents.values():
+        _check_extent(max_row, max_col, cells)
 
 
 def _col_number(letters: bytes) -> int:
@@ -167,20 +243,151 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _read_xlsx(data: bytes) -> list[list]:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+_T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
 
-    check_xlsx(data)
+
+def check_ods(data: bytes) -> dict[str, list]:
+    """Guard an .ods like an .xlsx; return each sheet's merged ranges (calamine has none for .ods).
+
+    The ranges come from content.xml's number-rows-spanned / number-columns-spanned, read with
+    defusedxml after the zip checks (so the parse is bounded and has no DTD).
+    """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    archive, entries = _open_zip(data)
+    _inflate(archive, entries, lambda entry, chunk: None)
+    spans: dict[str, list] = {}
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        visible = [i for i, m in enumerate(book.sheets_metadata)
-                   if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
-        if not visible:
-            raise FileProblem(_("工作簿里没有可见的工作表"))
-        # skip_empty_area=False keeps rows[0] as spreadsheet row 1, so row numbers are true
-        return book.get_sheet_by_index(visible[0]).to_python(skip_empty_area=False)
+        with archive.open("content.xml") as fh:
+            sheet, row, col, cells, max_row, max_col = None, 0, 0, 0, 0, 0
+            row_repeat = 1
+            for event, el in iterparse(fh, events=("start", "end")):
+                tag = el.tag
+                if event == "start":
+                    if tag == _T + "table":
+                        if sheet is not None:
+                            _check_extent(max_row, max_col, cells)
+                        sheet = el.get(_T + "name", "")
+                        spans[sheet] = []
+                        row, cells, max_row, max_col = 0, 0, 0, 0
+                    elif tag == _T + "table-row":
+                        col, row_repeat = 0, int(el.get(_T + "number-rows-repeated", "1"))
+                    continue
+                if tag in (_T + "table-cell", _T + "covered-table-cell"):
+                    repeat = int(el.get(_T + "number-columns-repeated", "1"))
+                    if el.get(_OFFICE_TYPE) is not None or len(el):
+                        cells += repeat * row_repeat
+                        max_row, max_col = max(max_row, row + row_repeat), max(max_col, col + repeat)
+                        if cells > current_app.config["IMPORT_MAX_CELLS"]:
+                            raise _too_big()
+                    rs = int(el.get(_T + "number-rows-spanned", "1"))
+                    cs = int(el.get(_T + "number-columns-spanned", "1"))
+                    if (rs > 1 or cs > 1) and sheet is not None:
+                        spans[sheet].append(((row, col), (row + rs - 1, col + cs - 1)))
+                    col += repeat
+                    el.clear()
+                elif tag == _T + "table-row":
+                    row += row_repeat
+                    el.clear()
+            if sheet is not None:
+                _check_extent(max_row, max_col, cells)
     except FileProblem:
         raise
+    except (DefusedXmlException, ValueError, KeyError, SyntaxError, zipfile.BadZipFile, OSError, EOFError) as err:
+        raise _broken() from err
+    return spans
+
+
+# --- .xls (BIFF8 in an OLE compound file) --------------------------------------------------------
+
+#: BIFF records whose first two fields are the cell's row and column
+_CELL_RECORDS = {0x0006, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0205, 0x0204, 0x00D6}
+_MULTI_RECORDS = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..., last column
+_BOF, _FILEPASS = 0x0809, 0x002F
+
+
+def check_xls(data: bytes) -> None:
+    """Refuse an encrypted or oversized .xls before calamine opens it (olefile reads the container)."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception as err:  # olefile raises OSError and its own types for a broken container
+        raise _broken() from err
+    try:
+        if ole.exists("EncryptedPackage"):
+            raise FileProblem(_wrong_content("encrypted"))
+        stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
+        if stream is None:
+            raise FileProblem(_wrong_content("word"))
+        body = ole.openstream(stream).read(current_app.config["IMPORT_MAX_UNCOMPRESSED"])
+    except FileProblem:
+        raise
+    except Exception as err:
+        raise _broken() from err
+    finally:
+        ole.close()
+    pos, end = 0, len(body)
+    max_row = max_col = cells = 0
+    while pos + 4 <= end:
+        kind, size = struct.unpack_from("<HH", body, pos)
+        pos += 4
+        if kind == _FILEPASS:
+            raise FileProblem(_wrong_content("encrypted"))
+        if kind == _BOF:
+            _check_extent(max_row, max_col, cells)
+            max_row = max_col = cells = 0
+        elif size >= 4 and kind in _CELL_RECORDS | _MULTI_RECORDS:
+            row, first = struct.unpack_from("<HH", body, pos)
+            last = struct.unpack_from("<H", body, pos + size - 2)[0] if kind in _MULTI_RECORDS and size >= 6 else first
+            cells += max(1, last - first + 1)
+            max_row, max_col = max(max_row, row + 1), max(max_col, last + 1)
+        pos += size
+    _check_extent(max_row, max_col, cells)
+
+
+# --- the cells ---------------------------------------------------------------------------------
+
+def _read_calamine(data: bytes, spans: dict[str, list] | None = None) -> list[Sheet]:
+    """Every visible worksheet, merged cells filled; spans: the merged ranges of an .ods by sheet."""
+    from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for index, meta in enumerate(book.sheets_metadata):
+            if meta.visible != SheetVisibleEnum.Visible or meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            sheet = book.get_sheet_by_index(index)
+            # skip_empty_area=False keeps rows[0] as the sheet's row 1, so row numbers are true
+            rows = sheet.to_python(skip_empty_area=False)
+            ranges = sheet.merged_cell_ranges
+            if ranges is None and spans is not None:
+                ranges = spans.get(meta.name, [])
+            fill_merged(rows, ranges or [])
+            sheets.append(Sheet(meta.name, rows))
+    except PasswordError as err:
+        raise FileProblem(_wrong_content("encrypted")) from err
     except Exception as err:  # calamine raises its own types for every kind of broken file
-        raise FileProblem(_("无法读取这个 Excel 文件（%(err)s）；请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入",
-                            err=type(err).__name__)) from err
+        raise FileProblem(_("无法读取这个 Excel 文件（%(err)s）；请在 Excel 或 WPS 中打开后%(fix)s再导入",
+                            err=type(err).__name__, fix=_SAVE_AS)) from err
+    if not sheets:
+        raise FileProblem(_("工作簿里没有可见的工作表"))
+    return sheets
+
+
+def fill_merged(rows: list[list], ranges) -> None:
+    """Copy each merged range's top-left value into every cell of the range (clipped to the sheet)."""
+    height = len(rows)
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 >= height or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if value is None or value == "":
+            continue
+        for r in range(r0, min(r1, height - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                row[c] = value
