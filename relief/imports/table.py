@@ -141,18 +141,30 @@ def _score(found: dict, kind) -> tuple[int, int]:
 def _best_header(sheet: Sheet, kind) -> tuple[tuple, tuple[int, ...], dict[str, list[int]]]:
     known = {c.header for c in kind.columns}
     rows = sheet.rows
+    singles = [_match_row(row, known) for row in rows[:HEADER_SEARCH_ROWS + 1]]
+    scores = [_score(found, kind) for found in singles]
     best: tuple = ((0, 0), (1,), {})
     for index in range(min(HEADER_SEARCH_ROWS, len(rows))):
-        single = _match_row(rows[index], known)
-        score = _score(single, kind)
-        if score > best[0]:
-            best = (score, (index + 1,), single)
+        if scores[index] > best[0]:
+            best = (scores[index], (index + 1,), singles[index])
         if index + 1 < len(rows):
+            # two rows only when together they name more columns than either row alone
             pair = _match_pair(rows[index], rows[index + 1], known)
-            pair_score = _score(pair, kind)
-            if pair_score > max(score, best[0]):
-                best = (pair_score, (index + 1, index + 2), pair)
-    return best
+            score = _score(pair, kind)
+            if score > max(scores[index], scores[index + 1], best[0]):
+                best = (score, (index + 1, index + 2), pair)
+    score, header_rows, found = best
+    top = header_rows[0] - 1
+    if len(header_rows) == 1 and top > 0 and _merged_down(rows[top - 1], rows[top], found):
+        header_rows = (top, top + 1)
+    return score, header_rows, found
+
+
+def _merged_down(upper: list, lower: list, found: dict[str, list[int]]) -> bool:
+    """The header's names fill the row above too: cells merged down over two header rows."""
+    same = sum(1 for cols in found.values() for c in cols[:1]
+               if c < len(upper) and c < len(lower) and upper[c] == lower[c])
+    return same >= 2
 
 
 def find_table(book: Workbook, kind) -> tuple[Table, list]:
@@ -218,9 +230,9 @@ def data_rows(table: Table, required_cols: list[int]) -> Iterator[tuple[int, lis
     header_names = {col: header for header, col in table.found.items()}
     for index in range(table.header_row, len(rows)):
         cells_ = rows[index]
-        if all(cells.is_blank(cells_[c]) if c < len(cells_) else True for c in cols):
-            continue
         kind = footer_kind(cells_)
+        if kind is None and all(cells.is_blank(cells_[c]) if c < len(cells_) else True for c in cols):
+            continue
         if table.footer_row is not None:
             if kind is None and required_cols and all(
                     c < len(cells_) and not cells.is_blank(cells_[c]) for c in required_cols):
