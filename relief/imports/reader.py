@@ -37,7 +37,6 @@ _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
 _CELL_TAG = re.compile(rb"<c[\s>/]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _CHUNK = 1 << 20
-_SAVE_AS = "另存为 .xlsx"
 
 
 class FileProblem(ValueError):
@@ -371,8 +370,8 @@ def _read_calamine(data: bytes, spans: dict[str, list] | None = None) -> list[Sh
     except PasswordError as err:
         raise FileProblem(_wrong_content("encrypted")) from err
     except Exception as err:  # calamine raises its own types for every kind of broken file
-        raise FileProblem(_("无法读取这个 Excel 文件（%(err)s）；请在 Excel 或 WPS 中打开后%(fix)s再导入",
-                            err=type(err).__name__, fix=_SAVE_AS)) from err
+        raise FileProblem(_("无法读取这个 Excel 文件（%(err)s）；请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入",
+                            err=type(err).__name__)) from err
     if not sheets:
         raise FileProblem(_("工作簿里没有可见的工作表"))
     return sheets
