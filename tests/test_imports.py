@@ -384,3 +384,67 @@ def test_exit_codes(run, places):
     assert run("villages", xlsx([VILLAGES, ["东镇", "", "否"]])).exit_code == 1
     unreadable = run("villages", b"<html><table><tr><td>x</td></tr></table></html>")
     assert unreadable.exit_code == 2 and unreadable.stderr.startswith("error: ")
+
+
+# --- the national rosters' words, pages pasted together, numbered empty rows -------------------------
+
+NATIONAL_STATUSES = [
+    ("贫困户", "poor", None), ("未脱贫", "poor", None), ("建档立卡贫困户", "poor", None),
+    ("脱贫户", "lifted", None), ("已脱贫户", "lifted", None), ("脱贫享受政策", "lifted", None),
+    ("监测户", "monitored", "unstable"), ("监测对象", "monitored", "unstable"),
+    ("防返贫监测对象", "monitored", "unstable"), ("边缘易致贫户", "monitored", "marginal"),
+    ("监测对象（突发严重困难户）", "monitored", "sudden"), ("脱贫不稳定户", "monitored", "unstable"),
+]
+
+
+def test_the_national_words_for_status_and_cause_are_stored_as_relief_s(run, places):
+    causes = ["因病致贫", "因残致贫", "缺劳动力", "缺乏资金", "自身发展能力不足", "缺水", "其它", "因学",
+              "因灾致贫", "缺少技术", "缺少土地", "交通条件落后"]
+    rows = [household_row(n, 状态=word, 脱贫年度=2019, 致贫原因=causes[n - 1])
+            for n, (word, _s, _c) in enumerate(NATIONAL_STATUSES, start=1)]
+    result = run("households", csv_bytes([HOUSEHOLDS] + rows, "gbk"), "户.csv")
+    assert result.exit_code == 0, result.output
+    got = db.session.execute(sa.select(Household.head_name, Household.status, Household.monitor_category,
+                                       Household.cause)).all()
+    by_name = {name: (s.value, c.value if c else None, cause.value) for name, s, c, cause in got}
+    assert [by_name[f"户主{n}"][:2] for n in range(1, len(rows) + 1)] == [(s, c) for _w, s, c in NATIONAL_STATUSES]
+    assert [by_name[f"户主{n}"][2] for n in range(1, len(rows) + 1)] == [
+        "illness", "disability", "no_labour", "no_funds", "no_drive", "other", "other", "schooling", "disaster",
+        "no_skills", "no_land", "other"]
+
+
+def test_ranks_kinds_and_yes_no_in_the_offices_words(run, places, f):
+    result = run("villages", csv_bytes([VILLAGES, ["东镇", "丙村", "√"], ["东镇", "丁村", "×"], ["东镇", "戊村", "否"]]),
+                 "v.csv")
+    assert result.exit_code == 0, result.output
+    assert dict(db.session.execute(sa.select(Village.name, Village.is_weak).where(
+        Village.name.in_(["丙村", "丁村", "戊村"]))).all()) == {"丙村": True, "丁村": False, "戊村": False}
+    cadres = [CADRES, ["甲", "区委办", "副区长", "副处级", "13900000001"], ["乙", "区委办", "科长", "正科", "13900000002"],
+              ["丙", "区委办", "科员", "二级科员", "13900000003"]]
+    assert run("cadres", csv_bytes(cadres), "c.csv").exit_code == 0
+    assert dict(db.session.execute(sa.select(Cadre.name, Cadre.rank)).all()) == {
+        "甲": Rank.DISTRICT_LEADER, "乙": Rank.SECTION, "丙": Rank.GENERAL}
+    pairs = [PAIRINGS + ["驻村身份"], ["13900000001", "挂钩帮扶", None, "东镇", "甲村", "2024/3/1 0:00", None],
+             ["13900000002", "驻村干部", None, "东镇", "乙村", "2024-03-01 00:00:00", "驻村第一书记"],
+             ["13900000003", "工作队", None, "东镇", "乙村", "2024年3月1日", "工作队员"]]
+    result = run("pairings", csv_bytes(pairs), "p.csv")
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(sa.select(Pairing.kind, Pairing.role, Pairing.started_on).order_by(Pairing.id)).all() == [
+        (PairingKind.LINK, None, date(2024, 3, 1)), (PairingKind.STATIONED, StationRole.FIRST_SECRETARY, date(2024, 3, 1)),
+        (PairingKind.TEAM, StationRole.MEMBER, date(2024, 3, 1))]
+
+
+def test_a_repeated_header_and_numbered_empty_rows_are_not_rows(run, places):
+    rows = [HOUSEHOLDS, household_row(1), HOUSEHOLDS, household_row(2)] + [[None] * len(HOUSEHOLDS) for _ in range(3)]
+    numbered = [["序号"] + HOUSEHOLDS] + [[n] + row for n, row in enumerate(rows[1:], start=1)]
+    result = run("households", xlsx(numbered))
+    assert result.exit_code == 0, result.output
+    assert "第3行是小计或重复的表头，已跳过" in result.stdout and "共2行" in result.stdout
+    assert db.session.scalars(sa.select(Household.head_name).order_by(Household.head_name)).all() == ["户主1", "户主2"]
+
+
+def test_an_apostrophe_before_an_id_is_dropped(run, places):
+    result = run("households", csv_bytes([HOUSEHOLDS, household_row(1, 身份证号="'" + file_id(1)),
+                                          household_row(2, 身份证号="‘" + file_id(2))]), "a.csv")
+    assert result.exit_code == 0, result.output
+    assert sorted(db.session.scalars(sa.select(Household.id_number))) == sorted([file_id(1), file_id(2)])

@@ -18,6 +18,7 @@ from relief.dates import today
 from relief.extensions import db
 from relief.ids import mask_id, mask_phone
 from relief.models import Role
+from relief.models.vocabulary import SYNONYMS
 
 from .base import Context, Counts, Kind, Problems, Row, RowError, parse_rows
 from .households import Households
@@ -183,4 +184,8 @@ def column_note(kind_name: str, column) -> str:
         parts.append(_("户结对填身份证号；挂钩、驻村填乡镇和村"))
     elif column.key in extra:
         parts.append(extra[column.key])
+    enum_cls = {**choices, "status": HouseholdStatus}.get(column.key)
+    if enum_cls in SYNONYMS:
+        words = list(SYNONYMS[enum_cls])[:8]
+        parts.append(_("也认全国系统和常见的写法，如 %(words)s 等", words="、".join(words)))
     return "；".join(str(p) for p in parts)
