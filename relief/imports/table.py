@@ -230,7 +230,15 @@ def data_rows(table: Table, required_cols: list[int]) -> Iterator[tuple[int, lis
     """
     rows = table.sheet.rows
     cols = sorted(table.found.values())
-    header_names = {col: header for header, col in table.found.items()}
+    # how the header reads in this file and in CONTRACT.md, for the two leftmost columns read
+    header_names = {}
+    for header, col in sorted(table.found.items(), key=lambda item: item[1])[:2]:
+        names = {header}
+        for number in table.header_rows:
+            cell = rows[number - 1][col] if col < len(rows[number - 1]) else None
+            if isinstance(cell, str) and cell.strip():
+                names.add(header_key(cell))
+        header_names[col] = names
     for index in range(table.header_row, len(rows)):
         cells_ = rows[index]
         kind = footer_kind(cells_)
@@ -250,13 +258,12 @@ def data_rows(table: Table, required_cols: list[int]) -> Iterator[tuple[int, lis
         yield index + 1, cells_
 
 
-def _repeats_header(row: list, header_names: dict[int, str]) -> bool:
+def _repeats_header(row: list, header_names: dict[int, set[str]]) -> bool:
     """The header printed again (a roster printed page by page and pasted back together)."""
-    same = 0
-    for col, header in header_names.items():
+    if len(header_names) < 2:
+        return False
+    for col, names in header_names.items():
         cell = row[col] if col < len(row) else None
-        if isinstance(cell, str) and header in candidates(cell):
-            same += 1
-            if same >= 2:
-                return True
-    return False
+        if not isinstance(cell, str) or header_key(cell) not in names:
+            return False
+    return True
