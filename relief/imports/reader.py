@@ -89,7 +89,6 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-
 def _decode(data: bytes, strict: bool = True) -> str:
     """UTF-8 (with or without BOM), else GB18030 (a superset of GBK) as Excel and WPS save CSV on Chinese Windows."""
     try:
