@@ -254,17 +254,20 @@ def test_a_village_target_in_yuan_is_refused(run):  # noqa: F811
 
 def test_household_size_and_income_bounds_are_named_settings(run, villages, app):  # noqa: F811
     rows = [rosters.HOUSEHOLD_HEADERS]
-    for p, members, income in ((PEOPLE[0], 25, 8620), (PEOPLE[1], 2, 1_500_000)):
+    for p, members, income in ((PEOPLE[0], 25, 8620), (PEOPLE[1], 2, 1_500_000), (PEOPLE[2], 5, 0.86)):
         rows.append([p.township, p.village, p.name, p.id_number, p.phone, members, p.cause, p.status, p.lifted_year,
                      income])
     result = run("households", to_xlsx(Grid("户", rows)))
     assert errors(result) == [
         "row 2: 家庭人口: 一户25人超过了20人的合理上限；请核对（是否填成了全村或全组的人数？）",
-        "row 3: 人均纯收入(元): 1,500,000元超过了100万元的合理上限；请核对单位和位数（是否多打了几位，或填成了分、全家或全村的数？）"]
+        "row 3: 人均纯收入(元): 1,500,000元超过了100万元的合理上限；请核对单位和位数（是否多打了几位，或填成了分、全家或全村的数？）",
+        "row 4: 人均纯收入(元): 0.86元低于100元，不合理，看起来是把“万元”填进了“元”列；如果是0.86万元，应填8,600"]
     app.config["IMPORT_MAX_HOUSEHOLD_MEMBERS"] = 30
     app.config["IMPORT_MAX_PER_CAPITA_YUAN"] = 2_000_000
+    app.config["IMPORT_MIN_PER_CAPITA_YUAN"] = 0
     assert run("households", to_xlsx(Grid("户", rows))).exit_code == 0
-    assert db.session.scalars(sa.select(Household.members).order_by(Household.id_number)).all() == [25, 2]
+    assert db.session.execute(sa.select(Household.members, HouseholdIncome.per_capita_yuan).join(HouseholdIncome)
+                              .order_by(Household.id_number)).all() == [(25, 8620), (2, 1_500_000), (5, 1)]
 
 
 # --- villages, cadres and pairings as offices write them -------------------------------------------

@@ -34,6 +34,9 @@ class Column:
     #: the setting (relief.config) that bounds a plausible value, and the message past it
     limit: str | None = None
     too_big: Callable[[Any, Any], str] | None = None
+    #: the setting for the smallest plausible value other than 0, and the message below it
+    floor: str | None = None
+    too_small: Callable[[Any, Any], str] | None = None
 
 
 @dataclass(order=True)
@@ -155,6 +158,9 @@ def parse_rows(table: Table, kind: Kind, problems: Problems, config) -> list[Row
             if column.limit and parsed is not None and parsed > config[column.limit]:
                 row.values[column.key] = None
                 problems.add(row, column.header, column.too_big(parsed, config[column.limit]))
+            elif column.floor and parsed and parsed < config[column.floor]:
+                row.values[column.key] = None
+                problems.add(row, column.header, column.too_small(value, config[column.floor]))
     for number in below:
         problems.add(number, next(iter(found), ""), _(
             "这一行在表尾（第%(row)d行“%(text)s”）下面，不会被导入；请删去表尾，或把这一行移到表尾上面",

@@ -245,5 +245,15 @@ def yuan_too_big(yuan_: int, limit: int) -> str:
              typed=_amount(yuan_), max=_amount(limit / 10000))
 
 
+def yuan_too_small(typed, floor: int) -> str:
+    """A 元 figure below its floor: most likely the amount in 万元 typed into the 元 column."""
+    try:
+        number = _decimal(typed)
+    except (InvalidOperation, ValueError):
+        number = Decimal(0)
+    return _("%(typed)s元低于%(min)s元，不合理，看起来是把“万元”填进了“元”列；如果是%(typed)s万元，应填%(fixed)s",
+             typed=_amount(number), min=_amount(floor), fixed=_amount(number * 10000))
+
+
 def members_too_big(members: int, limit: int) -> str:
     return _("一户%(n)d人超过了%(max)d人的合理上限；请核对（是否填成了全村或全组的人数？）", n=members, max=limit)

@@ -44,7 +44,8 @@ class Households(Kind):
         Column("状态", "status", status),
         Column("脱贫年度", "lifted_year", lambda v: cells.year(v, 1980), required=False, cell_required=False),
         Column("人均纯收入(元)", "income", cells.yuan, required=False, cell_required=False,
-               limit="IMPORT_MAX_PER_CAPITA_YUAN", too_big=cells.yuan_too_big),
+               limit="IMPORT_MAX_PER_CAPITA_YUAN", too_big=cells.yuan_too_big,
+               floor="IMPORT_MIN_PER_CAPITA_YUAN", too_small=cells.yuan_too_small),
         # not in CONTRACT.md's list, but read when present (extra columns are otherwise ignored)
         Column("监测类别", "category", lambda v: cells.label(v, MonitorCategory), required=False, cell_required=False),
         Column("收入年度", "income_year", lambda v: cells.year(v, 2000), required=False, cell_required=False),
