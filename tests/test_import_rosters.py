@@ -333,3 +333,15 @@ def test_the_upload_page_accepts_every_format(admin_page):
     html = admin_page.get("/imports/").get_data(as_text=True)
     assert 'accept=".xlsx,.xlsm,.xls,.ods,.csv"' in html
     assert ".xls（Excel 97-2003、WPS）" in html and ".ods" in html and "GBK" in html
+
+
+def test_a_second_sheet_with_the_same_table_is_named_not_read(run, villages):  # noqa: F811
+    def sheet(name, people):
+        return Grid(name, [rosters.HOUSEHOLD_HEADERS] + [
+            [p.township, p.village, p.name, p.id_number, p.phone, p.members, p.cause, p.status, p.lifted_year,
+             p.income] for p in people])
+    result = run("households", to_xlsx(sheet("2025年", PEOPLE[:2]), sheet("2024年", PEOPLE[2:])), "名单.xlsx")
+    assert result.exit_code == 0, result.output
+    assert stdout_lines(result)[:2] == ["读取工作表“2025年”（第1个，共2个），表头在第1行",
+                                        "工作表“2024年”也有这张表的表头，没有读取；如要导入，请把它单独存成一个文件"]
+    assert households_stored() == stored_households(PEOPLE[:2])

@@ -78,6 +78,8 @@ class Table:
     footer_text: str = ""
     #: rows inside the table that are not data: 小计 rows, the header repeated on every printed page
     skipped: list[int] = field(default_factory=list)
+    #: other sheets that hold the same full header (not read)
+    also: list[str] = field(default_factory=list)
 
     @property
     def header_row(self) -> int:
@@ -101,6 +103,9 @@ class Table:
         if self.footer_row:
             out.append(_("第%(row)d行起是表尾（%(text)s），不作为数据导入", row=self.footer_row,
                          text=self.footer_text[:40]))
+        if self.also:
+            out.append(_("工作表%(sheets)s也有这张表的表头，没有读取；如要导入，请把它单独存成一个文件",
+                         sheets="、".join(f"“{name}”" for name in self.also)))
         if self.skipped:
             shown = "、".join(str(r) for r in self.skipped[:10]) + ("…" if len(self.skipped) > 10 else "")
             out.append(_("第%(rows)s行是小计或重复的表头，已跳过", rows=shown))
@@ -133,6 +138,11 @@ def _match_pair(upper: list, lower: list, known: set[str]) -> dict[str, list[int
         if match:
             found.setdefault(match, []).append(col)
     return found
+
+
+def _complete(found: dict, kind) -> bool:
+    grouped = not kind.header_groups or any(all(h in found for h in g) for g in kind.header_groups)
+    return grouped and all(c.header in found for c in kind.columns if c.required)
 
 
 def _score(found: dict, kind) -> tuple[int, int]:
@@ -178,6 +188,8 @@ def find_table(book: Workbook, kind) -> tuple[Table, list]:
     (score, header_rows, found), index = max(scored, key=lambda s: (s[0][0], -s[1]))
     table = Table(book.sheets[index], index, len(book.sheets), header_rows,
                   {h: cols[0] for h, cols in found.items()})
+    table.also = [book.sheets[i].name for (other, _rows, _found), i in scored
+                  if i != index and other == score and _complete(_found, kind)]
     number = table.header_row
     positions = {c.header: i for i, c in enumerate(kind.columns)}
     errors = []

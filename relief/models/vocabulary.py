@@ -60,7 +60,7 @@ SYNONYMS: dict[type, dict[str, object]] = {
         "驻村队员": PairingKind.TEAM,
     },
     StationRole: {
-        "驻村第一书记": StationRole.FIRST_SECRETARY, "书记": StationRole.FIRST_SECRETARY,
+        "驻村第一书记": StationRole.FIRST_SECRETARY,
         "队长": StationRole.TEAM_LEADER, "驻村工作队长": StationRole.TEAM_LEADER,
         "工作队队长": StationRole.TEAM_LEADER,
         "工作队员": StationRole.MEMBER, "驻村队员": StationRole.MEMBER, "成员": StationRole.MEMBER,
