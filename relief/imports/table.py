@@ -188,8 +188,8 @@ def find_table(book: Workbook, kind) -> tuple[Table, list]:
     (score, header_rows, found), index = max(scored, key=lambda s: (s[0][0], -s[1]))
     table = Table(book.sheets[index], index, len(book.sheets), header_rows,
                   {h: cols[0] for h, cols in found.items()})
-    table.also = [book.sheets[i].name for (other, _rows, _found), i in scored
-                  if i != index and other == score and _complete(_found, kind)]
+    table.also = [book.sheets[i].name for (_s, _r, other), i in scored
+                  if i != index and _complete(other, kind)]
     number = table.header_row
     positions = {c.header: i for i, c in enumerate(kind.columns)}
     errors = []
@@ -202,6 +202,7 @@ def find_table(book: Workbook, kind) -> tuple[Table, list]:
     for column in missing:
         errors.append(RowError(number, positions[column.header], column.header,
                                _("缺少这一列；请使用模板中的表头") + elsewhere))
+        elsewhere = ""  # said once
     if not grouped:
         need = _("或").join("+".join(group) for group in kind.header_groups)
         errors.append(RowError(number, 998, "、".join(h for g in kind.header_groups for h in g),
