@@ -140,6 +140,7 @@ def test_files_that_are_not_what_their_name_says_are_refused(run, name, data, me
     ("名单.xlsx", "乡镇,村,经济薄弱村\n东镇,甲村,是\n".encode()),
     ("名单.csv", xlsx([VILLAGES, ["东镇", "甲村", "是"]])),
     ("名单.xls", xlsx([VILLAGES, ["东镇", "甲村", "是"]])),
+    ("名单.xlsm", xlsx([VILLAGES, ["东镇", "甲村", "是"]])),
     ("名单.xls", "乡镇\t村\t经济薄弱村\n东镇\t甲村\t是\n".encode("gbk")),
 ])
 def test_a_file_is_read_by_what_it_is_not_by_its_name(run, name, data):
