@@ -112,7 +112,9 @@ def backup_command(output: str) -> None:
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="check every row and report, but store nothing")
 def import_command(kind: str, path: str, dry_run: bool) -> None:
-    """Import a roster (.xlsx or .csv): every row or none; bad rows on stderr as `row N: column: message`."""
+    """Import a roster (.xlsx, .xlsm, .xls, .ods or .csv): every row or none; bad rows on stderr as
+    `row N: column: message` (N: the sheet's own row number). Which sheet and header row were read,
+    and what was left out (footer, 小计 rows), go to stdout."""
     from relief.imports.services import FileProblem, run_import
 
     data = Path(path).read_bytes()
@@ -127,6 +129,9 @@ def import_command(kind: str, path: str, dry_run: bool) -> None:
             db.session.rollback()
             click.echo("error: the import stopped; nothing was stored", err=True)
             raise
+        for line in [outcome.where, *outcome.notes]:
+            if line:
+                click.echo(line)
         if not outcome.ok:
             db.session.rollback()
             for problem in outcome.errors:

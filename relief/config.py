@@ -113,6 +113,11 @@ class Defaults:
     IMPORT_MAX_UNCOMPRESSED = 100 * 1024 * 1024  # bytes inside an .xlsx once inflated
     IMPORT_MAX_CELLS = 3_000_000  # cells in the sheet, and rows x columns of its extent
     IMPORT_PENDING_MINUTES = 60  # an uploaded file waits this long for its confirmation
+    # Plausibility bounds of imported figures: past them a row is refused (元 typed into 万元 and the like)
+    IMPORT_MAX_VILLAGE_INCOME_YUAN = 10_000_000  # a village's yearly collective income or target: 1,000 万元
+    IMPORT_MAX_PER_CAPITA_YUAN = 1_000_000  # a household's yearly per-capita income: 100 万元
+    IMPORT_MIN_PER_CAPITA_YUAN = 100  # and its floor (0 aside): below it, 万元 typed into the 元 column
+    IMPORT_MAX_HOUSEHOLD_MEMBERS = 20  # people in one household
 
     # Yearly exports as background jobs (relief.exports.jobs): needs REDIS_URL and `relief worker`
     EXPORT_JOBS = False

@@ -121,10 +121,10 @@ def test_an_xml_doctype_is_refused(run):
 @pytest.mark.parametrize("name,data,message", [
     ("名单.xlsx", "<html><body><table><tr><td>乡镇</td></tr></table></body></html>".encode(), "实际是网页（HTML）"),
     ("名单.xlsx", "\ufeff<!DOCTYPE html><html>".encode(), "实际是网页（HTML）"),
-    ("名单.xlsx", "乡镇,村,经济薄弱村\n东镇,甲村,是\n".encode(), "实际是 CSV 文本"),
-    ("名单.csv", xlsx([VILLAGES]), "实际是 Excel 表格"),
-    ("名单.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "旧版 .xls"),
-    ("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "只能导入 .xlsx 或 .csv"),
+    ("名单.xls", "<html><body><table><tr><td>乡镇</td></tr></table></body></html>".encode("gbk"), "实际是网页（HTML）"),
+    ("名单.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "文件已损坏"),
+    ("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "文件已损坏"),
+    ("名单.ods", b"PK\x03\x04 broken", "文件已损坏"),
     ("名单.xlsx", b"", "文件是空的"),
     ("名单.xlsx", b"PK\x03\x04 broken", "文件已损坏"),
     ("名单.xlsx", rezip(xlsx([VILLAGES]), lambda n, b: b, {"word/document.xml": b"<w/>"}).replace(
@@ -134,6 +134,20 @@ def test_files_that_are_not_what_their_name_says_are_refused(run, name, data, me
     result = run("villages", data, name)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and message in result.stderr
+
+
+@pytest.mark.parametrize("name,data", [
+    ("名单.xlsx", "乡镇,村,经济薄弱村\n东镇,甲村,是\n".encode()),
+    ("名单.csv", xlsx([VILLAGES, ["东镇", "甲村", "是"]])),
+    ("名单.xls", xlsx([VILLAGES, ["东镇", "甲村", "是"]])),
+    ("名单.xlsm", xlsx([VILLAGES, ["东镇", "甲村", "是"]])),
+    ("名单.xls", "乡镇\t村\t经济薄弱村\n东镇\t甲村\t是\n".encode("gbk")),
+])
+def test_a_file_is_read_by_what_it_is_not_by_its_name(run, name, data):
+    """WPS and other systems save one format under another's name; the bytes say what it is."""
+    result = run("villages", data, name)
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(sa.select(Village.name, Village.is_weak)).all() == [("甲村", True)]
 
 
 def test_a_gb18030_csv_from_chinese_excel_is_read(run):
@@ -233,3 +247,106 @@ def test_defusedxml_guards_every_xml_parse_of_openpyxl():
     from openpyxl.xml import DEFUSEDXML
 
     assert DEFUSEDXML
+
+
+# --- .xls and .ods get the same guards -------------------------------------------------------------
+
+def _xls(cells: dict) -> bytes:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名单")
+    for (r, c), value in cells.items():
+        sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_xls_reaching_its_last_cell_is_refused_before_calamine_allocates_it(run):
+    """calamine would allocate 65,536 x 256 cells (1 GB) for these two."""
+    data = _xls({**{(0, c): h for c, h in enumerate(VILLAGES)}, (65535, 255): "x"})
+    result = run("villages", data, "名单.xls")
+    assert result.exit_code == 2 and "工作表的范围过大（内容一直到第65536行、第256列）" in result.stderr
+
+
+def test_an_xls_with_too_many_cells_is_refused(run, app):
+    app.config["IMPORT_MAX_CELLS"] = 500
+    data = _xls({(r, c): "x" for r in range(60) for c in range(10)})
+    result = run("villages", data, "名单.xls")
+    assert result.exit_code == 2 and "文件解压后过大或结构异常" in result.stderr
+
+
+def test_an_encrypted_xls_is_explained(run):
+    """A FILEPASS record right after the workbook's BOF: Excel's "password to open"."""
+    data = bytearray(_xls({(0, 0): "乡镇"}))
+    import olefile
+
+    ole = olefile.OleFileIO(io.BytesIO(bytes(data)))
+    stream = bytearray(ole.openstream("Workbook").read())
+    ole.close()
+    start = bytes(data).find(bytes(stream[:64]))  # a fresh xlwt file keeps the stream in one piece
+    at = 4 + struct.unpack_from("<H", stream, 2)[0]  # the record after BOF becomes a FILEPASS
+    struct.pack_into("<H", stream, at, 0x002F)
+    data[start:start + len(stream)] = stream
+    result = run("villages", bytes(data), "名单.xls")
+    assert result.exit_code == 2 and "设置了打开密码" in result.stderr
+
+
+def _ods(rows_xml: str) -> bytes:
+    content = ('<?xml version="1.0" encoding="UTF-8"?>'
+               '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               '<office:body><office:spreadsheet><table:table table:name="名单">'
+               f'{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
+                   'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+    return out.getvalue()
+
+
+def _ods_row(*values, repeat: int = 1) -> str:
+    cells = "".join(f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+                    for v in values)
+    return f'<table:table-row table:number-rows-repeated="{repeat}">{cells}</table:table-row>'
+
+
+def test_a_hand_made_ods_with_a_merged_township_is_read(run):
+    merged = ('<table:table-row><table:table-cell table:number-rows-spanned="2" office:value-type="string">'
+              '<text:p>东镇</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>甲村'
+              '</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>是</text:p>'
+              '</table:table-cell></table:table-row><table:table-row><table:covered-table-cell/>'
+              '<table:table-cell office:value-type="string"><text:p>乙村</text:p></table:table-cell>'
+              '<table:table-cell office:value-type="string"><text:p>否</text:p></table:table-cell></table:table-row>')
+    result = run("villages", _ods(_ods_row("乡镇", "村", "经济薄弱村") + merged), "名单.ods")
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(sa.select(Township.name, Village.name, Village.is_weak).join(Township)
+                              .order_by(Village.id)).all() == [("东镇", "甲村", True), ("东镇", "乙村", False)]
+
+
+def test_an_ods_whose_rows_repeat_a_million_times_is_refused(run):
+    data = _ods(_ods_row("乡镇", "村", "经济薄弱村") + _ods_row("东镇", "甲村", "是", repeat=1_000_000))
+    assert len(data) < 5000
+    result = run("villages", data, "名单.ods")
+    assert result.exit_code == 2 and "文件解压后过大或结构异常" in result.stderr
+    assert count(Village) == 0
+
+
+def test_an_ods_with_a_doctype_is_refused(run):
+    data = _ods(_ods_row("乡镇", "村", "经济薄弱村"))
+    data = rezip(data, lambda n, b: b.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaa">]>', 1)
+                 if n == "content.xml" else b)
+    result = run("villages", data, "名单.ods")
+    assert result.exit_code == 2 and "DOCTYPE" in result.stderr
+
+
+def test_a_zip_that_is_neither_xlsx_nor_ods_is_named(run):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("word/document.xml", "<w/>")
+    result = run("villages", out.getvalue(), "名单.xlsx")
+    assert result.exit_code == 2 and "不是 Excel 工作簿" in result.stderr

@@ -71,7 +71,7 @@ def test_row_errors_are_shown_as_a_table_without_a_confirm_button(admin):
     assert "发现 2 处问题，涉及 2 行" in html and "没有导入任何数据" in html
     table = html[html.index('id="import-errors"'):html.index("</table>", html.index('id="import-errors"'))]
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
-    assert cells == ["3", "家庭人口", "应在1到50之间", "4", "村", "东镇没有名为“无村”的村；请先导入村庄名单"]
+    assert cells == ["3", "家庭人口", "应为不小于1的整数", "4", "村", "东镇没有名为“无村”的村；请先导入村庄名单"]
     assert 'name="token"' not in html and "确认导入" not in html
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,14 +12,10 @@ from flask_babel import gettext as _
 from relief.extensions import db
 
 from . import cells
+from .table import Table, data_rows
 
 #: rows per INSERT/UPDATE statement (tests lower it to inject a failure midway)
 CHUNK = 1000
-#: header rows searched for the header (a title row above it is common in real rosters)
-HEADER_SEARCH_ROWS = 10
-_ALIASES = {"身份证号码": "身份证号", "公民身份号码": "身份证号", "证件号码": "身份证号", "手机号": "联系电话",
-            "手机号码": "联系电话", "电话": "联系电话", "户主": "户主姓名", "镇": "乡镇", "乡镇街道": "乡镇",
-            "驻村职务": "驻村身份"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +29,14 @@ class Column:
     required: bool = True
     #: a blank cell is an error (only checked when the column is present)
     cell_required: bool = True
+    #: resident ID numbers: a column that Excel turned into numbers is refused as a whole
+    ids: bool = False
+    #: the setting (relief.config) that bounds a plausible value, and the message past it
+    limit: str | None = None
+    too_big: Callable[[Any, Any], str] | None = None
+    #: the setting for the smallest plausible value other than 0, and the message below it
+    floor: str | None = None
+    too_small: Callable[[Any, Any], str] | None = None
 
 
 @dataclass(order=True)
@@ -115,87 +118,98 @@ class Context:
     plan: dict = field(default_factory=dict)
 
 
-def header_key(text) -> str:
-    """Fold full-width characters, drop spaces and required-field stars."""
-    out = unicodedata.normalize("NFKC", str(text or ""))
-    return re.sub(r"[\s*]", "", out)
-
-
-def _candidates(text) -> list[str]:
-    """The header, then without trailing notes in brackets: 经济薄弱村(是/否) → 经济薄弱村."""
-    key = header_key(text)
-    out = [key]
-    while (stripped := re.sub(r"\([^()]*\)$", "", key)) != key and stripped:
-        key = stripped
-        out.append(key)
-    return out + [_ALIASES[k] for k in out if k in _ALIASES]
-
-
-def match_headers(raw_rows: list[list], kind: Kind) -> tuple[int, dict[str, int], list[RowError]]:
-    """Find the header row; return its index, {header: column index} and header problems."""
-    known = {c.header: c for c in kind.columns}
-    best = (0, 0, {})
-    for index, row in enumerate(raw_rows[:HEADER_SEARCH_ROWS]):
-        found: dict[str, int] = {}
-        for col, cell in enumerate(row):
-            if cells.is_blank(cell) or not isinstance(cell, str):
-                continue
-            match = next((c for c in _candidates(cell) if c in known), None)
-            if match and match not in found:
-                found[match] = col
-        if len(found) > best[0]:
-            best = (len(found), index, found)
-    index, found = best[1], best[2]
-    errors = []
-    number = index + 1
-    positions = {c.header: i for i, c in enumerate(kind.columns)}
-    for column in kind.columns:
-        if column.required and column.header not in found:
-            errors.append(RowError(number, positions[column.header], column.header,
-                                   _("缺少这一列；请使用模板中的表头")))
-    if kind.header_groups and not any(all(h in found for h in group) for group in kind.header_groups):
-        need = _("或").join("+".join(group) for group in kind.header_groups)
-        errors.append(RowError(number, 998, "、".join(h for g in kind.header_groups for h in g),
-                               _("缺少列：需要 %(need)s", need=need)))
-    if index < len(raw_rows):
-        seen = {}
-        for col, cell in enumerate(raw_rows[index]):
-            match = next((c for c in _candidates(cell) if c in known), None) if isinstance(cell, str) else None
-            if match and match in seen:
-                errors.append(RowError(number, positions[match], match,
-                                       _("这一列出现了两次（第%(a)d列和第%(b)d列）", a=seen[match] + 1, b=col + 1)))
-            seen.setdefault(match, col)
-    return index, found, errors
-
-
-def parse_rows(raw_rows: list[list], header_index: int, found: dict[str, int], kind: Kind,
-               problems: Problems) -> list[Row]:
-    """Parse every non-blank row below the header; cell problems go to `problems`."""
-    rows = []
+def parse_rows(table: Table, kind: Kind, problems: Problems, config) -> list[Row]:
+    """Parse every data row of the table; cell, damage and plausibility problems go to `problems`."""
+    found = table.found
     present = [c for c in kind.columns if c.header in found]
-    for index in range(header_index + 1, len(raw_rows)):
-        cells_ = raw_rows[index]
-        if all(cells.is_blank(v) for v in cells_):
+    required = [found[c.header] for c in present if c.required and c.cell_required]
+    rows, below = [], []
+    for number, cells_ in data_rows(table, required):
+        if number < 0:
+            below.append(-number)
             continue
-        row = Row(index + 1, {}, {})
+        row = Row(number, {}, {})
         for column in present:
             col = found[column.header]
             value = cells_[col] if col < len(cells_) else None
             if isinstance(value, str) and value == "":
                 value = None
             row.raw[column.header] = value
+        rows.append(row)
+    damaged = {c.header: excel_damage(rows, c.header, table, problems) for c in present if c.ids}
+    for row in rows:
+        for column in present:
+            value = row.raw[column.header]
             if cells.is_blank(value):
                 row.values[column.key] = None
                 if column.cell_required:
                     problems.add(row, column.header, _("不能为空"))
                 continue
+            if row.number in damaged.get(column.header, {}):
+                row.values[column.key] = None
+                problems.add(row, column.header, damaged[column.header][row.number])
+                continue
             try:
-                row.values[column.key] = column.parse(value)
+                parsed = row.values[column.key] = column.parse(value)
             except cells.CellError as err:
                 row.values[column.key] = None
                 problems.add(row, column.header, str(err))
-        rows.append(row)
+                continue
+            if column.limit and parsed is not None and parsed > config[column.limit]:
+                row.values[column.key] = None
+                problems.add(row, column.header, column.too_big(parsed, config[column.limit]))
+            elif column.floor and parsed and parsed < config[column.floor]:
+                row.values[column.key] = None
+                problems.add(row, column.header, column.too_small(value, config[column.floor]))
+    for number in below:
+        problems.add(number, next(iter(found), ""), _(
+            "这一行在表尾（第%(row)d行“%(text)s”）下面，不会被导入；请删去表尾，或把这一行移到表尾上面",
+            row=table.footer_row, text=table.footer_text[:20]))
     return rows
+
+
+#: the chance that real ID numbers end in 000 (the last two sequence digits 00, check digit 0)
+_ZEROS_CHANCE = 1 / 1100
+
+
+def several(n: int) -> int:
+    """How many of n real ID numbers may end in 000 before it cannot be chance (p < one in a million)."""
+    p = _ZEROS_CHANCE
+    pmf = (1 - p) ** n
+    below, k = pmf, 0
+    while 1 - below >= 1e-6 and k < n:
+        pmf *= (n - k) / (k + 1) * p / (1 - p)
+        below += pmf
+        k += 1
+    return max(2, k + 1)
+
+
+def excel_damage(rows: list[Row], header: str, table: Table, problems: Problems) -> dict[int, str]:
+    """Rows whose ID Excel damaged, with the message for each; one message for the file on the header.
+
+    Excel keeps 15 significant digits of a number: an 18-digit ID typed into a number cell
+    becomes 3.21311E+17, and formatting it back with 0 decimals shows …000. Once a column
+    shows that, every …000 in it is suspect, also the one in eleven whose check digit passes.
+    """
+    numbers, zeros, filled = [], [], 0
+    for row in rows:
+        value = row.raw.get(header)
+        if cells.is_blank(value):
+            continue
+        filled += 1
+        if cells.stored_as_number(value):
+            numbers.append(row.number)
+        elif re.fullmatch(r"\d{15}000", cells.id_text(value)):
+            zeros.append(row.number)
+    if not numbers and len(zeros) < several(filled):
+        return {}
+    out = dict.fromkeys(numbers, str(cells._stored_as_number()))
+    out.update(dict.fromkeys(zeros, _("后三位是 000：这是被 Excel 改坏的号码，不是原来的身份证号")))
+    listed = "、".join(str(n) for n in sorted(out)[:10]) + ("…" if len(out) > 10 else "")
+    problems.add(table.header_row, header, _(
+        "这一列被 Excel 当成数字，后三位变成了 000；请把这一列设为文本后重新粘贴原始号码"
+        "（共%(n)d行：第%(rows)s行）", n=len(out), rows=listed))
+    return out
 
 
 def chunks(items: list, size: int | None = None) -> Iterable[list]:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from relief.models import Household, HouseholdIncome, HouseholdStatus, MonitorCategory, PovertyCause, Township, Village
+from relief.models.vocabulary import fold
 
 from . import cells
 from .base import Column, Context, Counts, Kind, changed, insert_rows, select_in, update_rows
@@ -15,12 +16,13 @@ from .org import dedupe, find_villages
 
 
 def status(value):
-    """贫困 / 已脱贫 / 监测户, or a 监测户 category itself (边缘易致贫户, 监测户(边缘易致贫户))."""
-    text = cells.text(value) or ""
+    """贫困 / 已脱贫 / 监测户 or the national words for them (贫困户, 脱贫户, 监测对象 …), or a 监测户
+    category itself (边缘易致贫户, 监测户(边缘易致贫户), 监测对象（脱贫不稳定户）)."""
+    text = fold(cells.text(value) or "")
     member = cells.find_label(text, HouseholdStatus)
     if member is not None:
         return member, None
-    inner = re.fullmatch(r"监测户?\((.+)\)", text)
+    inner = re.fullmatch(r"(?:防返贫|防止返贫)?监测(?:户|对象)?\((.+)\)", text)
     category = cells.find_label(inner.group(1) if inner else text, MonitorCategory)
     if category:
         return HouseholdStatus.MONITORED, category
@@ -34,13 +36,16 @@ class Households(Kind):
         Column("乡镇", "township", lambda v: cells.name(v, 64)),
         Column("村", "village", lambda v: cells.name(v, 64)),
         Column("户主姓名", "head_name", lambda v: cells.name(v, 32)),
-        Column("身份证号", "id_number", cells.id_number),
+        Column("身份证号", "id_number", cells.id_number, ids=True),
         Column("联系电话", "phone", cells.phone, required=False, cell_required=False),
-        Column("家庭人口", "members", lambda v: cells.integer(v, 1, 50)),
+        Column("家庭人口", "members", lambda v: cells.integer(v, 1), limit="IMPORT_MAX_HOUSEHOLD_MEMBERS",
+               too_big=cells.members_too_big),
         Column("致贫原因", "cause", lambda v: cells.label(v, PovertyCause)),
         Column("状态", "status", status),
         Column("脱贫年度", "lifted_year", lambda v: cells.year(v, 1980), required=False, cell_required=False),
-        Column("人均纯收入(元)", "income", cells.yuan, required=False, cell_required=False),
+        Column("人均纯收入(元)", "income", cells.yuan, required=False, cell_required=False,
+               limit="IMPORT_MAX_PER_CAPITA_YUAN", too_big=cells.yuan_too_big,
+               floor="IMPORT_MIN_PER_CAPITA_YUAN", too_small=cells.yuan_too_small),
         # not in CONTRACT.md's list, but read when present (extra columns are otherwise ignored)
         Column("监测类别", "category", lambda v: cells.label(v, MonitorCategory), required=False, cell_required=False),
         Column("收入年度", "income_year", lambda v: cells.year(v, 2000), required=False, cell_required=False),

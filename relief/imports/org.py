@@ -66,7 +66,8 @@ class Villages(Kind):
         Column("经济薄弱村", "is_weak", cells.yes_no),
         Column("纬度", "lat", lambda v: cells.coordinate(v, 90), required=False, cell_required=False),
         Column("经度", "lng", lambda v: cells.coordinate(v, 180), required=False, cell_required=False),
-        Column("年度目标(万元)", "target_yuan", lambda v: cells.yuan(v, 10000), required=False, cell_required=False),
+        Column("年度目标(万元)", "target_yuan", lambda v: cells.yuan(v, 10000), required=False, cell_required=False,
+               limit="IMPORT_MAX_VILLAGE_INCOME_YUAN", too_big=cells.wan_too_big),
     )
 
     def check(self, rows, problems, ctx: Context) -> Counts:
@@ -171,7 +172,8 @@ class Incomes(Kind):
         Column("乡镇", "township", lambda v: cells.name(v, 64)),
         Column("村", "village", lambda v: cells.name(v, 64)),
         Column("年度", "year", lambda v: cells.year(v, 2000)),
-        Column("集体经济收入(万元)", "income_yuan", lambda v: cells.yuan(v, 10000)),
+        Column("集体经济收入(万元)", "income_yuan", lambda v: cells.yuan(v, 10000),
+               limit="IMPORT_MAX_VILLAGE_INCOME_YUAN", too_big=cells.wan_too_big),
     )
 
     def check(self, rows, problems, ctx: Context) -> Counts:

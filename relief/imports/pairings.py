@@ -26,7 +26,7 @@ class Pairings(Kind):
     columns = (
         Column("干部联系电话", "phone", lambda v: cells.phone(v, mobile_only=True)),
         Column("结对类型", "kind", lambda v: cells.label(v, PairingKind)),
-        Column("身份证号", "id_number", cells.id_number, required=False, cell_required=False),
+        Column("身份证号", "id_number", cells.id_number, required=False, cell_required=False, ids=True),
         Column("乡镇", "township", lambda v: cells.name(v, 64), required=False, cell_required=False),
         Column("村", "village", lambda v: cells.name(v, 64), required=False, cell_required=False),
         Column("开始日期", "started_on", cells.a_date),

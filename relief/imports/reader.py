@@ -1,66 +1,83 @@
-"""Reading an uploaded roster safely: .xlsx (python-calamine) or .csv, as rows of cells.
+"""Reading an uploaded roster safely: every visible sheet of an .xlsx, .xlsm, .xls, .ods or .csv.
 
-A hostile file is refused before any parser sees it: the real format is sniffed from the
-bytes (an HTML page or a CSV saved under an .xlsx name is named as such), and an .xlsx is
-checked for its entry count, its total uncompressed size (measured while inflating, so a
-lying header does not help), XML document type declarations, and the extent of its cells
-(calamine allocates the whole rectangle, so two far-apart cells would exhaust memory).
+This is the only module that knows about file formats. It turns the bytes into sheets of
+typed cells (str, int, float, bool, date, datetime; None or "" when blank) with merged cells
+filled across their range; finding the table in them is table.find_table's job.
+
+The real format is sniffed from the bytes, whatever the file's name says (an HTML page saved
+under an .xls name is named as such), and the guards of guards.py refuse a hostile or
+oversized file before calamine opens it.
+
+Spreadsheets are read with python-calamine's own API rather than pandas.read_excel: pandas'
+dtype=str turns an ID that Excel stored as a number (3.21311975030900E+17) into the text
+"321311197503089984", which neither looks like a number nor ends in 000, so the damage could
+no longer be seen; pandas also drops merged-cell ranges. CSV is read with the csv module
+rather than pandas.read_csv, which refuses a file whose title row has fewer fields than its
+table ("Expected 1 fields in line 3, saw 10").
 """
 from __future__ import annotations
 
 import csv
 import io
-import re
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from .guards import FileProblem, check_ods, check_xls, check_xlsx, wrong_content, zip_kind
+
 ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
-_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
-_CELL_TAG = re.compile(rb"<c[\s>/]")
-_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
-_CHUNK = 1 << 20
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or an encrypted .xlsx
+FORMATS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
-
-class FileProblem(ValueError):
-    """The file as a whole cannot be read; the message says what to do."""
+__all__ = ["FORMATS", "FileProblem", "Sheet", "Workbook", "read_workbook", "sniff"]
 
 
 @dataclass
-class RawTable:
-    #: each row's cells, rows[0] is spreadsheet row 1
+class Sheet:
+    name: str
+    #: each row's cells, rows[0] is the sheet's row 1
     rows: list[list]
 
 
-def read_table(data: bytes, filename: str) -> RawTable:
-    """Sniff, guard and read the first worksheet (or the CSV) of an uploaded file."""
-    ext = _extension(filename)
+@dataclass
+class Workbook:
+    #: "xlsx", "xls", "ods" or "csv": what the bytes really are
+    format: str
+    #: the visible worksheets in workbook order (a CSV has one, named after the file)
+    sheets: list[Sheet] = field(default_factory=list)
+
+
+def read_workbook(data: bytes, filename: str) -> Workbook:
+    """Sniff, guard and read every visible worksheet of an uploaded file, whatever its name says."""
     kind = sniff(data)
-    if ext == ".xlsx":
-        if kind != "xlsx":
-            raise FileProblem(_wrong_content(kind, ".xlsx"))
-        return RawTable(_read_xlsx(data))
-    if ext == ".csv":
-        if kind != "text":
-            raise FileProblem(_wrong_content(kind, ".csv"))
-        return RawTable(_read_csv(data))
-    raise FileProblem(_("只能导入 .xlsx 或 .csv 文件；.xls 等其他格式请先在 Excel 或 WPS 中另存为 .xlsx"))
+    if kind == "zip":
+        kind = zip_kind(data)
+    if kind == "xlsx":
+        check_xlsx(data)
+        return Workbook("xlsx", _read_calamine(data))
+    if kind == "ods":
+        spans = check_ods(data)
+        return Workbook("ods", _read_calamine(data, spans))
+    if kind == "ole":
+        check_xls(data)
+        return Workbook("xls", _read_calamine(data))
+    if kind == "text":
+        return Workbook("csv", [Sheet(_stem(filename), _read_csv(data))])
+    raise FileProblem(wrong_content(kind))
 
 
-def _extension(filename: str) -> str:
-    name = (filename or "").strip().lower()
-    return name[name.rfind("."):] if "." in name else ""
+def _stem(filename: str) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
 
 
 def sniff(data: bytes) -> str:
-    """What the bytes really are: xlsx (a zip), ole (old .xls), html, text, empty or binary."""
+    """What the bytes really are: zip (.xlsx or .ods), ole (.xls), html, text, empty or binary."""
     if not data.strip():
         return "empty"
     if data.startswith(ZIP_MAGIC):
-        return "xlsx"
+        return "zip"
     if data.startswith(OLE_MAGIC):
         return "ole"
     head = data[:4096]
@@ -72,22 +89,8 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-def _wrong_content(kind: str, ext: str) -> str:
-    if kind == "empty":
-        return _("文件是空的")
-    if kind == "html":
-        return _("这个文件实际是网页（HTML），不是 Excel 表格；请在 Excel 或 WPS 中打开它，另存为 .xlsx 后再导入")
-    if kind == "ole":
-        return _("这是旧版 .xls 文件或设置了打开密码的文件；请取消密码并另存为 .xlsx 后再导入")
-    if kind == "text" and ext == ".xlsx":
-        return _("这个文件实际是 CSV 文本，不是 .xlsx；请把扩展名改为 .csv，或在 Excel 中另存为 .xlsx 后再导入")
-    if kind == "xlsx" and ext == ".csv":
-        return _("这个文件实际是 Excel 表格；请把扩展名改为 .xlsx 后再导入")
-    return _("无法识别这个文件的格式；请在 Excel 或 WPS 中另存为 .xlsx 后再导入")
-
-
 def _decode(data: bytes, strict: bool = True) -> str:
-    """UTF-8 (with or without BOM), else GB18030 as Excel and WPS save CSV on Chinese Windows."""
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK) as Excel and WPS save CSV on Chinese Windows."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -101,86 +104,61 @@ def _decode(data: bytes, strict: bool = True) -> str:
 
 def _read_csv(data: bytes) -> list[list]:
     text = _decode(data)
-    limit = current_app.config["IMPORT_MAX_ROWS"] + 1
+    head = text[:4096]
+    # some systems export tab-separated text; a comma-separated file has more commas than tabs
+    delimiter = "\t" if head.count("\t") > head.count(",") else ","
+    limit = current_app.config["IMPORT_MAX_ROWS"] + 1000
     rows = []
     try:
-        for row in csv.reader(io.StringIO(text, newline="")):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             rows.append(row)
-            if len(rows) > limit + 50:
+            if len(rows) > limit:
                 break
     except csv.Error as err:
         raise FileProblem(_("CSV 文件格式有误（%(err)s）；请在 Excel 中打开并另存为 .xlsx 后再导入", err=str(err))) from err
     return rows
 
 
-def check_xlsx(data: bytes) -> None:
-    """Refuse a zip bomb or an oversized sheet before calamine opens the workbook."""
-    cfg = current_app.config
-    max_entries, max_bytes = cfg["IMPORT_MAX_ZIP_ENTRIES"], cfg["IMPORT_MAX_UNCOMPRESSED"]
-    max_rows, max_cells = cfg["IMPORT_MAX_ROWS"], cfg["IMPORT_MAX_CELLS"]
-    too_big = _("文件解压后过大或结构异常，已拒绝；请只保留需要导入的工作表，或分成几个文件导入")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as err:
-        raise FileProblem(_("文件已损坏，无法打开；请在 Excel 或 WPS 中另存为 .xlsx 后再导入")) from err
-    if len(entries) > max_entries or sum(e.file_size for e in entries) > max_bytes:
-        raise FileProblem(too_big)
-    if not any(e.filename == "xl/workbook.xml" for e in entries):
-        raise FileProblem(_("这个文件不是 Excel 工作簿（可能是 Word 等其他文件）；请上传 .xlsx 表格"))
-    total = 0
-    for entry in entries:
-        sheet = entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")
-        max_row = max_col = cells = 0
-        tail = b""
-        try:
-            with archive.open(entry) as fh:
-                first = True
-                while chunk := fh.read(_CHUNK):
-                    total += len(chunk)
-                    if total > max_bytes:
-                        raise FileProblem(too_big)
-                    if first and entry.filename.endswith((".xml", ".rels")) and _DOCTYPE.search(chunk[:2048]):
-                        raise FileProblem(_("文件包含不允许的 XML 声明（DOCTYPE），已拒绝"))
-                    first = False
-                    if sheet:
-                        # cells may omit their r="A1" reference, so count the tags as well
-                        cells += len(_CELL_TAG.findall(chunk))
-                        block = tail + chunk
-                        for col, row in _CELL_REF.findall(block):
-                            max_row = max(max_row, int(row))
-                            max_col = max(max_col, _col_number(col))
-                        tail = block[-64:]
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as err:
-            raise FileProblem(_("文件已损坏，无法打开；请在 Excel 或 WPS 中另存为 .xlsx 后再导入")) from err
-        if cells > max_cells:
-            raise FileProblem(too_big)
-        if max_row > max_rows + 1000 or max_row * max_col > max_cells:
-            raise FileProblem(_("工作表的范围过大（内容一直到第%(row)d行、第%(col)d列）；请删去多余的空白行和列，"
-                                "或分成几个文件导入", row=max_row, col=max_col))
+# --- the cells ---------------------------------------------------------------------------------
 
+def _read_calamine(data: bytes, spans: dict[str, list] | None = None) -> list[Sheet]:
+    """Every visible worksheet, merged cells filled; spans: the merged ranges of an .ods by sheet."""
+    from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-def _read_xlsx(data: bytes) -> list[list]:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
-
-    check_xlsx(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        visible = [i for i, m in enumerate(book.sheets_metadata)
-                   if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
-        if not visible:
-            raise FileProblem(_("工作簿里没有可见的工作表"))
-        # skip_empty_area=False keeps rows[0] as spreadsheet row 1, so row numbers are true
-        return book.get_sheet_by_index(visible[0]).to_python(skip_empty_area=False)
-    except FileProblem:
-        raise
+        sheets = []
+        for index, meta in enumerate(book.sheets_metadata):
+            if meta.visible != SheetVisibleEnum.Visible or meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            sheet = book.get_sheet_by_index(index)
+            # skip_empty_area=False keeps rows[0] as the sheet's row 1, so row numbers are true
+            rows = sheet.to_python(skip_empty_area=False)
+            ranges = sheet.merged_cell_ranges
+            if ranges is None and spans is not None:
+                ranges = spans.get(meta.name, [])
+            fill_merged(rows, ranges or [])
+            sheets.append(Sheet(meta.name, rows))
+    except PasswordError as err:
+        raise FileProblem(wrong_content("encrypted")) from err
     except Exception as err:  # calamine raises its own types for every kind of broken file
         raise FileProblem(_("无法读取这个 Excel 文件（%(err)s）；请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入",
                             err=type(err).__name__)) from err
+    if not sheets:
+        raise FileProblem(_("工作簿里没有可见的工作表"))
+    return sheets
+
+
+def fill_merged(rows: list[list], ranges) -> None:
+    """Copy each merged range's top-left value into every cell of the range (clipped to the sheet)."""
+    height = len(rows)
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 >= height or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if value is None or value == "":
+            continue
+        for r in range(r0, min(r1, height - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                row[c] = value

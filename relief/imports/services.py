@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -17,18 +18,21 @@ from relief.dates import today
 from relief.extensions import db
 from relief.ids import mask_id, mask_phone
 from relief.models import Role
+from relief.models.vocabulary import SYNONYMS
 
-from .base import Context, Counts, Kind, Problems, RowError, match_headers, parse_rows
+from .base import Context, Counts, Kind, Problems, Row, RowError, parse_rows
 from .households import Households
 from .org import Cadres, Incomes, Villages
 from .pairings import Pairings
-from .reader import FileProblem, read_table
+from .reader import FORMATS, FileProblem, read_workbook
+from .table import find_table
 
 KINDS: dict[str, Kind] = {k.name: k for k in (Villages(), Cadres(), Households(), Pairings(), Incomes())}
 PREVIEW_ROWS = 10
 _MASKED = {"身份证号": mask_id, "联系电话": mask_phone, "干部联系电话": mask_phone}
+_MONEY = {"target_yuan", "income_yuan", "income"}
 
-__all__ = ["KINDS", "FileProblem", "Outcome", "run_import", "template_workbook"]
+__all__ = ["FORMATS", "KINDS", "FileProblem", "Outcome", "run_import", "template_workbook"]
 
 
 @dataclass
@@ -38,10 +42,13 @@ class Outcome:
     rows: int = 0
     counts: Counts = field(default_factory=Counts)
     errors: list[RowError] = field(default_factory=list)
-    #: the headers found, in the kind's order, and the first rows as text (numbers masked)
+    #: the headers found, in the kind's order, and the first rows as they will be stored (numbers masked)
     headers: list[str] = field(default_factory=list)
     preview: list[tuple[int, list[str]]] = field(default_factory=list)
     stored: bool = False
+    #: which sheet and header row were read, and what was left out (footer, 小计 rows)
+    where: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,24 +70,27 @@ def run_import(kind_name: str, data: bytes, filename: str, user=None, dry_run: b
     if user is not None and user.role is not Role.ADMIN:
         raise PermissionError(_("只有区扶贫办管理员可以导入"))
     kind = KINDS[kind_name]
-    raw = read_table(data, filename).rows
+    book = read_workbook(data, filename)
     outcome = Outcome(kind_name, filename)
-    header_index, found, header_errors = match_headers(raw, kind)
+    table, header_errors = find_table(book, kind)
+    outcome.where = table.describe()
     if header_errors:
         outcome.errors = sorted(header_errors)
         return outcome
-    problems = Problems(found)
-    rows = parse_rows(raw, header_index, found, kind, problems)
+    problems = Problems(table.found)
+    rows = parse_rows(table, kind, problems, current_app.config)
+    outcome.notes = table.notes()
     if len(rows) > current_app.config["IMPORT_MAX_ROWS"]:
         raise FileProblem(_("文件有%(n)d行，超过一次导入的上限%(max)d行；请分成几个文件导入",
                             n=len(rows), max=current_app.config["IMPORT_MAX_ROWS"]))
     if not rows:
         raise FileProblem(_("表头下面没有数据行"))
     outcome.rows = len(rows)
-    outcome.headers = [c.header for c in kind.columns if c.header in found]
-    outcome.preview = [(r.number, [_shown(h, r.raw.get(h)) for h in outcome.headers]) for r in rows[:PREVIEW_ROWS]]
+    columns = [c for c in kind.columns if c.header in table.found]
+    outcome.headers = [c.header for c in columns]
     ctx = Context(user=user, today=today(), config=current_app.config)
     outcome.counts = kind.check(rows, problems, ctx)
+    outcome.preview = [(r.number, [_shown(c, r) for c in columns]) for r in rows[:PREVIEW_ROWS]]
     outcome.errors = problems.sorted()
     if outcome.errors or dry_run:
         return outcome
@@ -93,13 +103,31 @@ def run_import(kind_name: str, data: bytes, filename: str, user=None, dry_run: b
     return outcome
 
 
-def _shown(header: str, value) -> str:
+def _shown(column, row: Row) -> str:
+    """A cell as it will be stored (ID and phone numbers masked); as it was read when it is bad."""
+    value = row.values.get(column.key)
+    raw = row.raw.get(column.header)
     if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and header not in _MASKED:
-        value = int(value)
-    text = str(value)
-    return _MASKED[header](text) if header in _MASKED else text
+        if raw is None:
+            return ""
+        text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
+        return _MASKED[column.header](text) if column.header in _MASKED else text
+    if column.header in _MASKED:
+        return _MASKED[column.header](str(value))
+    if isinstance(value, tuple):  # (status, category) before Households.check has split it
+        value = value[0]
+    if hasattr(value, "label"):
+        text = str(value.label)
+        if column.key == "status" and row.values.get("category") is not None:
+            text += f"（{row.values['category'].label}）"
+        return text
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, date):
+        return value.isoformat()
+    if column.key in _MONEY:
+        return _("%(yuan)s元", yuan=f"{value:,}")
+    return str(value)
 
 
 def template_workbook(kind_name: str) -> bytes:
@@ -156,4 +184,8 @@ def column_note(kind_name: str, column) -> str:
         parts.append(_("户结对填身份证号；挂钩、驻村填乡镇和村"))
     elif column.key in extra:
         parts.append(extra[column.key])
+    enum_cls = {**choices, "status": HouseholdStatus}.get(column.key)
+    if enum_cls in SYNONYMS:
+        words = list(SYNONYMS[enum_cls])[:8]
+        parts.append(_("也认全国系统和常见的写法，如 %(words)s 等", words="、".join(words)))
     return "；".join(str(p) for p in parts)

@@ -15,7 +15,7 @@ from relief.models import AuditEvent, Role
 from relief.scope import scoped
 
 from . import pending
-from .services import KINDS, FileProblem, column_note, run_import, template_workbook
+from .services import FORMATS, KINDS, FileProblem, column_note, run_import, template_workbook
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,7 +41,8 @@ def _page(status: int = 200, error: str | None = None, kind: str | None = None):
         .order_by(AuditEvent.id.desc()).limit(10)).all()
     return render_template("imports/index.html", kinds=KINDS, note=column_note, recent=recent, error=error,
                            when=lambda at: to_cst(at).strftime("%Y-%m-%d %H:%M"),
-                           chosen=kind, max_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)), status
+                           chosen=kind, accept=",".join(FORMATS),
+                           max_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)), status
 
 
 @bp.get("/")

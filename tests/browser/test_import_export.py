@@ -31,7 +31,7 @@ def test_import_page_flow_on_a_phone(phone, tmp_path):
     assert phone.axe_violations() == []
 
     _upload(phone, tmp_path, [CADRES, ["浏览器甲", "区财政局", "科员", "一般干部", "1390000"],
-                              ["浏览器乙", "区财政局", "科员", "处级", "13977770002"]])
+                              ["浏览器乙", "区财政局", "科员", "厅级", "13977770002"]])
     assert page.locator("#import-errors tbody tr").count() == 2
     assert "没有导入任何数据" in page.locator("#import-errors-summary").inner_text()
     assert page.locator("#confirm-import").count() == 0
@@ -46,6 +46,27 @@ def test_import_page_flow_on_a_phone(phone, tmp_path):
     page.wait_for_load_state("networkidle")
     assert "导入完成" in page.content()
     assert phone.console_errors == [] and phone.outside == []
+
+
+def test_an_office_xls_previews_on_a_phone(phone, tmp_path):
+    """WPS's .xls with a title, merged 乡镇 and a signature footer: the picker takes it, the preview says where the table was."""
+    from tests.rosters import to_xls, village_roster
+
+    path = tmp_path / "村庄.xls"
+    path.write_bytes(to_xls(village_roster()))
+    phone.login("demo-admin")
+    phone.goto("/imports/")
+    page = phone.page
+    assert ".xls" in page.get_attribute("#file", "accept").split(",")
+    page.select_option("#kind", "villages")
+    page.set_input_files("#file", str(path))
+    page.click("text=上传并预览")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#import-where").inner_text() == "读取工作表“村庄名单”，表头在第2行"
+    assert "第7行起是表尾（制表人:王五）" in page.locator("#import-notes").inner_text()
+    assert "确认后将新增 4 条" in page.locator("#import-plan").inner_text()
+    assert phone.horizontal_overflow() <= 0
+    assert phone.axe_violations() == []
 
 
 def test_export_and_report_pages_on_a_phone(phone):
