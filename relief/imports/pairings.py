@@ -1,10 +1,9 @@
 """Import kind: pairings of cadres with households (户结对) or villages (挂钩, 驻村), under the norms.
 
-The rows are checked together and inserted in bulk; the rules are those of
-relief.pairings.services.create_pairing (same messages), applied to the file's own rows too:
-at most N active households per cadre, one stationed cadre per village, no pairing for a
-cadre who has been deactivated, a role only for stationed kinds (the default role otherwise).
-An active pairing of the same cadre with the same household or village is skipped.
+The rows are checked together and inserted in bulk. The norms are relief.pairings.norms, the
+same functions and messages as a pairing made on a page, applied to the file's own rows too
+(each row counts against the ones above it). An active pairing of the same cadre with the same
+household or village is skipped.
 """
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from relief.models import Cadre, Household, Pairing, PairingKind, StationRole, Village
-from relief.pairings.services import DEFAULT_ROLE, STATIONED_KINDS
+from relief.pairings import norms
 
 from . import cells
 from .base import Column, Context, Counts, Kind, insert_rows, select_in
@@ -46,8 +45,9 @@ class Pairings(Kind):
                     if v.get(key) is None and cells.is_blank(row.raw.get(header)):
                         problems.add(row, header, _("挂钩、驻村须填写乡镇和村"))
         for row in rows:
-            if row.values.get("role") is not None and row.values.get("kind") not in (None, *STATIONED_KINDS):
-                problems.add(row, "驻村身份", _("只有驻村、驻村工作队结对需要填写驻村身份"))
+            v = row.values
+            if v.get("kind") is not None and (found := norms.role_problem(v["kind"], v.get("role"))):
+                problems.add(row, "驻村身份", found.message)
         cadres = {phone: (cid, name, active) for cid, phone, name, active in select_in(
             lambda keys: sa.select(Cadre.id, Cadre.phone, Cadre.name, Cadre.is_active).where(Cadre.phone.in_(keys)),
             (r.values.get("phone") for r in rows))}
@@ -60,8 +60,6 @@ class Pairings(Kind):
             v = row.values
             if v.get("phone") and v["phone"] not in cadres:
                 problems.add(row, "干部联系电话", _("没有联系电话为 %(phone)s 的干部；请先导入干部名单", phone=v["phone"]))
-            elif v.get("phone") and not cadres[v["phone"]][2]:
-                problems.add(row, "干部联系电话", _("%(cadre)s已停用，不能新建结对", cadre=cadres[v["phone"]][1]))
             if v.get("kind") is PairingKind.HOUSEHOLD and v.get("id_number") and v["id_number"] not in households:
                 problems.add(row, "身份证号", _("没有该身份证号的帮扶户；请先导入帮扶户名单"))
         villages = find_villages([r for r in rows if r.values.get("kind") not in (None, PairingKind.HOUSEHOLD)],
@@ -82,60 +80,50 @@ class Pairings(Kind):
         return self._plan(good, cadres, households, villages, problems, ctx)
 
     def _plan(self, good, cadres, households, villages, problems, ctx) -> Counts:
-        cadre_ids = {cadres[r.values["phone"]][0] for r in good}
-        active = set()
-        held: dict[int, list[str]] = {}
-        for cid, kind, hid, vid, head, vname in select_in(
-                lambda keys: sa.select(Pairing.cadre_id, Pairing.kind, Pairing.household_id, Pairing.village_id,
-                                       Household.head_name, Village.name)
-                .outerjoin(Household, Household.id == Pairing.household_id)
-                .join(Village, Village.id == Pairing.village_id)
-                .where(Pairing.cadre_id.in_(keys), Pairing.ended_on.is_(None))
-                .order_by(Pairing.started_on, Pairing.id), cadre_ids):
-            active.add((cid, kind, hid if kind is PairingKind.HOUSEHOLD else vid))
-            if kind is PairingKind.HOUSEHOLD:
-                held.setdefault(cid, []).append(f"{vname}{head}")
-        stationed = {vid: name for vid, name in select_in(
-            lambda keys: sa.select(Pairing.village_id, Cadre.name).join(Cadre, Cadre.id == Pairing.cadre_id)
-            .where(Pairing.village_id.in_(keys), Pairing.kind == PairingKind.STATIONED, Pairing.ended_on.is_(None)),
-            {villages[(r.values["township"], r.values["village"])][0] for r in good
-             if r.values["kind"] is PairingKind.STATIONED})}
+        proposals = []
+        for row in good:
+            v = row.values
+            cid, cadre_name, active = cadres[v["phone"]]
+            if v["kind"] is PairingKind.HOUSEHOLD:
+                hid, _number, vid, tid, head, vname = households[v["id_number"]]
+                target, label = hid, f"{vname}{head}"
+            else:
+                vid, tid = villages[(v["township"], v["village"])]
+                hid, target, label = None, vid, v["village"]
+            # the role was checked with the row above
+            proposal = norms.Proposal(kind=v["kind"], cadre_id=cid, cadre_name=cadre_name, cadre_active=active,
+                                      target_id=target, target_label=label, village_id=vid,
+                                      role=v.get("role") if v["kind"].is_stationed else None)
+            proposals.append((row, proposal, hid, tid))
+        holdings = norms.load_holdings({p.cadre_id for _r, p, _h, _t in proposals},
+                                       {p.village_id for _r, p, _h, _t in proposals if p.kind is PairingKind.STATIONED})
         limit = ctx.config["MAX_HOUSEHOLDS_PER_CADRE"]
         by = getattr(ctx.user, "id", None)
         counts, new = Counts(), []
-        for row in good:
-            v = row.values
-            cid, cadre_name, _active = cadres[v["phone"]]
-            if v["kind"] is PairingKind.HOUSEHOLD:
-                hid, _number, vid, tid, head, vname = households[v["id_number"]]
-                ident = hid
-            else:
-                vid, tid = villages[(v["township"], v["village"])]
-                hid = None
-                ident = vid
-            if (cid, v["kind"], ident) in active:
+        for row, p, hid, tid in proposals:
+            found = norms.check(p, holdings, limit)
+            if any(problem.duplicate for problem in found):
                 counts.skipped += 1
                 continue
-            if v["kind"] is PairingKind.HOUSEHOLD:
-                names = held.setdefault(cid, [])
-                if len(names) + 1 > limit:
-                    problems.add(row, "干部联系电话", _(
-                        "%(cadre)s已结对%(n)d户（%(names)s），每名干部最多结对%(limit)d户",
-                        cadre=cadre_name, n=len(names), names="、".join(names), limit=limit))
-                    continue
-                names.append(_("%(name)s（本表第%(row)d行）", name=f"{vname}{head}", row=row.number))
-            if v["kind"] is PairingKind.STATIONED:
-                if vid in stationed:
-                    problems.add(row, "村", _("%(village)s已有驻村干部%(cadre)s；请先结束或调整该结对",
-                                             village=v["village"], cadre=stationed[vid]))
-                    continue
-                stationed[vid] = _("%(name)s（本表第%(row)d行）", name=cadre_name, row=row.number)
-            role = (v.get("role") or DEFAULT_ROLE[v["kind"]]) if v["kind"] in STATIONED_KINDS else None
-            new.append({"kind": v["kind"], "cadre_id": cid, "household_id": hid, "village_id": vid,
-                        "township_id": tid, "role": role, "started_on": v["started_on"], "created_by_id": by})
+            for problem in found:
+                problems.add(row, self._header_of(problem, p), problem.message)
+            if found:
+                continue
+            norms.take(p, holdings, row=row.number)
+            new.append({"kind": p.kind, "cadre_id": p.cadre_id, "household_id": hid, "village_id": p.village_id,
+                        "township_id": tid, "role": norms.role_for(p.kind, p.role),
+                        "started_on": row.values["started_on"], "created_by_id": by})
             counts.created += 1
         ctx.plan = {"new": new}
         return counts
+
+    @staticmethod
+    def _header_of(problem: norms.Problem, p: norms.Proposal) -> str:
+        if problem.part == "role":
+            return "驻村身份"
+        if problem.part == "target":
+            return "身份证号" if p.kind is PairingKind.HOUSEHOLD else "村"
+        return "干部联系电话"
 
     def write(self, ctx: Context) -> None:
         insert_rows(Pairing, ctx.plan["new"])

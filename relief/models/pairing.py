@@ -19,6 +19,20 @@ class PairingKind(LabelledEnum):
     STATIONED = ("stationed", N_("驻村"))  # the cadre stationed in the village
     TEAM = ("team", N_("驻村工作队"))  # the stationed cadre's support team from the same unit
 
+    @property
+    def is_stationed(self) -> bool:
+        """The cadre lives in the village: the pairing has a station role and keeps attendance."""
+        return self in (PairingKind.STATIONED, PairingKind.TEAM)
+
+    @property
+    def with_village(self) -> bool:
+        """Paired with a village rather than a household."""
+        return self is not PairingKind.HOUSEHOLD
+
+    @classmethod
+    def stationed_kinds(cls) -> tuple[PairingKind, ...]:
+        return tuple(k for k in cls if k.is_stationed)
+
 
 class StationRole(LabelledEnum):
     FIRST_SECRETARY = ("first_secretary", N_("第一书记"))

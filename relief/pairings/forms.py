@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from relief.dates import today
 from relief.models import PairingKind, StationRole
 
-from .services import STATIONED_KINDS
+
 
 
 class ChinaDateField(DateField):
@@ -61,12 +61,12 @@ class PairingForm(FlaskForm):
             raise ValidationError(_l("请先搜索并选择村"))
 
     def validate_role(self, field):
-        if self.pairing_kind in STATIONED_KINDS and field.data not in {r.value for r in StationRole}:
+        if self.pairing_kind.is_stationed and field.data not in {r.value for r in StationRole}:
             raise ValidationError(_l("请选择驻村身份（第一书记、工作队长或队员）"))
 
     @property
     def station_role(self) -> StationRole | None:
-        return StationRole(self.role.data) if self.pairing_kind in STATIONED_KINDS else None
+        return StationRole(self.role.data) if self.pairing_kind.is_stationed else None
 
 
 class EndForm(FlaskForm):

@@ -84,7 +84,7 @@ def new():
         else:
             error = _("请按提示修改后再保存")
     return render_template("pairings/new.html", form=form, kind=kind, kinds=list(PairingKind), error=error,
-                           stationed_kinds=services.STATIONED_KINDS, **_choices(form, kind)), 422 if error else 200
+                           stationed_kinds=PairingKind.stationed_kinds(), **_choices(form, kind)), 422 if error else 200
 
 
 def _searching() -> bool:
