@@ -43,9 +43,13 @@ def district(f, app):
     return dict(east=east, west=west, a=a, b=b, c=c)
 
 
-def _data(html: str) -> dict:
-    match = re.search(r'<script type="application/json" id="[^"]+-data">(.*?)</script>', html, re.S)
+def _data(html: str, layer: str = "village_layer") -> dict:
+    match = re.search(rf'<script type="application/json" id="{layer}_[^"]+-data">(.*?)</script>', html, re.S)
     return json.loads(match.group(1))
+
+
+def _base(html: str) -> dict:
+    return _data(html, "base_layer")
 
 
 def _villages(html: str) -> dict[str, dict]:
