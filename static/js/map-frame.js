@@ -204,12 +204,12 @@
       map.getContainer().classList.add(offline ? "relief-offline" : "relief-tiles");
       var renderer = L.canvas({pane: "reliefBase", padding: 0.5});
       var outline = polygons(data.outline, data.scale);
-      var base = L.layerGroup().addTo(map);
+      var edge = []; // the district: a pale ground under the townships, and its border over them
       if (offline && outline.length) {
-        base.addLayer(L.polygon(outline, {renderer: renderer, interactive: false, stroke: false,
-                                          fillColor: "#fbfaf6", fillOpacity: 1}));
+        edge.push(L.polygon(outline, {renderer: renderer, interactive: false, stroke: false,
+                                      fillColor: "#fbfaf6", fillOpacity: 1}).addTo(map));
       }
-      var areas = L.layerGroup().addTo(base);
+      var areas = L.layerGroup().addTo(map);
       data.townships.forEach(function (t) {
         areas.addLayer(L.polygon(polygons(t[4], data.scale), {
           renderer: renderer, interactive: false, color: "#6c757d", weight: 1.2, opacity: 0.9,
@@ -217,8 +217,8 @@
         }));
       });
       if (outline.length) {
-        base.addLayer(L.polygon(outline, {renderer: renderer, interactive: false, fill: false, color: "#343a40",
-                                          weight: 3, opacity: 1}));
+        edge.push(L.polygon(outline, {renderer: renderer, interactive: false, fill: false, color: "#343a40",
+                                      weight: 3, opacity: 1}).addTo(map));
       }
       var names = L.layerGroup().addTo(map);
       if (offline) {
@@ -234,7 +234,7 @@
         s.bounds = bounds(data.bounds);
         map.fitBounds(s.bounds, {padding: [8, 8]});
       }
-      return {outline: base, townships: areas, names: names, renderer: renderer};
+      return {outline: L.featureGroup(edge), townships: areas, names: names, renderer: renderer};
     },
 
     /** Draw the villages of the JSON in `element` on `map`; returns the GeoJSON layer. */
