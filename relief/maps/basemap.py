@@ -13,7 +13,7 @@ The default base layer (no tile server): nothing on it comes from outside the se
 
 Built once per change of the villages' positions, townships or the setting (a hash of them names
 it) and kept as JSON in the instance folder, which every app process on the machine reads; each
-process also keeps the latest in memory.
+process also keeps the latest in memory, found again by one aggregate query.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import math
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from relief.extensions import db
 from relief.geo import counties
 from relief.geo.coords import CoordSystem, from_wgs84
 from relief.models import Township, Village
-from relief.scope import condition
+from relief.scope import sees_everything
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +51,16 @@ COLOURS = 7
 KEEP_FILES = 3
 
 _lock = threading.Lock()
-_memo: OrderedDict[str, dict] = OrderedDict()
+_memo: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()
 
 
 # -- reading the villages ------------------------------------------------------------------------
 
 def _points() -> list[tuple]:
-    """(village id, township id, township name, lat, lng) of every village with a position.
-
-    All of the district's villages, whoever asks: the areas are shaped by every village, and no
-    row of them is shown (village labels come from layer()'s scoped query)."""
-    return db.session.execute(
+    """(village id, township id, township name, lat, lng) of every placed village: all of the
+    district's, whoever asks, since every village shapes the areas (no row of them is shown).
+    Plain rows in one query: a province has tens of thousands."""
+    return db.session.connection().execute(
         sa.select(Village.id, Village.township_id, Township.name, Village.lat, Village.lng)
         .join(Township, Township.id == Village.township_id)
         .where(Village.lat.is_not(None), Village.lng.is_not(None))
@@ -68,10 +68,10 @@ def _points() -> list[tuple]:
 
 
 def signature(points, district: str) -> str:
-    digest = hashlib.sha256(f"{BUILD}|{district}|{counties.DATA.stat().st_size}".encode())
-    for vid, tid, tname, lat, lng in points:
-        digest.update(f"|{vid},{tid},{tname},{lat:.6f},{lng:.6f}".encode())
-    return digest.hexdigest()[:32]
+    """What the areas depend on: positions, townships and the setting (not the villages' names)."""
+    text = "|".join(f"{p[0]},{p[1]},{p[2]},{p[3]:.6f},{p[4]:.6f}" for p in points)
+    head = f"{BUILD}|{district}|{counties.DATA.stat().st_size}|"
+    return hashlib.sha256((head + text).encode()).hexdigest()[:32]
 
 
 # -- building ------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def _outline_county(points, district: str) -> counties.County | None:
         log.error("RELIEF_DISTRICT=%r names %s; using the county that holds most villages instead", setting,
                   "several counties: " + ", ".join(f"{c.code} {c.full_name}" for c in found) if found
                   else "no county (give its 6-digit code, e.g. 321311, or its name, e.g. 宿迁市宿豫区)")
-    county, held = counties.containing_most([(lat, lng) for _v, _t, _n, lat, lng in points])
+    county, held = counties.containing_most([(p[3], p[4]) for p in points])
     return county if county is not None and 2 * held >= len(points) else None
 
 
@@ -136,7 +136,7 @@ def build(points, district: str) -> dict:
     county = _outline_county(points, district) if points else None
     lat0 = float(np.mean([p[3] for p in points])) if points else 0.0
     k = math.cos(math.radians(lat0))  # Voronoi cells in metres' proportions, not degrees'
-    xy = np.array([(lng * k, lat) for _v, _t, _n, lat, lng in points]).reshape(-1, 2)
+    xy = np.array([(p[4] * k, p[3]) for p in points]).reshape(-1, 2)
     to_plane = lambda a: a * np.array([k, 1.0])  # noqa: E731
     from_plane = lambda a: a / np.array([k, 1.0])  # noqa: E731
     if county is not None:
@@ -157,7 +157,7 @@ def build(points, district: str) -> dict:
     by_township: dict[int, list] = {}
     names: dict[int, str] = {}
     for cell, index in zip(cells, first):
-        _vid, tid, tname, _lat, _lng = points[index]
+        tid, tname = points[index][1], points[index][2]
         by_township.setdefault(tid, []).append(cell)
         names[tid] = tname
     tids = sorted(by_township)
@@ -216,25 +216,41 @@ def _write(path: Path, data: dict) -> None:
         log.exception("cannot keep the base map in %s; it is built again by each process", path.parent)
 
 
+def _fingerprint() -> tuple:
+    """A cheap summary of the villages' positions and townships (one aggregate query), which
+    changes when any of them does; it only picks the kept map in memory, for MAP_CACHE_SECONDS at
+    most, after which the full signature is worked out again."""
+    v = Village.__table__.c
+    row = db.session.connection().execute(
+        sa.select(sa.func.count(), sa.func.max(v.id), sa.func.sum(v.id * v.township_id),
+                  sa.func.sum(v.id * v.lat), sa.func.sum(v.id * v.lng), sa.func.sum(v.township_id * v.lat))
+        .where(v.lat.is_not(None), v.lng.is_not(None))).one()
+    names = db.session.connection().execute(
+        sa.select(sa.func.sum(Township.id * sa.func.length(Township.name)), sa.func.count())).one()
+    return (*(round(float(x or 0), 4) for x in row), *names, current_app.config.get("DISTRICT") or "")
+
+
 def current(points=None) -> dict:
     """The base map of the villages as they are now: from memory, the instance folder, or built."""
+    fingerprint = _fingerprint() if points is None else None
+    now = time.monotonic()
+    with _lock:
+        hit = _memo.get(fingerprint) if fingerprint else None
+        if hit is not None and now - hit[0] <= current_app.config["MAP_CACHE_SECONDS"]:
+            _memo.move_to_end(fingerprint)
+            return hit[1]
     points = _points() if points is None else points
     district = current_app.config.get("DISTRICT") or ""
-    sig = signature(points, district)
-    with _lock:
-        data = _memo.get(sig)
-        if data is not None:
-            _memo.move_to_end(sig)
-            return data
-    path = _folder() / f"{sig}.json"
+    path = _folder() / f"{signature(points, district)}.json"
     data = _read(path)
     if data is None:
         data = build(points, district)
         _write(path, data)
-    with _lock:
-        _memo[sig] = data
-        while len(_memo) > KEEP_FILES:
-            _memo.popitem(last=False)
+    if fingerprint:
+        with _lock:
+            _memo[fingerprint] = (now, data)
+            while len(_memo) > KEEP_FILES:
+                _memo.popitem(last=False)
     return data
 
 
@@ -249,26 +265,30 @@ def _shift_polygons(polygons, crs: CoordSystem):
 
 
 def shift(lat: float, lng: float, crs: CoordSystem) -> tuple[float, float]:
-    lat, lng = from_wgs84(lat, lng, crs)
+    """A stored (WGS-84) position as the map draws it: in the tiles' system, to ~1 m."""
+    if crs is not CoordSystem.WGS84:
+        lat, lng = from_wgs84(lat, lng, crs)
     return round(lat, 5), round(lng, 5)
 
 
 def layer(user, township_id: int | None, drawn: set[int], crs: CoordSystem = CoordSystem.WGS84) -> dict:
     """The base layer of one map: the outline, the townships shown (one, or all of the district)
-    and the names of the villages in the user's scope that the village layer does not already
-    draw (`drawn`: the weak villages' ids)."""
+    and the names of their villages that the village layer does not draw (it draws the weak ones,
+    `drawn`). The district's map is for those who see everything (the view asks
+    scope.township_of_request for a township otherwise)."""
+    if township_id is None and not sees_everything(user):
+        raise PermissionError("the district's base map is for those who see every township")
     data = current()
     townships = data["townships"]
     # largest first: where names would overlap, the larger township's is the one shown
     shown = [str(township_id)] if township_id else sorted(townships, key=lambda t: (-townships[t]["size"], t))
     stmt = (sa.select(Village.id, Village.lat, Village.lng, Village.name)
-            .where(Village.lat.is_not(None), Village.lng.is_not(None)).order_by(Village.id))
-    scope = condition(Village, user)
-    if scope is not None:
-        stmt = stmt.where(scope)
+            .where(Village.lat.is_not(None), Village.lng.is_not(None), Village.is_weak.is_(False))
+            .order_by(Village.id))
     if township_id:
         stmt = stmt.where(Village.township_id == township_id)
-    labels = [[*shift(lat, lng, crs), name] for vid, lat, lng, name in db.session.execute(stmt) if vid not in drawn]
+    labels = [[*shift(lat, lng, crs), name] for vid, lat, lng, name in db.session.connection().execute(stmt)
+              if vid not in drawn]
     focus = townships[str(township_id)]["bounds"] if township_id and str(township_id) in townships else None
     return {
         "scale": counties.SCALE,
