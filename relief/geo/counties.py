@@ -109,6 +109,9 @@ def counties() -> list[County]:
     return _counties
 
 
+_china_lock = threading.Lock()
+
+
 def china():
     """China's outline widened by ~5 km (coastal villages, islands), prepared for fast tests."""
     global _china
@@ -120,7 +123,9 @@ def china():
 
 
 def in_china(lat: float, lng: float) -> bool:
-    return bool(shapely.contains_xy(china(), lng, lat))
+    outline = china()
+    with _china_lock:  # a prepared geometry builds its index on first use: one thread at a time
+        return bool(shapely.contains_xy(outline, lng, lat))
 
 
 def find(text: str) -> list[County]:
