@@ -197,8 +197,8 @@
       L.control.scale({imperial: false}).addTo(map);
       if (data.attribution) { map.attributionControl.addAttribution(data.attribution); }
       (data.tiles || []).forEach(function (t) {
-        L.tileLayer(t.url, {subdomains: t.subdomains, maxZoom: t.maxZoom, referrerPolicy: "strict-origin",
-                            crossOrigin: false}).addTo(map);
+        // only this site's origin goes with a tile request (天地图 checks a browser key's domain), not the page
+        L.tileLayer(t.url, {subdomains: t.subdomains, maxZoom: t.maxZoom, referrerPolicy: "strict-origin"}).addTo(map);
       });
       var offline = !(data.tiles && data.tiles.length);
       map.getContainer().classList.add(offline ? "relief-offline" : "relief-tiles");
