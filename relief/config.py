@@ -15,9 +15,20 @@ class Defaults:
     DATABASE_URL = "sqlite:///instance/relief.db"
     #: session signing key; generated once into instance/secret_key when unset
     SECRET_KEY: str | None = None
-    #: map tile template, or "none" for no base layer (air-gapped networks)
-    TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    TILE_ATTRIBUTION = "&copy; OpenStreetMap"
+    # The map's base layer (relief.geo.tiles): by default relief's own, drawn from its data with no
+    # request off the server; a 天地图 key turns on 天地图; a template, any other tile server.
+    #: a tile template https://…/{z}/{x}/{y}…, or "none": relief's own base map
+    TILE_URL = "none"
+    #: the credit shown on the map for TILE_URL's tiles (with their 审图号); 天地图's defaults to "天地图"
+    TILE_ATTRIBUTION = ""
+    #: "gcj02" when TILE_URL's tiles are drawn in GCJ-02 (points are shifted on the way out, not stored)
+    TILE_CRS = "wgs84"
+    TILE_SUBDOMAINS = "abc"  # what {s} in TILE_URL stands for
+    #: a 天地图 key (console.tianditu.gov.cn): the map uses 天地图's vector tiles with Chinese labels
+    TIANDITU_KEY: str | None = None
+    #: the district whose outline the base map draws: a county code (321311) or name (宿迁市宿豫区);
+    #: empty: the county holding most of the villages; "none": the villages' own hull
+    DISTRICT = ""
     #: Redis for the limiter, cache and jobs; memory when unset
     REDIS_URL: str | None = None
 

@@ -70,6 +70,12 @@ PROJECT_NAMES = {"sanlai_yijia": "来料加工点", "standard_factory": "标准�
                  "farming": "特色种养基地", "solar": "光伏电站", "other": "农贸市场"}
 FUNDING = ["区级财政扶贫资金", "省级专项资金", "帮扶单位自筹", "村企对接投入", "社会捐助"]
 BASE_LAT, BASE_LNG = 33.95, 118.33  # 宿豫区
+#: where the first 20 townships' villages cluster (WGS-84): inside 宿豫区's outline, so the map's own
+#: base layer draws the real district (relief/geo/counties.py)
+SUYU_CENTRES = [(33.95, 118.42), (33.95, 118.48), (33.90, 118.42), (33.90, 118.48), (34.00, 118.42),
+                (34.00, 118.36), (33.95, 118.36), (34.05, 118.30), (33.90, 118.36), (33.85, 118.48),
+                (33.95, 118.54), (33.90, 118.54), (33.85, 118.54), (34.00, 118.48), (34.05, 118.36),
+                (34.05, 118.42), (34.05, 118.48), (34.05, 118.24), (34.05, 118.18), (34.10, 118.18)]
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,8 @@ class _Generator:
         for t_index, tid in enumerate(townships):
             tlat = BASE_LAT + (t_index % 45) * 0.05 - 0.1 + (t_index // 45) * 0.01
             tlng = BASE_LNG + (t_index // 45 % 45) * 0.05 - 0.1
+            if t_index < len(SUYU_CENTRES):
+                tlat, tlng = SUYU_CENTRES[t_index]
             used = set()
             for j in range(s.villages_per_township):
                 vid = self.ids("village")
@@ -242,8 +250,8 @@ class _Generator:
                     name = "新" + name
                 used.add(name)
                 self.village_names[vid] = name
-                lat = round(tlat + rnd.uniform(-0.04, 0.04), 5)
-                lng = round(tlng + rnd.uniform(-0.04, 0.04), 5)
+                lat = round(tlat + rnd.uniform(-0.025, 0.025), 5)
+                lng = round(tlng + rnd.uniform(-0.025, 0.025), 5)
                 villages.append((vid, tid, lat, lng))
                 self.add(Village, dict(id=vid, township_id=tid, name=name, is_weak=False, lat=lat, lng=lng,
                                        target_yuan=None, created_at=self.now))

@@ -7,9 +7,10 @@ personal data are never stored by browsers or proxies.
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
+
+from relief.geo import tiles
 
 
 def csp_nonce() -> str:
@@ -19,14 +20,9 @@ def csp_nonce() -> str:
 
 
 def _tile_origin() -> str:
-    url = current_app.config.get("TILE_URL") or "none"
-    if url == "none":
-        return ""
-    parts = urlsplit(url.replace("{s}", "a"))
-    host = parts.netloc
-    if "{s}" in url:
-        host = urlsplit(url).netloc.replace("{s}", "*")
-    return f" {parts.scheme}://{host}" if parts.scheme else ""
+    """The tile servers the map draws from (relief.geo.tiles): none with the default settings."""
+    hosts = tiles.from_config(current_app.config).hosts
+    return "".join(f" {host}" for host in hosts)
 
 
 def content_security_policy() -> str:

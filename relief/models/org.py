@@ -8,7 +8,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relief.extensions import db
 
-from .base import money_check, utcnow
+from .base import N_, LabelledEnum, enum_column, money_check, utcnow
+
+
+class CoordSystem(LabelledEnum):
+    """The coordinate system a village's position was typed in; relief stores WGS-84 whatever it was."""
+
+    WGS84 = ("wgs84", N_("WGS-84（GPS、天地图）"))  # 天地图's CGCS2000 is within a metre of WGS-84
+    GCJ02 = ("gcj02", N_("GCJ-02（高德、腾讯地图）"))
+    BD09 = ("bd09", N_("BD-09（百度地图）"))
+
+    @property
+    def short(self) -> str:
+        return {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}[self.value]
 
 
 class Township(db.Model):
@@ -38,8 +50,12 @@ class Village(db.Model):
     name: Mapped[str] = mapped_column(sa.String(64))
     #: 经济薄弱村: its collective income is tracked against a yearly target
     is_weak: Mapped[bool] = mapped_column(default=False)
+    #: WGS-84, whatever system the numbers were typed in (coord_system)
     lat: Mapped[float | None]
     lng: Mapped[float | None]
+    #: the system lat/lng were entered in, before they were converted to WGS-84
+    coord_system: Mapped[CoordSystem] = mapped_column(enum_column(CoordSystem), default=CoordSystem.WGS84,
+                                                      server_default=CoordSystem.WGS84.value)
     #: overrides the yearly default target for this village, every year
     target_yuan: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from relief.dates import today
 from relief.extensions import db
+from relief.geo.coords import CoordinateError, CoordSystem, parse_system, to_wgs84
 from relief.models import IncomeTarget, Role, Village, VillageIncome
 from relief.targets import progress_band, progress_ratio, target_expression
 
@@ -56,6 +57,34 @@ def record_income(user, village: Village, year: int, income_yuan: int) -> bool:
     row.updated_by_id = user.id
     db.session.flush()
     return created
+
+
+def set_location(user, village: Village, lat: float | None, lng: float | None,
+                 system: CoordSystem | str = CoordSystem.WGS84) -> bool:
+    """Store the village's position, typed in `system`, as WGS-84; both None clears it.
+
+    Returns whether anything changed. The far-from-village flag and the map read these values."""
+    _admin_only(user)
+    if lat is None and lng is None:
+        changed = village.lat is not None or village.lng is not None
+        village.lat = village.lng = None
+        village.coord_system = CoordSystem.WGS84
+        db.session.flush()
+        return changed
+    if lat is None or lng is None:
+        raise VillageError(_("纬度和经度要么都填，要么都不填"))
+    try:
+        system = parse_system(system)
+        wgs_lat, wgs_lng = to_wgs84(lat, lng, system)
+    except CoordinateError as err:
+        raise VillageError(str(err)) from None
+    wgs_lat, wgs_lng = round(wgs_lat, 6), round(wgs_lng, 6)
+    if (village.lat, village.lng) == (wgs_lat, wgs_lng) and (system is CoordSystem.WGS84 or
+                                                              village.coord_system is system):
+        return False  # the numbers shown were saved again as they are
+    village.lat, village.lng, village.coord_system = wgs_lat, wgs_lng, system
+    db.session.flush()
+    return True
 
 
 def set_district_target(user, year: int, target_yuan: int | None) -> None:

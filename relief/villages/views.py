@@ -13,6 +13,7 @@ from relief.dates import today
 from relief.paging import check_page, page_number
 from relief.extensions import db
 from relief.models import Household, Pairing, Project, Role, Township, Village
+from relief.models.org import CoordSystem
 from relief.projects.services import may_write as may_write_projects
 from relief.reports.dashboard import int_arg
 from relief.reports.villages import village_progress
@@ -21,7 +22,7 @@ from relief.targets import BANDS, target_for, village_band
 from relief.fields import refused_status, wan_text, year_int
 
 from . import services
-from .forms import DistrictTargetForm, IncomeForm, VillageTargetForm
+from .forms import DistrictTargetForm, IncomeForm, LocationForm, VillageTargetForm
 
 bp = Blueprint("villages", __name__, url_prefix="/villages")
 
@@ -107,6 +108,37 @@ def income(village_id: int):
             return redirect(url_for("villages.show", village_id=village.id))
     return (render_template("villages/income.html", v=village, form=form, history=services.income_history(village)),
             refused_status())
+
+
+@bp.route("/<int:village_id>/location", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def location(village_id: int):
+    """The village's position, typed in the system of the app it was copied from; kept as WGS-84."""
+    village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
+    form = LocationForm()
+    if request.method == "GET":
+        # what is stored, in WGS-84: saved again unchanged, it stays as it is
+        form.lat.data, form.lng.data = village.lat, village.lng
+    elif form.validate_on_submit():
+        try:
+            changed = services.set_location(current_user, village, form.lat.data, form.lng.data,
+                                            form.coord_system.data)
+        except services.VillageError as err:
+            db.session.rollback()
+            form.lat.errors.append(str(err))
+        else:
+            db.session.commit()
+            if not changed:
+                flash(_("位置没有变化"), "info")
+            elif village.lat is None:
+                flash(_("已清除位置：本村不再画在地图上"), "success")
+            elif village.coord_system is CoordSystem.WGS84:
+                flash(_("已保存位置"), "success")
+            else:
+                flash(_("已保存位置：已由 %(system)s 换算为 WGS-84（纬度 %(lat).6f，经度 %(lng).6f）",
+                        system=village.coord_system.short, lat=village.lat, lng=village.lng), "success")
+            return redirect(url_for("villages.show", village_id=village.id))
+    return render_template("villages/location.html", v=village, form=form), refused_status()
 
 
 @bp.route("/<int:village_id>/target", methods=["GET", "POST"])
