@@ -182,3 +182,55 @@ def test_villages_of_the_first_release_are_taken_as_wgs84(tmp_path):
     engine.dispose()
     assert [tuple(r[:3]) for r in after] == [tuple(r) for r in before] and len(before) > 0
     assert {r[3] for r in after} == {"wgs84"}
+
+
+# -- the villages import: positions copied from 高德 or 百度 are stored as WGS-84 -----------------
+
+def test_a_villages_import_in_gcj02_and_bd09_is_stored_as_wgs84(app, runner, tmp_path):
+    """The same landmark typed three ways (the WGS-84 position and its GCJ-02 and BD-09 forms, as
+    an office copies them from 天地图, 高德 and 百度) is stored within 5 m of its WGS-84 position;
+    importing the file again changes nothing."""
+    import sqlalchemy as sa
+
+    from relief.extensions import db
+    from relief.models import Village
+
+    from .sheets import xlsx
+
+    (wgs_lat, wgs_lng), (gcj_lat, gcj_lng), (bd_lat, bd_lng) = WGS84, GCJ02, BD09
+    head = ["乡镇", "村", "经济薄弱村", "纬度", "经度", "坐标系"]
+    path = tmp_path / "村庄.xlsx"
+    path.write_bytes(xlsx([head, ["余杭区", "天地图村", "是", wgs_lat, wgs_lng, None],
+                           ["余杭区", "高德村", "是", gcj_lat, gcj_lng, "高德"],
+                           ["余杭区", "百度村", "是", bd_lat, bd_lng, "BD-09"]]))
+    first = runner.invoke(args=["relief", "import", "villages", str(path)])
+    assert first.exit_code == 0, first.output
+    stored = {v.name: v for v in db.session.scalars(sa.select(Village))}
+    for name, system in (("天地图村", CoordSystem.WGS84), ("高德村", CoordSystem.GCJ02), ("百度村", CoordSystem.BD09)):
+        v = stored[name]
+        assert v.coord_system is system
+        assert distance_m((v.lat, v.lng), WGS84) < 5, name
+    again = runner.invoke(args=["relief", "import", "villages", str(path)])
+    assert again.exit_code == 0 and "未变3" in again.output, again.output
+
+
+def test_a_villages_import_refuses_an_unknown_system_and_a_place_outside_china(app, runner, tmp_path):
+    import sqlalchemy as sa
+
+    from relief.extensions import db
+    from relief.models import Village
+
+    from .sheets import xlsx
+
+    head = ["乡镇", "村", "经济薄弱村", "纬度", "经度", "坐标系"]
+    path = tmp_path / "村庄.xlsx"
+    path.write_bytes(xlsx([head, ["东镇", "甲村", "是", 33.95, 118.33, "谷歌地球"],
+                           ["东镇", "乙村", "是", 48.85, 2.35, None],
+                           ["东镇", "丙村", "是", 118.33, 33.95, "WGS-84"]]))
+    result = runner.invoke(args=["relief", "import", "villages", str(path)])
+    assert result.exit_code != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("row ")]
+    assert lines[0].startswith("row 2: 坐标系: 不认识的坐标系“谷歌地球”")
+    assert lines[1].startswith("row 3: 纬度: 坐标（纬度 48.85，经度 2.35）不在中国境内")
+    assert lines[2].startswith("row 4: 纬度: 纬度和经度填反了")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Village)) == 0

@@ -218,7 +218,7 @@ def test_every_bad_row_is_reported_and_nothing_is_stored(run, places):
 
 @pytest.mark.parametrize("kind,headers,row,expected", [
     ("villages", VILLAGES, ["东镇", "甲村", "也许", None, None, None], "row 2: 经济薄弱村: 应填“是”或“否”"),
-    ("villages", VILLAGES, ["东镇", "甲村", "是", 95, 118, None], "row 2: 纬度: 应在-90到90之间"),
+    ("villages", VILLAGES, ["东镇", "甲村", "是", 95, 118, None], "row 2: 纬度: 坐标（纬度 95，经度 118）不在中国境内：请检查数字，以及纬度、经度是否填反"),
     ("villages", VILLAGES, ["东镇", "甲村", "是", 33.1, None, None], "row 2: 经度: 纬度和经度要么都填，要么都不填"),
     ("villages", VILLAGES, ["东镇", "甲村", "是", None, None, "十五"], "row 2: 年度目标(万元): 应为数字（单位：万元），如 15.2"),
     ("cadres", CADRES, ["张三", "区财政局", "科员", "厅级", "13900000001"],

@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from relief.extensions import db
 from relief.models import Cadre, Rank, Township, Unit, Village, VillageIncome
 
+from relief.geo.coords import CoordinateError, CoordSystem, parse_system, to_wgs84
+
 from . import cells
 from .base import Column, Context, Counts, Kind, Problems, Row, changed, insert_rows, select_in, update_rows
 
@@ -57,6 +59,13 @@ def find_villages(rows: list[Row], problems: Problems) -> dict[tuple[str, str], 
     return out
 
 
+def _coord_system(value) -> CoordSystem:
+    try:
+        return parse_system(cells.text(value))
+    except CoordinateError as err:
+        raise cells.CellError(str(err)) from None
+
+
 class Villages(Kind):
     name = "villages"
     label = _l("村庄")
@@ -64,10 +73,13 @@ class Villages(Kind):
         Column("乡镇", "township", lambda v: cells.name(v, 64)),
         Column("村", "village", lambda v: cells.name(v, 64)),
         Column("经济薄弱村", "is_weak", cells.yes_no),
-        Column("纬度", "lat", lambda v: cells.coordinate(v, 90), required=False, cell_required=False),
+        # a latitude beyond 90 is checked with its longitude below: usually the two were swapped
+        Column("纬度", "lat", lambda v: cells.coordinate(v, 180), required=False, cell_required=False),
         Column("经度", "lng", lambda v: cells.coordinate(v, 180), required=False, cell_required=False),
         Column("年度目标(万元)", "target_yuan", lambda v: cells.yuan(v, 10000), required=False, cell_required=False,
                limit="IMPORT_MAX_VILLAGE_INCOME_YUAN", too_big=cells.wan_too_big),
+        # the system the position was copied from (高德 and 腾讯 show GCJ-02, 百度 BD-09); stored as WGS-84
+        Column("坐标系", "coord_system", _coord_system, required=False, cell_required=False),
     )
 
     def check(self, rows, problems, ctx: Context) -> Counts:
@@ -75,6 +87,13 @@ class Villages(Kind):
             v = row.values
             if (v.get("lat") is None) != (v.get("lng") is None) and not row.bad:
                 problems.add(row, "经度" if v.get("lng") is None else "纬度", _("纬度和经度要么都填，要么都不填"))
+            elif v.get("lat") is not None and not row.bad:
+                system = v.get("coord_system") or CoordSystem.WGS84
+                try:
+                    v["lat"], v["lng"] = to_wgs84(v["lat"], v["lng"], system)
+                    v["coord_system"] = system
+                except CoordinateError as err:
+                    problems.add(row, "纬度", str(err))
         good = dedupe(rows, lambda v: (v["township"], v["village"]), problems, "村")
         names = {r.values["township"] for r in good}
         townships = dict(db.session.execute(
@@ -83,20 +102,20 @@ class Villages(Kind):
         if townships:
             for row in db.session.execute(
                     sa.select(Village.id, Village.township_id, Village.name, Village.is_weak, Village.lat, Village.lng,
-                              Village.target_yuan).where(Village.township_id.in_(townships.values()))).mappings():
+                              Village.coord_system, Village.target_yuan).where(Village.township_id.in_(townships.values()))).mappings():
                 existing[(row["township_id"], row["name"])] = dict(row)
         counts, new, updates = Counts(), [], []
         for row in good:
             v = row.values
             wanted = {"is_weak": v["is_weak"]}
-            for key in ("lat", "lng", "target_yuan"):
+            for key in ("lat", "lng", "coord_system", "target_yuan"):
                 if v.get(key) is not None:
                     wanted[key] = v[key]
             tid = townships.get(v["township"])
             old = existing.get((tid, v["village"])) if tid else None
             if old is None:
                 new.append({"township": v["township"], "name": v["village"], "lat": None, "lng": None,
-                            "target_yuan": None, **wanted})
+                            "coord_system": CoordSystem.WGS84, "target_yuan": None, **wanted})
                 counts.created += 1
             elif diff := changed(old, wanted):
                 updates.append({"id": old["id"], **diff})

@@ -174,6 +174,8 @@ def column_note(kind_name: str, column) -> str:
         "lifted_year": _("状态为已脱贫时必填"),
         "started_on": _("日期，如 2024-03-01，不能晚于今天"),
         "target_yuan": _("单位万元，如 15；不填则用全区默认目标"),
+        "coord_system": _("纬度、经度从哪里抄来：WGS-84（手机 GPS、天地图，不填即为此）、GCJ-02（高德、腾讯地图）"
+                          "或 BD-09（百度地图）；一律换算成 WGS-84 保存"),
         "income_yuan": _("单位万元，如 15.2"),
         "income": _("单位元，整数"),
         "income_year": _("人均纯收入所属年度；不填则为今年"),
