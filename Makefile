@@ -6,12 +6,18 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench translations clean
+.PHONY: run test bench translations requirements clean
 
+# make run installs what the app needs (requirements.txt); make test and make bench add what the
+# tests and benchmarks need (requirements-dev.txt). Both are compiled by pip-tools: `make requirements`.
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 relief/translations/en/LC_MESSAGES/messages.mo: relief/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
@@ -24,16 +30,20 @@ run: $(VENV)/.installed relief/translations/en/LC_MESSAGES/messages.mo
 	$(VENV)/bin/gunicorn --workers 2 --timeout 180 --bind $(HOST):$(PORT) --access-logfile - \
 		--access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
 
-test: $(VENV)/.installed relief/translations/en/LC_MESSAGES/messages.mo
+test: $(VENV)/.dev-installed relief/translations/en/LC_MESSAGES/messages.mo
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.dev-installed
 	$(PY) -m bench.run
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o relief/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i relief/translations/messages.pot -d relief/translations --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d relief/translations -f
+
+requirements: $(VENV)/.dev-installed
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements-dev.in -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache
