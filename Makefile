@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench translations clean
+.PHONY: run test bench translations css clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o relief/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i relief/translations/messages.pot -d relief/translations --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d relief/translations -f
+
+# static/vendor/bootstrap: only the Bootstrap CSS and JS the templates, scripts and Python use
+# (tools/css/build.mjs, PurgeCSS and esbuild from npm). Needs Node.js; the output is committed, so
+# `make run` and `make test` do not. Run it after using a Bootstrap class no template used before.
+css:
+	cd tools/css && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache
