@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import DEMO_PASSWORD, PHONE
 
@@ -64,3 +65,18 @@ def test_a_page_arrives_light_and_paints_fast_on_a_weak_link(browser, live_serve
             fh.write(report(figures) + "\n")
     assert figures["bytes"] <= MAX_BYTES, report(figures)
     assert figures["fcp_ms"] <= MAX_FCP_MS, report(figures)
+
+
+def test_the_purged_bootstrap_still_opens_and_closes_the_menu(phone):
+    phone.login("demo-cadre")
+    page = phone.page
+    menu = page.locator("#nav")
+    expect(menu).to_be_hidden()
+    page.locator(".navbar-toggler").click()
+    expect(menu).to_be_visible()
+    expect(page.locator(".navbar-toggler")).to_have_attribute("aria-expanded", "true")
+    expect(menu).to_have_class("navbar-collapse collapse show")  # opened (the slide is over)
+    assert page.locator(".nav-link", has_text="诉求").bounding_box()["height"] >= 44
+    page.locator(".navbar-toggler").click()
+    expect(menu).to_be_hidden()
+    assert phone.horizontal_overflow() <= 0 and phone.console_errors == []

@@ -3,13 +3,15 @@
 //   bootstrap.min.css  Bootstrap's CSS less every selector whose classes appear nowhere in CONTENT
 //                      (PurgeCSS), minified;
 //   bootstrap.min.js   only the plugins in JS_COMPONENTS (esbuild), with their data-bs-* API.
-// It also writes bootstrap-classes.txt beside this script: every class full Bootstrap defines.
+// It also writes bootstrap-classes.txt beside this script: every class full Bootstrap styles alone.
 // tests/test_assets.py reads it to check that each Bootstrap class the templates, scripts or
 // Python name is still in the committed CSS, so a class added later without `make css` fails a test.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import postcss from 'postcss';
+import selectorParser from 'postcss-selector-parser';
 import { PurgeCSS } from 'purgecss';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,12 +44,19 @@ async function buildCss() {
   const { code } = await esbuild.transform(purged.css, { loader: 'css', minify: true, legalComments: 'none' });
   await fs.writeFile(path.join(out, 'bootstrap.min.css'),
     banner('Only the rules relief uses (PurgeCSS).') + '\n' + code);
+  // the classes a page can use on their own: those in a selector that names no other class
   const classes = new Set();
-  for (const m of full.replace(/url\([^)]*\)/g, '').matchAll(/\.(-?[A-Za-z_][\w-]*)/g)) {
-    if (!/^\d/.test(m[1])) { classes.add(m[1]); }
-  }
+  postcss.parse(full).walkRules((rule) => {
+    selectorParser((selectors) => {
+      selectors.each((selector) => {
+        const names = [];
+        selector.walkClasses((c) => { names.push(c.value); });
+        if (names.length === 1) { classes.add(names[0]); }
+      });
+    }).processSync(rule.selector);
+  });
   await fs.writeFile(path.join(here, 'bootstrap-classes.txt'),
-    `# every class Bootstrap ${version}'s CSS defines (written by build.mjs)\n` + [...classes].sort().join('\n') + '\n');
+    `# classes Bootstrap ${version}'s CSS styles on their own (written by build.mjs)\n` + [...classes].sort().join('\n') + '\n');
   return { full: full.length, kept: code.length };
 }
 
