@@ -197,6 +197,8 @@ def test_after_one_sign_in_the_home_every_visit_form_and_the_queue_open_without_
     page.locator("#form-status a", has_text="查看待上传的走访").click()  # kept too: works offline
     expect(page.locator(".queue-item")).to_have_count(1)
     expect(page.locator(".queue-item .queue-item-state")).to_have_text("等待信号")
+    assert phone.horizontal_overflow() <= 0
+    assert phone.axe_violations() == []
     context.set_offline(False)  # the signal is back: sent at once, without a reload
     expect(page.locator(".queue-item .queue-item-state")).to_have_text("已上传", timeout=20_000)
     expect(page.locator(".queue-item a", has_text="查看")).to_be_visible()
@@ -213,6 +215,8 @@ def test_offline_every_page_leads_somewhere_that_works_offline(phone):
     expect(page.locator("h1")).to_have_text("没有网络")
     links = page.locator("#kept-pages .kept-list a")
     expect(links).to_have_count(2 + 2 * len(forms))
+    assert phone.horizontal_overflow() <= 0
+    assert phone.axe_violations() == []
     targets = links.evaluate_all("as => as.map(a => [a.getAttribute('href'), a.textContent])")
     assert ("/", "首页") in [tuple(t) for t in targets] and ("/visits/queue", "待上传的走访") in [tuple(t) for t in targets]
     for href, title in targets:
