@@ -61,6 +61,12 @@ def _script(path: str, mtime_ns: int) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
+def shell_version() -> str:
+    """Changes with the release and with every shell file: pages kept under another are kept again."""
+    shell = json.dumps({name: static_url(name) for name in SHELL_FILES}, sort_keys=True)
+    return hashlib.sha256((release() + shell).encode()).hexdigest()[:12]
+
+
 def service_worker_script() -> str:
     """static/js/sw.js behind a line naming this release's shell under its hashed URLs. Any change
     to a shell file, the templates, the code or the translations changes the script, so browsers
@@ -76,7 +82,7 @@ def service_worker_script() -> str:
         "page_wait": seconds("OFFLINE_PAGE_WAIT_SECONDS"),
     }
     body = json.dumps(settings, sort_keys=True, ensure_ascii=False)
-    settings["version"] = hashlib.sha256((release() + body + source).encode()).hexdigest()[:12]
+    settings["version"] = hashlib.sha256((shell_version() + body + source).encode()).hexdigest()[:12]
     return f"var RELIEF = {json.dumps(settings, sort_keys=True, ensure_ascii=False)};\n{source}"
 
 
@@ -90,6 +96,7 @@ def page_config(user) -> dict:
         "sw": url_for("visits.service_worker"),
         "pages": url_for("visits.offline_pages"),
         "page_cache": PAGE_CACHE,
+        "release": shell_version(),
         "queue": url_for("visits.queue"),
         "logout": url_for("auth.logout"),
         **queue_settings(),

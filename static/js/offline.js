@@ -575,12 +575,13 @@
                 return chain.then(function () {
                   if (stop.aborted) { return; }
                   var key = 'relief-kept:' + page.url;
-                  var last = Number(window.localStorage.getItem(key) || 0);
+                  var last = (window.localStorage.getItem(key) || '').split(' ');
+                  var fresh = last[1] === config.release && Date.now() - Number(last[0]) < KEPT_FRESH_MS;
                   return cache.match(page.url).then(function (hit) {
-                    if (hit && Date.now() - last < KEPT_FRESH_MS) { return; }  // kept and fresh: spare a weak signal
+                    if (hit && fresh) { return; }  // kept, of this release and recent: spare a weak signal
                     return fetchIn(page.url, 'text/html').then(function (resp) {
                       if (!resp || stop.aborted) { return; }
-                      window.localStorage.setItem(key, String(Date.now()));
+                      window.localStorage.setItem(key, Date.now() + ' ' + config.release);
                       return cache.put(page.url, resp);
                     });
                   }).catch(function () { /* this page waits for the next visit */ });
