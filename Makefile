@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench translations requirements clean
+.PHONY: run test bench translations css requirements clean
 
 # make run installs what the app needs (requirements.txt); make test and make bench add what the
 # tests and benchmarks need (requirements-dev.txt). Both are compiled by pip-tools: `make requirements`.
@@ -44,6 +44,12 @@ translations: $(VENV)/.installed
 requirements: $(VENV)/.dev-installed
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements-dev.in -o requirements-dev.txt
+
+# static/vendor/bootstrap: only the Bootstrap CSS and JS the templates, scripts and Python use
+# (tools/css/build.mjs, PurgeCSS and esbuild from npm). Needs Node.js; the output is committed, so
+# `make run` and `make test` do not. Run it after using a Bootstrap class no template used before.
+css:
+	cd tools/css && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -25,7 +25,7 @@ def register_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     # importing audit and cache installs their listeners (the audit trail, the data-version counters)
-    from relief import audit, cache, headers, i18n, inputs, models, templating  # noqa: F401
+    from relief import assets, audit, cache, headers, i18n, inputs, models, templating  # noqa: F401
     from relief.database import configure_engine
     from relief.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     headers.init_app(app)
+    assets.init_app(app)
     inputs.init_app(app)
     login_manager.init_app(app)
     if app.config["PROXY_FIX_HOPS"]:

@@ -130,6 +130,19 @@ class Defaults:
     IMPORT_MIN_PER_CAPITA_YUAN = 100  # and its floor (0 aside): below it, 万元 typed into the 元 column
     IMPORT_MAX_HOUSEHOLD_MEMBERS = 20  # people in one household
 
+    # The visit queue in the browser (static/js/offline.js): every request it makes has a time
+    # limit, after which it counts as "no signal" and is tried again after the next wait in
+    # SYNC_RETRY_SECONDS (the last one repeats while the page is open)
+    SYNC_TIMEOUT_SECONDS = 30  # sending one visit without photos
+    SYNC_TIMEOUT_PER_PHOTO_SECONDS = 30  # added to that for each photo the visit carries
+    SYNC_RETRY_SECONDS = (5, 15, 60, 120)
+    OFFLINE_KEEP_TIMEOUT_SECONDS = 30  # fetching one page to keep on the phone for use without a signal
+    OFFLINE_PAGE_WAIT_SECONDS = 8  # a page kept on the phone is shown when the network has not answered by then
+    # Compression of every text answer (relief/assets.py, Flask-Compress): brotli where the browser
+    # asks for it, otherwise gzip
+    COMPRESS_ALGORITHM = ("br", "gzip")
+    COMPRESS_ALGORITHM_STREAMING = ("br", "gzip")
+
     # Yearly exports as background jobs (relief.exports.jobs): needs REDIS_URL and `relief worker`
     EXPORT_JOBS = False
     EXPORT_FOLDER: str | None = None  # finished files; shared by app servers and workers (instance/exports)

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,7 +27,7 @@ from relief.scope import get_scoped_or_404, scoped
 from relief.fields import db_int
 
 from . import holidays as holiday_pages
-from . import services
+from . import offline, services
 from .schemas import NOTES_MAX
 
 bp = Blueprint("visits", __name__)
@@ -38,17 +36,37 @@ bp = Blueprint("visits", __name__)
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, served from the root so that it may control every page."""
-    folder = Path(current_app.static_folder) / "js"
-    response = send_from_directory(folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response = current_app.response_class(offline.service_worker_script(), mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 
 
-@bp.get("/offline")
-def offline():
-    """What the service worker shows for a page it has not kept while there is no signal."""
-    return render_template("visits/offline.html")
+@bp.get("/offline", endpoint="offline")
+def offline_page():
+    """What the service worker shows for a page it has not kept while there is no signal: the
+    same for every user (kept in the shell), it lists the pages this phone has kept."""
+    return render_template("visits/offline.html", public_page=True, page_cache=offline.PAGE_CACHE)
+
+
+@bp.get("/offline/pages")
+@login_required
+def offline_pages():
+    """The pages to keep on the phone for this user, fetched by offline.js after sign-in."""
+    return jsonify(pages=offline.pages_to_keep(current_user, today()))
+
+
+@bp.get("/visits/queue")
+@login_required
+def queue():
+    """Visits kept on this phone and not yet sent: drawn by offline.js from the browser's storage."""
+    return render_template("visits/queue.html")
+
+
+@bp.app_template_global()
+def offline_config() -> dict:
+    """What offline.js needs on every signed-in page."""
+    return offline.page_config(current_user)
 
 
 def _form_data(household_id, village_id) -> dict:

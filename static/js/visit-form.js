@@ -165,17 +165,48 @@
     errorsBox.focus();
   }
 
-  function showStatus(kind, message, link) {
+  /* The form's own status: a sentence, then links or buttons that work where the cadre is. */
+  function showStatus(kind, message, links) {
     statusBox.className = 'alert alert-' + kind;
-    statusBox.textContent = message;
-    if (link) {
+    statusBox.textContent = '';
+    String(message).split('\n').forEach(function (line) {
+      var p = document.createElement('p');
+      p.className = 'mb-2';
+      p.textContent = line;
+      statusBox.append(p);
+    });
+    (links || []).forEach(function (link) {
       var a = document.createElement('a');
       a.href = link.href;
       a.className = 'btn btn-primary w-100 mt-2';
       a.textContent = link.text;
       statusBox.append(a);
-    }
+    });
     statusBox.hidden = false;
+  }
+
+  /* Kept on the phone: say so, and whether this browser can open pages without a signal. */
+  function showQueued(item) {
+    var offline = window.ReliefOffline;
+    var swState = offline.serviceWorker();
+    if (offline.hasAuthProblem()) {
+      showStatus('warning', text.login, [{ href: text.login_url, text: text.login_link }]);
+    } else if (swState === 'yes') {
+      showStatus('warning', text.queued, [{ href: text.queue_url, text: text.queue_link }, { href: '/', text: text.back }]);
+    } else {
+      showStatus('warning', text.queued + '\n' + text.no_sw);  // links would need a signal to open
+    }
+    /* sent later (the signal came back while the page is open): say so, with the visit */
+    document.addEventListener('relief:sent', function sent(event) {
+      var r = event.detail[item.id];
+      if (r && r.outcome === 'saved') {
+        document.removeEventListener('relief:sent', sent);
+        showStatus('success', text.uploaded, [{ href: r.visit.url, text: text.view_visit }]);
+      } else if (r && r.outcome === 'rejected') {
+        document.removeEventListener('relief:sent', sent);
+        showStatus('danger', text.refused, [{ href: text.queue_url, text: text.queue_link }]);
+      }
+    });
   }
 
   /* --- saving ------------------------------------------------------------------------------- */
@@ -222,6 +253,9 @@
     Promise.all(photos.map(shrink)).then(function (blobs) {
       var item = { id: body.client_uuid, label: form.dataset.label, payload: body, photos: blobs };
       return window.ReliefOffline.enqueue(item).then(function () {
+        /* on the phone now: whatever the signal does, nothing typed is lost */
+        form.hidden = true;
+        showStatus('info', text.sending);
         return window.ReliefOffline.flush();
       }).then(function (results) {
         var r = results[item.id];
@@ -232,20 +266,18 @@
         if (r && r.outcome === 'rejected') {
           /* Nothing was stored: the cadre corrects the form and saves again. */
           return window.ReliefOffline.discard(item.id).then(function () {
+            form.hidden = false;
+            statusBox.hidden = true;
             saveButton.disabled = false;
             saveButton.textContent = text.save;
             showErrors(r.status === 409 ? text.conflict : (r.data && r.data.detail) || text.failed,
                        r.data && r.data.fields);
           });
         }
-        form.hidden = true;
-        if (r && r.outcome === 'login') {
-          showStatus('warning', text.login, { href: text.login_url, text: text.login_link });
-        } else {
-          showStatus('warning', text.queued, { href: '/', text: text.back });
-        }
+        showQueued(item);
       });
     }).catch(function () {
+      form.hidden = false;
       form.submit();  // the queue is unusable here (storage full or blocked): post the plain form
     });
   });

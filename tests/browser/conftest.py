@@ -34,8 +34,8 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Serve a fresh SQLite database with the small demo on 127.0.0.1 and a free port."""
+def live_app(tmp_path_factory):
+    """The app behind the live server: a fresh SQLite database with the small demo."""
     from relief.dates import today
     from relief.demo import generate
 
@@ -48,7 +48,13 @@ def live_server(tmp_path_factory):
         db.create_all()
         generate("small", 4, DEMO_PASSWORD, today(), echo=lambda *_: None)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Serve the live app on 127.0.0.1 and a free port."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
