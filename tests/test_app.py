@@ -31,13 +31,24 @@ def test_secret_key_is_generated_once_into_instance(tmp_path, monkeypatch):
 
 
 def test_dotenv_file_is_read(tmp_path, monkeypatch):
+    """A .env file beside the project sets RELIEF_* settings (here one that differs from its default)."""
+    import dotenv
+
     from relief import config
 
-    monkeypatch.delenv("RELIEF_TILE_URL", raising=False)
-    monkeypatch.setattr(config, "load_dotenv", lambda path: os.environ.__setitem__("RELIEF_TILE_URL", "none"))
+    env_file = tmp_path / ".env"
+    env_file.write_text("RELIEF_VISIT_DUE_DAYS=45\n")
+    asked = []
+
+    def load_dotenv(path):
+        asked.append(path)
+        return dotenv.load_dotenv(env_file)
+    monkeypatch.delenv("RELIEF_VISIT_DUE_DAYS", raising=False)
+    monkeypatch.setattr(config, "load_dotenv", load_dotenv)
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
-    assert app.config["TILE_URL"] == "none"
-    monkeypatch.delenv("RELIEF_TILE_URL")
+    assert app.config["VISIT_DUE_DAYS"] == 45
+    assert asked and asked[0].name == ".env" and asked[0].parent == config.Path(app.root_path).parent
+    monkeypatch.delenv("RELIEF_VISIT_DUE_DAYS")
 
 
 def test_healthz_checks_the_database(client):
