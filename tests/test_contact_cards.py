@@ -103,7 +103,7 @@ def test_the_inspector_may_print_too(client, auth, cards):
 def test_the_card_page_has_print_css_for_a4_without_navigation(client, auth, cards):
     auth.login("cadre")
     html = client.get(f"/pairings/{cards['mine'].id}/card").get_data(as_text=True)
-    assert "/static/css/pairings.css" in html and "data-print" in html
+    assert re.search(r"/static/css/pairings\.[0-9a-f]{12}\.css", html) and "data-print" in html
     css = client.get("/static/css/pairings.css").get_data(as_text=True)
     print_rules = css[css.index("@media print"):]
     assert "@page" in print_rules and "size: A4" in print_rules
