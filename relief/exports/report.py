@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from relief.rates import percent_text
 from relief.reports.yearly import YearFigures
 
 
@@ -34,7 +35,8 @@ def money(yuan: int) -> str:
 
 
 def percent(rate: float) -> str:
-    return f"{rate * 100:.1f}%"
+    """A rate as every page shows it (relief.rates: whole percent, rounded down)."""
+    return percent_text(rate)
 
 
 def headline(fig: YearFigures, targets: set[int]) -> str:
