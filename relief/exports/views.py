@@ -143,7 +143,10 @@ def yearly_report():
     tid = township.id if township else None
     figures = year_figures(current_user, year, township_id=tid)
     targets = {p.target_yuan for p in village_progress(current_user, year, township_id=tid)}
-    rows = [row for row in township_figures(current_user, year) if tid is None or row[0] == tid]
-    return render_template("exports/report.html", year=year, township=township, figures=figures,
-                           headline=report.headline(figures, targets), work=report.work_sentence(figures),
+    rows = [(t, name, f, report.figure_links(f, year, t)) for t, name, f in township_figures(current_user, year)
+            if tid is None or t == tid]
+    links = report.figure_links(figures, year, tid)
+    return render_template("exports/report.html", year=year, township=township, figures=figures, links=links,
+                           headline=report.headline(figures, targets, report.linker(links)),
+                           work=report.work_sentence(figures, report.linker(links)),
                            rows=rows, fmt=report, years=list(range(today().year, today().year - 6, -1)))

@@ -5,6 +5,7 @@ import calendar
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
@@ -75,6 +76,13 @@ def _stationed(user, township_id):
     if township_id:
         stmt = stmt.where(Pairing.township_id == township_id)
     return stmt.order_by(Pairing.township_id, Village.name, Pairing.kind, Pairing.role, Cadre.name, Pairing.id)
+
+
+def pairings_with_months(year: int, met: bool) -> Select:
+    """Ids of pairings with a month of the year at (met) or under the norm of days in the village."""
+    norm = current_app.config["ATTENDANCE_NORM_DAYS"]
+    return sa.select(Attendance.pairing_id).where(
+        Attendance.year == year, Attendance.days >= norm if met else Attendance.days < norm)
 
 
 def recorded(pairing_ids: list[int], year: int, month: int) -> dict[int, int]:

@@ -210,8 +210,9 @@ def township_figures(user, year: int) -> list[tuple[int, str, YearFigures]]:
     projects = grouped(sa.select(Project.township_id, sa.func.count(),
                                  sa.func.coalesce(sa.func.sum(Project.people_benefited), 0))
                        .where(project_implemented(first, last)), Project, Project.township_id, 2)
-    lifted = grouped(sa.select(Household.township_id, sa.func.coalesce(sa.func.sum(Household.members), 0))
-                     .where(Household.lifted_year == year), Household, Household.township_id)
+    lifted = grouped(sa.select(Household.township_id, sa.func.count(),
+                               sa.func.coalesce(sa.func.sum(Household.members), 0))
+                     .where(Household.lifted_year == year), Household, Household.township_id, 2)
     weak: dict[int, list[int]] = {}
     for p in village_progress(user, year):
         counts = weak.setdefault(p.township_id, [0, 0])
@@ -231,6 +232,7 @@ def township_figures(user, year: int) -> list[tuple[int, str, YearFigures]]:
             cadres=cadres.get(tid, 0), visits=v, spring_festival_coverage=rate(*spring),
             mid_autumn_coverage=rate(*autumn), demands=raised.get(tid, 0),
             demands_resolved=resolved.get(tid, 0), projects=n_projects, project_beneficiaries=beneficiaries,
-            people_lifted=lifted.get(tid, 0), aid_yuan=aid, spring_festival_paired=spring[0],
+            people_lifted=lifted.get(tid, (0, 0))[1], households_lifted=lifted.get(tid, (0, 0))[0],
+            aid_yuan=aid, spring_festival_paired=spring[0],
             spring_festival_covered=spring[1], mid_autumn_paired=autumn[0], mid_autumn_covered=autumn[1])))
     return out

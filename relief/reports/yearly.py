@@ -37,6 +37,8 @@ class YearFigures:
     spring_festival_covered: int = 0
     mid_autumn_paired: int = 0
     mid_autumn_covered: int = 0
+    #: the households whose members make people_lifted
+    households_lifted: int = 0
 
     def rows(self) -> list[tuple[str, float | int]]:
         """(指标, 数值) in the order of CONTRACT.md's 汇总 sheet; rates as the pages show them (relief.rates)."""
@@ -79,8 +81,9 @@ def year_figures(user, year: int, township_id: int | None = None) -> YearFigures
     projects, beneficiaries = db.session.execute(_scoped(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Project.people_benefited), 0)).where(active),
         Project, user)).one()
-    lifted = _scalar(sa.select(sa.func.coalesce(sa.func.sum(Household.members), 0))
-                     .where(Household.lifted_year == year, t(Household.township_id)), Household, user)
+    households_lifted, lifted = db.session.execute(_scoped(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Household.members), 0))
+        .where(Household.lifted_year == year, t(Household.township_id)), Household, user)).one()
 
     def coverage(kind) -> tuple[int, int]:
         rows = [c for c in holiday_coverage(user, year, kind, by="township" if township_id else None)
@@ -94,7 +97,7 @@ def year_figures(user, year: int, township_id: int | None = None) -> YearFigures
         mid_autumn_coverage=rate(*autumn), demands=demands, demands_resolved=resolved, projects=projects,
         project_beneficiaries=beneficiaries, people_lifted=lifted, aid_yuan=aid,
         spring_festival_paired=spring[0], spring_festival_covered=spring[1],
-        mid_autumn_paired=autumn[0], mid_autumn_covered=autumn[1])
+        mid_autumn_paired=autumn[0], mid_autumn_covered=autumn[1], households_lifted=households_lifted)
 
 
 def rate(paired: int, covered: int) -> float:

@@ -57,14 +57,16 @@ def _filters() -> Filters:
     township = f.township()
     if township:
         f.add(Village.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
-    band = f.choice("band", {b: str(BAND_LABELS[b]) for b in BANDS}, _("收入进度"))
+    bands = {**{b: str(BAND_LABELS[b]) for b in BANDS}, "short": _("未达标（不足100%）")}
+    band = f.choice("band", bands, _("收入进度"))
     year = f.year()
     weak = f.choice("weak", {"1": _("经济薄弱村")}, _("类别"))
     if weak or band:
         f.add(Village.is_weak, _("经济薄弱村"), "weak", *(("band",) if band else ()))
     if band:
         year = year or f.today.year
-        f.add(village_band(band, year), _("%(year)d 年%(band)s", year=year, band=BAND_LABELS[band]), "band", "year")
+        condition = sa.not_(village_band("green", year)) if band == "short" else village_band(band, year)
+        f.add(condition, _("%(year)d 年%(band)s", year=year, band=bands[band]), "band", "year")
     return f
 
 
