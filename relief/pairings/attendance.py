@@ -44,11 +44,21 @@ def month_error(year: int, month: int, today: date) -> str | None:
     return None
 
 
-def days_error(days: int, year: int, month: int) -> str | None:
+def days_so_far(year: int, month: int, today: date) -> int:
+    """The days of the month that have begun by today: all of a past month, today's date in this one."""
+    if (year, month) == (today.year, today.month):
+        return today.day
+    return month_days(year, month)
+
+
+def days_error(days: int, year: int, month: int, today: date) -> str | None:
     if days < 0 or days > 31:
         return _("驻村天数应在0到31之间")
     if days > month_days(year, month):
         return _("%(y)d年%(m)d月只有%(n)d天，驻村天数不能超过%(n)d", y=year, m=month, n=month_days(year, month))
+    if days > days_so_far(year, month, today):
+        return _("%(y)d年%(m)d月到今天只过了%(n)d天，驻村天数不能超过%(n)d",
+                 y=year, m=month, n=days_so_far(year, month, today))
     return None
 
 
@@ -112,7 +122,7 @@ def save_attendance(user, year: int, month: int, entries: dict[int, int | None],
     errors = {}
     for pid, days in entries.items():
         if days is not None:
-            problem = days_error(days, year, month)
+            problem = days_error(days, year, month, today)
             if problem:
                 errors[pid] = problem
     if errors:

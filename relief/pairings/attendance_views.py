@@ -93,7 +93,7 @@ def attendance():
     return render_template(
         "pairings/attendance.html", form=form, page=page, values=values, typed=typed, errors=errors,
         summary=summary, year=year, month=month, township_id=township_id, townships=townships_for(current_user),
-        max_days=att.month_days(year, month), norm=current_app.config["ATTENDANCE_NORM_DAYS"],
+        max_days=att.days_so_far(year, month, now), norm=current_app.config["ATTENDANCE_NORM_DAYS"],
         may_write=current_user.role in WRITERS, prev_m=prev_m, next_m=next_m, years=range(now.year, now.year - 6, -1),
     ), 422 if errors else 200
 
