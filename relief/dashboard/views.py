@@ -34,7 +34,8 @@ def index():
 
     def body() -> str:
         data = services.page(current_user, year, now, tid, sort, descending, page_no, per_page)
-        chart = charts.bar_chart([{"label": _("%(m)d月", m=m + 1), "value": n}
+        # under the bars the month's number only: "12月" does not fit a twelfth of a phone's width
+        chart = charts.bar_chart([{"label": _("%(m)d月", m=m + 1), "tick": str(m + 1), "value": n}
                                   for m, n in enumerate(data.figures.months)])
         return render_template(
             "dashboard/_content.html", f=data.figures, year=year, notice=notice, township=township,

@@ -11,12 +11,6 @@
     var status = document.getElementById("export-status");
     var message = status && status.querySelector(".export-message");
     var busy = false;
-    var lastClicked = null;
-
-    form.addEventListener("click", function (event) {
-      var button = event.target.closest("button[type=submit]");
-      if (button) { lastClicked = button; }
-    });
 
     var buttons = function () { return form.querySelectorAll("button[type=submit]"); };
     var setBusy = function (on) {
@@ -32,23 +26,14 @@
 
     form.addEventListener("submit", function (event) {
       if (busy) { event.preventDefault(); return; }
-      var submitter = event.submitter || lastClicked;
-      if (submitter && submitter.name) {
-        // a disabled button is not sent with the form: carry its choice in a hidden field
-        var carried = form.querySelector("input[data-carried]") || document.createElement("input");
-        carried.type = "hidden";
-        carried.setAttribute("data-carried", "");
-        carried.name = submitter.name;
-        carried.value = submitter.value;
-        form.appendChild(carried);
-      }
       var tokenField = form.querySelector("input[name=token]");
       var token = null;
       if (tokenField) {
         token = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
         tokenField.value = token;
       }
-      // disable after the browser has read the form
+      busy = true;  // from now on a second tap sends nothing
+      // the buttons are disabled once the browser has read the form (a disabled button's choice is not sent)
       setTimeout(function () { setBusy(true); }, 0);
       var started = Date.now();
       if (status) {
