@@ -132,3 +132,25 @@ def test_sixteen_of_eighteen_reads_the_same_everywhere(client, auth, f):
     assert "中秋慰问覆盖88%" in report.replace(" ", "") and "88.9" not in report
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/exports/download?year={year}").data))
     assert dict(r for r in book["汇总"].iter_rows(min_row=2, values_only=True))["中秋慰问覆盖率"] == 0.88
+
+
+def test_a_cadres_lists_are_their_own(client, auth, f, town):
+    f.user("cad", Role.CADRE, cadre=town["c"])
+    f.commit()
+    auth.login("cad")
+    assert total(client.get("/visits/")) == 2 and total(client.get("/households/")) == 2
+    assert client.get(f"/households/?cadre={town['far'].id}").status_code == 404
+
+
+def test_a_cadres_rows_outside_the_viewers_township_are_counted_not_listed(client, auth, f, town):
+    """The work record counts a cadre's visits everywhere; the leader's list of them shows those in
+    the township and says how many others there are, without showing them."""
+    elsewhere = f.household(f.village(town["west"], "丙村"), "外镇户")
+    f.pairing(town["c"], elsewhere, started_on=today() - timedelta(days=100))
+    f.visit(town["c"], elsewhere, visited_on=today() - timedelta(days=1))
+    f.commit()
+    auth.login("leader")
+    response = client.get(f"/visits/?cadre={town['c'].id}")
+    assert total(response) == 2 and 'data-beyond="1"' in response.get_data(as_text=True)
+    assert "外镇户" not in response.get_data(as_text=True)
+    assert 'data-beyond' not in client.get("/visits/").get_data(as_text=True)  # only for one cadre's rows
