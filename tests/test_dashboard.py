@@ -18,7 +18,7 @@ from relief.models import (
     Role,
     VisitKind,
 )
-from relief.reports import dashboard
+from relief.reports import conditions, dashboard
 
 YEAR = today().year - 1  # every holiday window of that year is over, whenever the tests run
 
@@ -248,7 +248,7 @@ def test_an_old_visit_before_a_new_pairing_is_still_the_last_contact(f, app):
     f.commit()
     [h] = dashboard.household_figures(leader, now)
     listed = db.session.scalar(select(func.count()).select_from(Household)
-                               .where(Household.township_id == town.id, dashboard.due_condition("overdue", now)))
+                               .where(Household.township_id == town.id, conditions.due_condition("overdue", now)))
     assert h.overdue == listed == 1
     [row], _total = dashboard.cadre_table(leader, YEAR, now)
     assert (row.name, row.households, row.overdue) == ("新干部", 2, 1)

@@ -48,18 +48,12 @@ from .conditions import (
     _V,
     HOLIDAY_KINDS,
     STATIONED,
-    active_household_pairing,
     demand_condition,
-    due_condition,
-    holiday_condition,
-    visited_within,
 )
 from .holidays import holiday_coverage
 
 VISITED_WINDOWS = (30, 90)
 NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
-_HOLIDAY_KINDS = HOLIDAY_KINDS
-__all__ = ["due_condition", "holiday_condition", "visited_within"]  # the list filters, from .conditions
 
 
 def _where(stmt, model, user, township_column=None, township_id=None):
@@ -71,20 +65,11 @@ def _where(stmt, model, user, township_column=None, township_id=None):
     return stmt
 
 
-def int_arg(args, key: str) -> int | None:
-    """A query parameter as a database-sized whole number, or None."""
-    raw = (args.get(key) or "").strip()
-    return int(raw) if raw.isdecimal() and len(raw) <= 9 else None
-
-
 def _key(column, by_township: bool):
     return (column if by_township else sa.literal(None)).label("key")
 
 
 # -- households ---------------------------------------------------------------------------
-
-_active_household_pairing = active_household_pairing
-
 
 @dataclass
 class HouseholdFigures:
@@ -327,7 +312,7 @@ class HolidayFigures:
 def _holidays(user, year: int, by_township: bool) -> dict[str, dict]:
     """{kind: {township id or None: Coverage}} from reports.holidays, one query per holiday."""
     return {kind: {c.key: c for c in holiday_coverage(user, year, kind, by="township" if by_township else None)}
-            for kind in _HOLIDAY_KINDS}
+            for kind in HOLIDAY_KINDS}
 
 
 def _holiday(kind: str, year: int, coverage) -> HolidayFigures:
@@ -367,7 +352,7 @@ def overview(user, year: int, today: date, township_id=None, rows: list[Township
     return Overview(households=households, demands=demands, villages=villages,
                     projects=projects_by_status(user, township_id),
                     attendance=attendance_figures(user, year, township_id),
-                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in _HOLIDAY_KINDS],
+                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in HOLIDAY_KINDS],
                     months=visits_by_month(user, year, township_id))
 
 
@@ -391,5 +376,5 @@ def township_rows(user, year: int, today: date) -> list[TownshipRow]:
                                    .order_by(Township.name)).all()
     return [TownshipRow(tid, name, households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
                         demands.get(tid) or DemandFigures(tid, 0, 0, 0), villages.get(tid) or VillageFigures(tid, 0, 0, 0),
-                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in _HOLIDAY_KINDS])
+                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAY_KINDS])
             for tid, name in townships]
