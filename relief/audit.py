@@ -1,10 +1,12 @@
 """The audit trail: every ORM write to an audited model is recorded automatically."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -149,3 +151,52 @@ def _record_changes(session: Session, _ctx) -> None:
             rows.append(event_row(mode, obj.__tablename__, ident, changes))
     if rows:
         session.connection().execute(sa.insert(AuditEvent), rows)
+
+
+# -- showing the trail ------------------------------------------------------------------------
+
+#: what each action is called on the audit page (the stored code stays English)
+ACTION_LABELS = {
+    "create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "reveal": _l("查看完整号码"),
+    "export": _l("导出"), "import": _l("导入"), "login": _l("登录"), "token": _l("获取接口令牌"),
+    "draw": _l("抽取回访样本"),
+}
+#: what each kind of record is called (AuditEvent.entity: a table name, or the kind of event)
+ENTITY_LABELS = {
+    "attendance": _l("驻村考勤"), "cadre": _l("干部"), "callback": _l("回访"), "demand": _l("诉求"),
+    "household": _l("帮扶户"), "household_income": _l("户人均纯收入"), "income_target": _l("收入目标"),
+    "pairing": _l("结对"), "project": _l("帮扶项目"), "project_update": _l("项目进展"), "township": _l("乡镇"),
+    "unit": _l("单位"), "user_account": _l("用户"), "village": _l("村"), "village_income": _l("村集体经济收入"),
+    "visit": _l("走访"), "import": _l("名册导入"), "export": _l("帮扶成效导出"), "record": _l("实绩档案"),
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS[code]) if code in ACTION_LABELS else code
+
+
+def entity_label(code: str) -> str:
+    return str(ENTITY_LABELS[code]) if code in ENTITY_LABELS else code
+
+
+@dataclass
+class ShownChange:
+    """One line of an event's changes: a field changed from one value to another, or (an import's
+    or an export's own figures) a single value."""
+
+    field: str
+    before: object = None
+    after: object = None
+    value: object = None
+    single: bool = False
+
+
+def shown_changes(changes: dict | None) -> list[ShownChange]:
+    """An event's changes as lines: [before, after] pairs as a change, anything else as a value."""
+    out = []
+    for key, value in (changes or {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            out.append(ShownChange(key, before=value[0], after=value[1]))
+        else:
+            out.append(ShownChange(key, value=value, single=True))
+    return out

@@ -11,7 +11,7 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -35,8 +35,13 @@ from relief.models import (
     Village,
     VillageIncome,
     Visit,
+    utcnow,
 )
+from relief.pairings.attendance import days_so_far
 from relief.security import hash_password
+
+#: China Standard Time is UTC+8 all year
+CST_OFFSET = timedelta(hours=8)
 
 DEMO_USERS = ("demo-admin", "demo-leader", "demo-inspector", "demo-cadre")
 
@@ -138,7 +143,7 @@ def generate(scale_name: str, seed: int, password: str, today: date, echo=print)
     for u in users:
         u.setdefault("township_id", None)
         u.setdefault("cadre_id", None)
-        u.update(active=True, must_change_password=False, created_at=datetime.utcnow())
+        u.update(active=True, must_change_password=False, created_at=gen.now)
     db.session.execute(User.__table__.insert(), users)
     _fix_sequences()
     return {u["username"]: u["role"] for u in users}
@@ -169,7 +174,8 @@ class _Generator:
         self.names: dict[int, str] = {}
         self.village_names: dict[int, str] = {}
         self.first_township_id = None
-        self.now = datetime.utcnow()
+        #: every time the demo writes is at or before this (naive UTC, as the columns keep it)
+        self.now = utcnow()
         self.holidays = []
         for year in (today.year - 1, today.year):
             for kind in ("spring_festival", "mid_autumn"):
@@ -303,9 +309,11 @@ class _Generator:
             for pid in [sp, *team_pairings]:
                 for m in range(12):
                     month_start = (self.today.replace(day=1) - timedelta(days=31 * m)).replace(day=1)
+                    days = rnd.choice((16, 19, 20, 21, 22, 22, 23, 24, 25))
+                    # this month: no more days than have passed
+                    days = min(days, days_so_far(month_start.year, month_start.month, self.today))
                     self.add(Attendance, dict(id=self.ids("attendance"), pairing_id=pid, year=month_start.year,
-                                              month=month_start.month,
-                                              days=rnd.choice((16, 19, 20, 21, 22, 22, 23, 24, 25)),
+                                              month=month_start.month, days=days,
                                               recorded_by_id=None, updated_at=self.now))
             # three years of collective income, most villages reaching the 150,000 target last year
             base = rnd.randint(60_000, 120_000)
@@ -326,7 +334,8 @@ class _Generator:
                     name=f"{PROJECT_NAMES[ptype]}{'二期' if k else ''}", type=ptype, status=status,
                     responsible_cadre_id=stationed, funding_source=rnd.choice(FUNDING),
                     funding_yuan=rnd.randint(10, 200) * 10_000, started_on=started,
-                    finished_on=started + timedelta(days=180) if status in ("completed", "operating") else None,
+                    finished_on=min(started + timedelta(days=180), self.today)
+                    if status in ("completed", "operating") else None,
                     expected_income_yuan=expected,
                     actual_income_yuan=int(expected * rnd.uniform(0.6, 1.1)) if status == "operating" else 0,
                     households_benefited=rnd.randint(5, 60), people_benefited=rnd.randint(15, 200),
@@ -406,6 +415,8 @@ class _Generator:
         vid = self.ids("visit")
         recorded = datetime(day.year, day.month, day.day, rnd.randint(1, 10), rnd.randint(0, 59)) + \
             timedelta(hours=rnd.choice((0, 0, 0, 6, 24)))
+        # typed in on the day it claims (China time) or later, and never later than now
+        recorded = max(min(recorded, self.now - timedelta(minutes=5)), datetime.combine(day, time.min) - CST_OFFSET)
         has_gps = kind != "phone" and rnd.random() < 0.85
         # a diary line of its own: who, when, what (identical lines on many visits are a fabrication sign)
         if hid is not None:

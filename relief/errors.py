@@ -54,10 +54,12 @@ def _rollback_quietly(app: Flask) -> None:
         db.session.close()
 
 
-def abort_with(code: int, detail: str):
-    """Abort with `code`; the error page (or JSON "detail") says what was wrong and what to do."""
+def abort_with(code: int, detail: str, link: tuple[str, str] | None = None):
+    """Abort with `code`; the error page (or JSON "detail") says what was wrong and what to do,
+    and offers `link` (url, words) besides the way home."""
     err = default_exceptions[code]()
     err.relief_detail = detail
+    err.relief_link = link
     raise err
 
 
@@ -66,14 +68,14 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    def render(code: int, detail: str | None = None):
+    def render(code: int, detail: str | None = None, link: tuple[str, str] | None = None):
         message = _messages().get(code, _("请求无法处理"))
         if wants_json():
             body = {"error": message, "status": code}
             if detail:
                 body["detail"] = detail
             return jsonify(body), code
-        return render_template("errors/error.html", code=code, message=message, detail=detail), code
+        return render_template("errors/error.html", code=code, message=message, detail=detail, link=link), code
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):
@@ -83,7 +85,7 @@ def init_app(app: Flask) -> None:
     def http_error(err: HTTPException):
         if err.code == 429:
             return render(429)
-        return render(err.code or 500, getattr(err, "relief_detail", None))
+        return render(err.code or 500, getattr(err, "relief_detail", None), getattr(err, "relief_link", None))
 
     @app.errorhandler(Exception)
     def unexpected(err):

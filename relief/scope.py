@@ -137,6 +137,22 @@ def scoped(stmt: Select, user, model=None) -> Select:
     return stmt if clause is None else stmt.where(clause)
 
 
+def count_beyond(stmt: Select, user, visible: int, model=None) -> int:
+    """How many rows of `stmt` (not yet scoped) lie outside what `user` may see, given that
+    `visible` of them are inside.
+
+    A deliberate exception, for one case: a list of one visible cadre's rows opened from the
+    work record, whose figures count the cadre's work everywhere (ranks are the same whoever looks).
+    The list shows only the rows the user may see and says how many others there are, as a
+    number, never the rows; the record page shows that number already.
+    """
+    model = model or stmt.column_descriptions[0]["entity"]
+    if condition(model, user) is None:
+        return 0
+    everywhere = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    return max(everywhere - visible, 0)
+
+
 def get_scoped_or_404(model, ident, user, options=()):
     """Fetch one row the user may see; anything else, existing or not, is a 404."""
     try:

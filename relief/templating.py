@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from relief.dates import to_cst
 from relief.ids import mask_id, mask_phone
+from relief.rates import percent_text
 from relief.targets import BAND_LABELS
 
 ALL = ("admin", "leader", "cadre", "inspector")
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["cst"] = lambda ts: to_cst(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
     app.jinja_env.globals["band_labels"] = BAND_LABELS
+    app.jinja_env.globals["percent_text"] = percent_text
 
     app.jinja_env.globals["menu"] = menu
 

@@ -113,6 +113,28 @@ def test_future_months_cannot_be_entered(app, client, auth, w, f):
     assert "不能填写未来月份的驻村天数" in html
 
 
+def test_no_more_days_than_have_passed_in_this_month(app, client, auth, w):
+    """On the 10th, ten days at most: the days that have not come yet cannot have been spent in the village."""
+    tenth = date(2025, 3, 10)
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    with pytest.raises(AttendanceError) as err:
+        save_attendance(admin, 2025, 3, {w["s"].id: 11}, tenth)
+    assert "2025年3月到今天只过了10天，驻村天数不能超过10" in str(err.value)
+    assert save_attendance(admin, 2025, 3, {w["s"].id: 10}, tenth) == 1
+    assert save_attendance(admin, 2025, 2, {w["s"].id: 28}, tenth) == 1  # a past month: all its days
+
+
+def test_the_sheet_of_this_month_offers_the_days_so_far(client, auth, w):
+    now = today()
+    auth.login("leader")
+    html = client.get(f"/pairings/attendance?year={now.year}&month={now.month}").get_data(as_text=True)
+    assert f"本月最多可填{now.day}天" in html and f'max="{now.day}"' in html
+    if now.day < 28:
+        r = post_sheet(client, {f"days-{w['s'].id}": str(now.day + 1)}, year=now.year, month=now.month)
+        assert r.status_code == 422 and f"到今天只过了{now.day}天" in r.get_data(as_text=True)
+        assert days_of(w["s"], now.year, now.month) is None
+
+
 def test_a_leader_cannot_write_attendance_outside_the_township(client, auth, w):
     auth.login("leader")
     r = post_sheet(client, {f"days-{w['s'].id}": "20", f"days-{w['out'].id}": "20"})

@@ -1,4 +1,7 @@
 """The audit trail: automatic, masked, append-only, and readable by the admin and inspector."""
+import re
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -62,7 +65,7 @@ def test_the_audit_page_filters(client, auth, f):
     f.commit()
     auth.login("who")
     html = client.get(f"/audit/?entity=household&entity_id={h.id}").get_data(as_text=True)
-    assert "household #%d" % h.id in html and "共 1 条" in html
+    assert "帮扶户 #%d" % h.id in html and "共 1 条" in html
     assert "共 1 条" in client.get("/audit/?action=login").get_data(as_text=True)
 
 
@@ -78,3 +81,37 @@ def test_an_unreadable_audit_filter_says_so_beside_its_field(client, auth, f):
     assert 'id="to-error">截止日期不能早于起始日期' in html and "共 0 条" in html
     html = client.get("/audit/?action=login&from=2000-01-01&to=2099-12-31&entity_id=").get_data(as_text=True)
     assert "is-invalid" not in html and "共 1 条" in html
+
+
+def test_the_audit_page_shows_single_values_as_values_in_the_ui_language(client, auth, f):
+    from relief import audit
+
+    f.user("who", Role.INSPECTOR)
+    audit.log(db.session, "import", "import", None, note="households 名册.xlsx",
+              changes={"kind": "households", "file": "名册.xlsx", "rows": 12, "created": 10})
+    f.household(name="张三")
+    f.commit()
+    auth.login("who")
+    html = client.get("/audit/").get_data(as_text=True)
+    changes = re.findall(r"<li><code>(\w+)</code>: ([^<]*)</li>", html)
+    assert ("kind", "households") in changes and ("rows", "12") in changes  # not "h → o", not "→"
+    assert ("head_name", "— → 张三") in changes  # a change is still before → after
+    cells = re.findall(r"<td>([^<#]+?)(?: #\d+)?(?:<div|</td>)", html)
+    assert "导入" in cells and "名册导入" in cells and "新增" in cells and "帮扶户" in cells and "登录" in cells
+    assert "import" not in cells and "household" not in cells and "login" not in cells
+    english = client.get("/audit/?lang=en").get_data(as_text=True)
+    assert "Roster import" in english and "Households" in english and "Sign in" in english
+
+
+def test_audit_times_are_china_time(client, auth, f):
+    from relief import audit
+
+    f.user("who", Role.INSPECTOR)
+    audit.log(db.session, "export", "export", None, note="2025 全区 xlsx")
+    f.commit()
+    stored = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export"))
+    auth.login("who")
+    html = client.get("/audit/?action=export").get_data(as_text=True)
+    assert "时间（北京时间）" in html
+    shown = (stored.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert f">{shown}</time>" in html  # stored in UTC, shown 8 hours later

@@ -169,3 +169,31 @@ def test_with_a_read_replica_the_job_reads_there_and_audits_on_the_primary(app, 
     assert "副本户主" in (tmp_path / "out" / done["file"]).read_text(encoding="utf-8-sig")
     note = db.session.scalar(sa.select(AuditEvent.note).where(AuditEvent.action == "export"))
     assert note == "2025 全区 csv households"
+
+
+def test_a_second_export_while_one_runs_answers_with_the_running_one(queued, district, client, auth):  # noqa: F811
+    auth.login("admin")
+    first = _submit(client)
+    again = client.post("/exports/jobs", data={"csrf_token": csrf_token(client, "/exports/"), "year": "2024",
+                                                "format": "xlsx"}, follow_redirects=False)
+    assert again.status_code == 302 and again.headers["Location"] == first  # not a second job
+    assert "上一个导出还在进行" in client.get(first).get_data(as_text=True)
+    from rq import Queue
+    import redis
+
+    assert Queue(jobs.QUEUE, connection=redis.Redis.from_url(queued.config["REDIS_URL"])).count == 1
+    assert f'href="{first}"' in client.get("/exports/").get_data(as_text=True)  # the page points to it
+    jobs.work(burst=True)
+    third = _submit(client)  # once it has finished, a new export starts
+    assert third != first
+
+
+def test_a_direct_download_answers_with_the_page_token(district, client, auth):  # noqa: F811
+    auth.login("admin")
+    html = client.get("/exports/").get_data(as_text=True)
+    assert 'name="token"' in html and "js/export-job.js" in html and 'id="export-status"' in html
+    response = client.get("/exports/download?year=2025&format=xlsx&token=abc123")
+    assert "relief-export=abc123" in response.headers["Set-Cookie"]
+    assert "Path=/exports" in response.headers["Set-Cookie"]
+    response = client.get("/exports/download?year=2025&format=xlsx&token=<script>")
+    assert "Set-Cookie" not in response.headers or "relief-export" not in response.headers["Set-Cookie"]

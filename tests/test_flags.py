@@ -1,4 +1,5 @@
 """Fabricated visits planted among honest ones: every planted one caught with its reason, no honest one."""
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -138,3 +139,17 @@ def test_the_flags_api_answers_inspector_and_admin_only(client, f, planted, role
 def test_the_flags_api_is_in_openapi(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/visits/flags" in spec["paths"]
+
+
+def test_each_flagged_visit_opens_its_record_with_photos_gps_and_times(client, auth, f, planted):
+    expected, _ = planted
+    f.user("insp", Role.INSPECTOR)
+    f.commit()
+    auth.login("insp")
+    html = client.get("/flags/?year=2025").get_data(as_text=True)
+    linked = set(int(i) for i in re.findall(r'class="fw-bold touch-link visit-link" href="/visits/(\d+)"', html))
+    assert linked and len(linked) == html.count('list-group-item flag-item')
+    page = client.get(f"/visits/{min(linked)}")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "录入时间" in body and "位置" in body and "走访日期" in body

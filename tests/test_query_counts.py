@@ -67,7 +67,12 @@ def town(f):
 
 
 PAGES = [("cad", "/"), ("leader", "/"), ("leader", "/dashboard"), ("admin", "/dashboard"), ("leader", "/map"),
-         ("admin", "/map"), ("admin", "/map/frame")]
+         ("admin", "/map"), ("admin", "/map/frame"),
+         # the pages whose every figure is a link, and the lists those links open
+         ("leader", "/visits/holidays?by=village"), ("admin", "/records/"), ("leader", "/records/"),
+         ("admin", "/exports/report"), ("leader", "/exports/report"), ("leader", "/visits/"),
+         ("leader", "/households/?due=overdue"), ("leader", "/demands/?status=open"), ("admin", "/villages/?weak=1"),
+         ("leader", "/projects/?status=planned"), ("admin", "/cadres/?stationed=1")]
 
 
 @pytest.mark.parametrize("who,path", PAGES)

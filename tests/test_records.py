@@ -278,7 +278,9 @@ def test_excel_download_has_every_cadre_as_text_and_numbers(client, auth, quarte
     one = data["张三丰"]
     assert (one["结对户数"], one["走访次数"], one["节日慰问次数"], one["办结诉求"], one["超期诉求"], one["负责项目"]) == \
         (3, 4, 1, 2, 4, 2)
-    assert one["回访回答户数"] == 3 and one["回访满意率"] == pytest.approx(2 / 3) and one["驻村天数"] is None
+    # 2 of 3 is written as the pages show it (relief.rates: 66 %, rounded down), in a percentage cell
+    assert one["回访回答户数"] == 3 and one["回访满意率"] == pytest.approx(0.66) and one["驻村天数"] is None
+    assert sheet.cell(row=3, column=HEADERS.index("回访满意率") + 1).number_format == "0%"
     assert one["个人得分"] == pytest.approx(44.33, abs=0.01) and one["单位排名"] == "2/2" and one["乡镇排名"] == "东镇 1/1"
     assert data["赵书记"]["驻村天数"] == 40 and data["赵书记"]["应驻村天数"] == 60
     assert data["王区长"]["挂钩村"] == "薄弱村" and data["王区长"]["挂钩村收入进度"] == pytest.approx(0.6)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
+from relief import audit
 from relief.access import roles_required
 from relief.dates import CST
 from relief.paging import paginate
@@ -16,7 +17,7 @@ from relief.fields import db_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-ACTIONS = ("create", "update", "delete", "reveal", "export", "import", "login", "token")
+ACTIONS = ("create", "update", "delete", "reveal", "export", "import", "login", "token", "draw")
 
 
 def _utc_bound(text: str, end: bool = False):
@@ -59,4 +60,5 @@ def index():
     page = paginate(stmt.order_by(AuditEvent.id.desc()))
     entities = db.session.scalars(sa.select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all()
     return render_template("audit/index.html", page=page, actions=ACTIONS, entities=entities, args=args,
-                           problems=problems)
+                           problems=problems, action_label=audit.action_label, entity_label=audit.entity_label,
+                           shown_changes=audit.shown_changes)

@@ -1,7 +1,7 @@
 """The dashboard: a township's (or the district's) figures, each linked to the list behind it."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,21 +34,15 @@ def index():
 
     def body() -> str:
         data = services.page(current_user, year, now, tid, sort, descending, page_no, per_page)
-        chart = charts.bar_chart([{"label": _("%(m)d月", m=m + 1), "value": n}
+        # under the bars the month's number only: "12月" does not fit a twelfth of a phone's width
+        chart = charts.bar_chart([{"label": _("%(m)d月", m=m + 1), "tick": str(m + 1), "value": n}
                                   for m, n in enumerate(data.figures.months)])
         return render_template(
             "dashboard/_content.html", f=data.figures, year=year, notice=notice, township=township,
             cadres=data.cadres, total=data.total, page_no=page_no, per_page=per_page, sort=sort,
             descending=descending, chart=chart, drill=data.drill, today=now, scope=scope_args,
-            demand_link=_demand_link, due_days=current_app.config["VISIT_DUE_DAYS"],
+            due_days=current_app.config["VISIT_DUE_DAYS"],
             norm=current_app.config["ATTENDANCE_NORM_DAYS"], townships_for_filter=data.townships)
 
     content = cached_html("dashboard-html", services.figures_township(current_user, tid), body)
     return render_template("dashboard/index.html", content=content, township=township)
-
-
-def _demand_link(state: str, **scope) -> str | None:
-    """The demands list for open / overdue / resolved, once the demands pages exist."""
-    if "demands.index" not in current_app.view_functions:
-        return None
-    return url_for("demands.index", status=state, **scope)

@@ -50,15 +50,49 @@ def folder() -> Path:
     return path
 
 
+def _running_key(user) -> str:
+    return f"relief-export-running:{user.id}"
+
+
+def running(user) -> str | None:
+    """The id of the user's export that is queued or being written, if any."""
+    job_id = _redis().get(_running_key(user))
+    job_id = job_id.decode() if job_id else None
+    if not job_id or job_id == "starting":
+        return job_id
+    found = status(job_id, user)
+    return job_id if found is not None and found.state in ("queued", "started") else None
+
+
 def submit(user, year: int, township: Township | None, *, full_ids: bool, sheet: str | None,
-           download_name: str) -> str:
-    """Queue an export for `user`; returns the job id."""
+           download_name: str) -> tuple[str, bool]:
+    """Queue an export for `user` unless one of theirs is still queued or running: returns the job
+    id and whether it is new (False: the running one, so a second tap never starts a second export)."""
+    r, key = _redis(), _running_key(user)
+    seconds = current_app.config["EXPORT_JOB_SECONDS"]
+    for _attempt in range(20):
+        # one submit at a time per user: whoever sets the key first queues the job
+        if r.set(key, "starting", nx=True, ex=seconds):
+            break
+        current = running(user)
+        if current and current != "starting":
+            return current, False
+        if current is None:  # the last export has finished or failed: the key is stale
+            r.delete(key)
+            continue
+        time.sleep(0.1)  # another request of the same user is queueing it right now
+    else:
+        current = running(user)
+        if current and current != "starting":
+            return current, False
+        r.set(key, "starting", ex=seconds)
     keep = current_app.config["EXPORT_KEEP_HOURS"] * 3600
     job = queue().enqueue(run, user.id, year, township.id if township else None, full_ids, sheet,
                           result_ttl=keep, failure_ttl=keep,
                           meta={"user_id": user.id, "download_name": download_name, "sheets": 1 if sheet else
                                 len(services.SHEET_KEYS), "sheet_index": 0, "sheet": None, "rows": 0})
-    return job.id
+    r.set(key, job.id, ex=seconds)
+    return job.id, True
 
 
 @dataclass

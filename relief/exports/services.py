@@ -15,6 +15,7 @@ from relief import audit
 from relief.extensions import db
 from relief.ids import mask_id, mask_phone
 from relief.models import Role, Township
+from relief.rates import shown_fraction
 from relief.reports import year_figures
 from relief.reports import export as rows
 from relief.reports.callbacks import callback_sheet
@@ -70,7 +71,7 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
     def villages():
         _span, data = rows.village_rows(user, year, tid)
         for p, incomes in data:
-            yield (p.township, p.name, *(incomes.get(y) for y in span), p.target_yuan, p.progress,
+            yield (p.township, p.name, *(incomes.get(y) for y in span), p.target_yuan, shown_fraction(p.progress),
                    p.reached, p.leader, p.stationed, p.projects)
 
     def households():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import tempfile
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -48,9 +48,12 @@ def index():
     townships = db.session.scalars(sa.select(Township).order_by(Township.name)).all() \
         if current_user.role is Role.ADMIN else []
     years = list(range(today().year, today().year - 6, -1))
+    in_background = jobs.enabled()
+    running = jobs.running(current_user) if in_background else None
     return render_template("exports/index.html", year=_year(), years=years, township=_township(),
                            townships=townships, sheets=services.SHEET_NAMES,
-                           may_full=current_user.role is Role.ADMIN, in_background=jobs.enabled())
+                           may_full=current_user.role is Role.ADMIN, in_background=in_background,
+                           running=running if running != "starting" else None)
 
 
 def _choice(args):
@@ -85,8 +88,14 @@ def download():
         services.log_export(current_user, services.describe(year, township, full_ids, sheet))
         db.session.commit()
     out.seek(0)
-    return send_file(out, mimetype="text/csv" if sheet else XLSX, as_attachment=True,
-                     download_name=_download_name(year, township, sheet))
+    response = send_file(out, mimetype="text/csv" if sheet else XLSX, as_attachment=True,
+                         download_name=_download_name(year, township, sheet))
+    # the export page waits for this cookie to know that its file has started to download
+    token = request.args.get("token", "")
+    if token.isalnum() and len(token) <= 32:
+        response.set_cookie("relief-export", token, max_age=120, path="/exports", samesite="Lax",
+                            secure=request.is_secure)
+    return response
 
 
 # -- background jobs (EXPORT_JOBS with Redis and `relief worker`) ----------------------------
@@ -97,8 +106,10 @@ def submit_job():
     if not jobs.enabled():
         abort(404)
     year, township, full_ids, sheet = _choice(request.form)
-    job_id = jobs.submit(current_user, year, township, full_ids=full_ids, sheet=sheet,
-                         download_name=_download_name(year, township, sheet))
+    job_id, new = jobs.submit(current_user, year, township, full_ids=full_ids, sheet=sheet,
+                              download_name=_download_name(year, township, sheet))
+    if not new:
+        flash(_("您的上一个导出还在进行，完成后才能开始新的导出。下面是它的进度。"), "warning")
     return redirect(url_for("exports.job", job_id=job_id))
 
 
@@ -143,7 +154,10 @@ def yearly_report():
     tid = township.id if township else None
     figures = year_figures(current_user, year, township_id=tid)
     targets = {p.target_yuan for p in village_progress(current_user, year, township_id=tid)}
-    rows = [row for row in township_figures(current_user, year) if tid is None or row[0] == tid]
-    return render_template("exports/report.html", year=year, township=township, figures=figures,
-                           headline=report.headline(figures, targets), work=report.work_sentence(figures),
+    rows = [(t, name, f, report.figure_links(f, year, t)) for t, name, f in township_figures(current_user, year)
+            if tid is None or t == tid]
+    links = report.figure_links(figures, year, tid)
+    return render_template("exports/report.html", year=year, township=township, figures=figures, links=links,
+                           headline=report.headline(figures, targets, report.linker(links)),
+                           work=report.work_sentence(figures, report.linker(links)),
                            rows=rows, fmt=report, years=list(range(today().year, today().year - 6, -1)))

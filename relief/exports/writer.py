@@ -68,7 +68,7 @@ def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress 
         "text": book.add_format({"num_format": "@"}),
         "int": book.add_format({"num_format": "#,##0"}),
         "yuan": book.add_format({"num_format": "#,##0"}),
-        "percent": book.add_format({"num_format": "0.0%"}),
+        "percent": book.add_format({"num_format": "0%"}),  # relief.rates: whole percent
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
     }

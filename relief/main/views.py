@@ -35,7 +35,8 @@ def home():
             return render_template("main/_home_cadre.html", cadre=cadre,
                                    households=reports.my_households(user.cadre_id, today()),
                                    villages=reports.my_villages(user.cadre_id),
-                                   demands=reports.open_demands(user, limit=20), today=today())
+                                   demands=reports.open_demands(user, limit=20),
+                                   demand_count=reports.open_demand_count(user), today=today())
 
         return render_template("main/home_cadre.html", content=cached_html("home", CadreScope(user.cadre_id), body))
     township = None if sees_everything(user) else user.township_id

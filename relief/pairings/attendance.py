@@ -5,6 +5,7 @@ import calendar
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
@@ -43,11 +44,21 @@ def month_error(year: int, month: int, today: date) -> str | None:
     return None
 
 
-def days_error(days: int, year: int, month: int) -> str | None:
+def days_so_far(year: int, month: int, today: date) -> int:
+    """The days of the month that have begun by today: all of a past month, today's date in this one."""
+    if (year, month) == (today.year, today.month):
+        return today.day
+    return month_days(year, month)
+
+
+def days_error(days: int, year: int, month: int, today: date) -> str | None:
     if days < 0 or days > 31:
         return _("驻村天数应在0到31之间")
     if days > month_days(year, month):
         return _("%(y)d年%(m)d月只有%(n)d天，驻村天数不能超过%(n)d", y=year, m=month, n=month_days(year, month))
+    if days > days_so_far(year, month, today):
+        return _("%(y)d年%(m)d月到今天只过了%(n)d天，驻村天数不能超过%(n)d",
+                 y=year, m=month, n=days_so_far(year, month, today))
     return None
 
 
@@ -77,6 +88,13 @@ def _stationed(user, township_id):
     return stmt.order_by(Pairing.township_id, Village.name, Pairing.kind, Pairing.role, Cadre.name, Pairing.id)
 
 
+def pairings_with_months(year: int, met: bool) -> Select:
+    """Ids of pairings with a month of the year at (met) or under the norm of days in the village."""
+    norm = current_app.config["ATTENDANCE_NORM_DAYS"]
+    return sa.select(Attendance.pairing_id).where(
+        Attendance.year == year, Attendance.days >= norm if met else Attendance.days < norm)
+
+
 def recorded(pairing_ids: list[int], year: int, month: int) -> dict[int, int]:
     if not pairing_ids:
         return {}
@@ -104,7 +122,7 @@ def save_attendance(user, year: int, month: int, entries: dict[int, int | None],
     errors = {}
     for pid, days in entries.items():
         if days is not None:
-            problem = days_error(days, year, month)
+            problem = days_error(days, year, month, today)
             if problem:
                 errors[pid] = problem
     if errors:

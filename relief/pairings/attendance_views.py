@@ -11,7 +11,10 @@ from relief.access import roles_required
 from relief.dates import today
 from relief.paging import paginate
 from relief.extensions import db
+from relief.errors import abort_with
+from relief.models import Pairing
 from relief.reports import norms
+from relief.reports.dashboard import attendance_figures
 from relief.fields import db_int, year_int
 
 from . import attendance as att
@@ -90,7 +93,7 @@ def attendance():
     return render_template(
         "pairings/attendance.html", form=form, page=page, values=values, typed=typed, errors=errors,
         summary=summary, year=year, month=month, township_id=township_id, townships=townships_for(current_user),
-        max_days=att.month_days(year, month), norm=current_app.config["ATTENDANCE_NORM_DAYS"],
+        max_days=att.days_so_far(year, month, now), norm=current_app.config["ATTENDANCE_NORM_DAYS"],
         may_write=current_user.role in WRITERS, prev_m=prev_m, next_m=next_m, years=range(now.year, now.year - 6, -1),
     ), 422 if errors else 200
 
@@ -103,9 +106,19 @@ def attendance_year():
     if not att.FIRST_YEAR <= year <= now.year:
         year = now.year
     township_id = chosen_township(current_user)
-    page = paginate(att.year_rows(current_user, year, township_id))
+    months = request.args.get("months") or None  # the dashboard's figures: months at or under the norm
+    if months not in (None, "met", "below"):
+        abort_with(400, _("“months”应为 met（满%(n)d天的月份）或 below（不足%(n)d天的月份）",
+                          n=current_app.config["ATTENDANCE_NORM_DAYS"]),
+                   link=(url_for("pairings.attendance_year", year=year), _("查看全年一览")))
+    rows = att.year_rows(current_user, year, township_id)
+    if months:
+        rows = rows.where(Pairing.id.in_(att.pairings_with_months(year, met=months == "met")))
+    page = paginate(rows)
     data = norms.attendance_year([p.id for p in page.items], year)
-    months_recorded, months_under = norms.attendance_shortfall(current_user, year, township_id)
+    figures = attendance_figures(current_user, year, township_id)
+    months_recorded, months_under = figures.months, figures.months - figures.months_met
+    shown = {"met": figures.months_met, "below": months_under}.get(months, months_recorded)
     last_month = 12 if year < now.year else now.month
 
     def active_in(p, m: int) -> bool:
@@ -116,4 +129,5 @@ def attendance_year():
         "pairings/attendance_year.html", page=page, data=data, year=year, township_id=township_id,
         townships=townships_for(current_user), norm=current_app.config["ATTENDANCE_NORM_DAYS"],
         months_recorded=months_recorded, months_under=months_under, last_month=last_month, active_in=active_in,
+        months=months, shown=shown,
         years=range(now.year, now.year - 6, -1))

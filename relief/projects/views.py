@@ -11,6 +11,7 @@ from relief.access import roles_required
 from relief.paging import paginate
 from relief.extensions import db
 from relief.models import (
+    Cadre,
     Project,
     ProjectPhoto,
     ProjectStatus,
@@ -20,8 +21,9 @@ from relief.models import (
     Township,
     Village,
 )
-from relief.reports.dashboard import int_arg
-from relief.scope import get_scoped_or_404, scoped
+from relief.filters import Filters
+from relief.reports import conditions
+from relief.scope import count_beyond, get_scoped_or_404, scoped
 from relief.fields import db_int, refused_status
 
 from . import services
@@ -35,28 +37,53 @@ _PAGE = [joinedload(Project.village).joinedload(Village.township), joinedload(Pr
 @bp.get("/")
 @login_required
 def index():
-    q = (request.args.get("q") or "").strip()
-    status = ProjectStatus.from_label(request.args.get("status", ""))
-    kind = ProjectType.from_label(request.args.get("type", ""))
-    township_id = int_arg(request.args, "township")
-    village_id = int_arg(request.args, "village")
-    stmt = scoped(sa.select(Project), current_user).options(*_PAGE)
-    if q:
-        stmt = stmt.where(Project.name.contains(q, autoescape=True))
-    if status:
-        stmt = stmt.where(Project.status == status)
-    if kind:
-        stmt = stmt.where(Project.type == kind)
-    if township_id:
-        stmt = stmt.where(Project.township_id == township_id)
-    if village_id:
-        stmt = stmt.where(Project.village_id == village_id)
-    stmt = stmt.order_by(Project.township_id, Project.village_id, Project.id)
+    filters = _filters().check()
+    base = sa.select(Project).where(*filters.where)
+    stmt = scoped(base, current_user).options(*_PAGE).order_by(Project.township_id, Project.village_id, Project.id)
     page = paginate(stmt)
+    people = db.session.scalar(scoped(sa.select(sa.func.coalesce(sa.func.sum(Project.people_benefited), 0))
+                                      .where(*filters.where), current_user, Project))
+    beyond = count_beyond(base, current_user, page.total) if filters.one_cadre else 0
     townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
-    return render_template("projects/index.html", page=page, q=q, status=status, kind=kind,
-                           township_id=township_id, village_id=village_id, townships=townships,
-                           statuses=list(ProjectStatus), kinds=list(ProjectType))
+    township = filters.township()
+    return render_template("projects/index.html", page=page, q=filters.raw("q"),
+                           status=ProjectStatus.from_label(filters.raw("status")),
+                           kind=ProjectType.from_label(filters.raw("type")),
+                           township_id=township.id if township else None, townships=townships,
+                           statuses=list(ProjectStatus), kinds=list(ProjectType), filters=filters, people=people,
+                           beyond=beyond)
+
+
+def _filters() -> Filters:
+    """The project ledger's filters: the search form's and those of the figures that link here."""
+    f = Filters()
+    q = f.raw("q")
+    if q:
+        f.add(Project.name.contains(q, autoescape=True), _("项目名称含“%(q)s”", q=q), "q")
+    township = f.township()
+    if township:
+        f.add(Project.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
+    village = f.row("village", Village, _("村"))
+    if village:
+        f.add(Project.village_id == village.id, _("村：%(name)s", name=village.name), "village")
+    status = f.enum("status", ProjectStatus, _("阶段"))
+    if status:
+        f.add(Project.status == status, _("阶段：%(s)s", s=status.label), "status")
+    kind = f.enum("type", ProjectType, _("类型"))
+    if kind:
+        f.add(Project.type == kind, _("类型：%(s)s", s=kind.label), "type")
+    cadre = f.row("cadre", Cadre, _("干部"))
+    if cadre:
+        f.one_cadre = True
+        f.add(Project.responsible_cadre_id == cadre.id, _("负责干部：%(name)s", name=cadre.name), "cadre")
+    period = f.period("implemented")
+    if period:
+        f.add(conditions.project_implemented(period.first, period.last), _("%(p)s内实施", p=period.label),
+              "implemented")
+    period = f.period("running")
+    if period:
+        f.add(conditions.project_running(period.first, period.last), _("%(p)s内在建或运营", p=period.label), "running")
+    return f
 
 
 @bp.get("/<int:project_id>")

@@ -8,6 +8,7 @@ import io
 
 import xlsxwriter
 
+from relief.rates import shown_fraction
 from relief.reports.records import CadreRecord
 
 HEADERS = ["姓名", "单位", "职级", "乡镇", "结对户数", "走访次数", "节日慰问次数", "办结诉求", "超期诉求", "负责项目",
@@ -29,7 +30,7 @@ def workbook(records: list[CadreRecord], year: int, quarter: int, weights: dict,
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     head = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1, "text_wrap": True, "valign": "top"})
-    pct = book.add_format({"num_format": "0.0%"})
+    pct = book.add_format({"num_format": "0%"})  # as relief.rates shows a rate
     num = book.add_format({"num_format": "0.00"})
     sheet = book.add_worksheet(f"{year}年第{quarter}季度")
     for col, title in enumerate(HEADERS):
@@ -49,7 +50,7 @@ def workbook(records: list[CadreRecord], year: int, quarter: int, weights: dict,
             sheet.write_number(row, col, value)
         for col, rate in ((12, r.attendance), (15, r.satisfaction), (17, r.village_progress)):
             if rate is not None:
-                sheet.write_number(row, col, rate, pct)
+                sheet.write_number(row, col, shown_fraction(rate), pct)
         sheet.write_number(row, 18, r.score, num)
         sheet.write_number(row, 19, r.total, num)
     sheet.autofilter(0, 0, max(len(records), 1), len(HEADERS) - 1)

@@ -1,6 +1,7 @@
 """The quarterly work record (实绩档案): each cadre's figures, score and ranks; Excel per quarter."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,9 +11,10 @@ from relief.access import roles_required
 from relief.dates import today
 from relief.paging import check_page, page_number
 from relief.extensions import db
-from relief.models import Role
+from relief.models import Cadre, Role
 from relief.reports.records import quarter_bounds, quarter_of, quarter_records
 from relief.fields import db_int, year_int
+from relief.scope import scoped
 
 from .excel import workbook
 
@@ -51,8 +53,12 @@ def index():
     page_no = page_number()
     check_page(page_no, len(rows[(page_no - 1) * per_page: page_no * per_page]), len(rows), per_page)
     first, last = quarter_bounds(year, quarter)
+    shown = rows[(page_no - 1) * per_page: page_no * per_page]
+    # a figure links to the cadre's rows only where the user may open that cadre's lists
+    linkable = set(db.session.scalars(scoped(sa.select(Cadre.id), current_user, Cadre)
+                                      .where(Cadre.id.in_([r.cadre_id for r in shown])))) if shown else set()
     return render_template(
-        "records/index.html", rows=rows[(page_no - 1) * per_page: page_no * per_page], total=len(rows),
+        "records/index.html", rows=shown, total=len(rows), linkable=linkable, period=f"{year}-Q{quarter}",
         page_no=page_no, per_page=per_page, year=year, quarter=quarter, first=first, last=last, units=units,
         townships=townships, unit_id=unit_id, township_id=township_id, q=q,
         weights=current_app.config["RECORD_WEIGHTS"], norm=current_app.config["ATTENDANCE_NORM_DAYS"],

@@ -12,6 +12,7 @@ from .households import (
     due_state,
     my_households,
     my_villages,
+    open_demand_count,
     open_demands,
     summary,
 )
@@ -20,5 +21,5 @@ from .villages import VillageProgress, village_progress
 from .yearly import YearFigures, year_figures
 
 __all__ = ["OPEN_DEMAND", "Coverage", "PairedHousehold", "Summary", "VillageProgress", "YearFigures",
-           "due_state", "holiday_coverage", "my_households", "my_villages", "open_demands", "summary",
+           "due_state", "holiday_coverage", "my_households", "my_villages", "open_demand_count", "open_demands", "summary",
            "village_progress", "year_figures"]

@@ -1,8 +1,8 @@
 """The township dashboard's figures, each from one aggregate query over what the user may see.
 
 Every figure can be narrowed to one township (the district's drill-down) or grouped by township
-(`by_township=True`: one row per township). The conditions that define a figure are also the
-filters of the list behind it (households_where, cadres_where), so a number and its list agree.
+(`by_township=True`: one row per township). The conditions that define a figure (.conditions)
+are also the filters of the list behind it (relief.filters), so a number and its list agree.
 
 Definitions:
 - needing: households in 贫困 or 监测户 status; paired: with an active household pairing.
@@ -29,7 +29,6 @@ from relief.models import (
     Attendance,
     Cadre,
     Demand,
-    DemandStatus,
     Household,
     HouseholdStatus,
     Pairing,
@@ -40,18 +39,21 @@ from relief.models import (
     Unit,
     Village,
     Visit,
-    VisitKind,
 )
 from relief.scope import condition
 from relief.targets import village_band
 
+from .conditions import (
+    _P,
+    _V,
+    HOLIDAY_KINDS,
+    STATIONED,
+    demand_condition,
+)
 from .holidays import holiday_coverage
-from .households import OPEN_DEMAND
 
 VISITED_WINDOWS = (30, 90)
 NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
-STATIONED = (PairingKind.STATIONED, PairingKind.TEAM)
-_HOLIDAY_KINDS = {"spring_festival": VisitKind.SPRING_FESTIVAL, "mid_autumn": VisitKind.MID_AUTUMN}
 
 
 def _where(stmt, model, user, township_column=None, township_id=None):
@@ -63,87 +65,11 @@ def _where(stmt, model, user, township_column=None, township_id=None):
     return stmt
 
 
-def int_arg(args, key: str) -> int | None:
-    """A query parameter as a database-sized whole number, or None."""
-    raw = (args.get(key) or "").strip()
-    return int(raw) if raw.isdecimal() and len(raw) <= 9 else None
-
-
 def _key(column, by_township: bool):
     return (column if by_township else sa.literal(None)).label("key")
 
 
 # -- households ---------------------------------------------------------------------------
-
-# The per-household subqueries use their own aliases, so that inside a query that already reads
-# Pairing or Visit (the cadre table) they still look at all of the household's rows.
-_P = aliased(Pairing, name="hh_pairing")
-_V = aliased(Visit, name="hh_visit")
-
-
-def _active_household_pairing(cadre_id: int | None = None):
-    extra = [_P.cadre_id == cadre_id] if cadre_id is not None else []
-    return sa.exists().where(_P.household_id == Household.id, _P.kind == PairingKind.HOUSEHOLD,
-                             _P.ended_on.is_(None), *extra)
-
-
-def _last_contact():
-    last_visit = sa.select(sa.func.max(_V.visited_on)).where(_V.household_id == Household.id)
-    paired_since = sa.select(sa.func.min(_P.started_on)).where(
-        _P.household_id == Household.id, _P.kind == PairingKind.HOUSEHOLD, _P.ended_on.is_(None))
-    return sa.func.coalesce(last_visit.scalar_subquery(), paired_since.scalar_subquery())
-
-
-def due_condition(state: str, today: date):
-    """Paired households in cadence state ok / due / overdue, as reports.due_state decides."""
-    d = current_app.config["VISIT_DUE_DAYS"]
-    last = _last_contact()
-    if state == "overdue":
-        clause = last < today - timedelta(days=2 * d)
-    elif state == "due":
-        clause = sa.and_(last < today - timedelta(days=d), last >= today - timedelta(days=2 * d))
-    elif state == "ok":
-        clause = last >= today - timedelta(days=d)
-    else:
-        raise ValueError(state)
-    return sa.and_(_active_household_pairing(), clause)
-
-
-def visited_within(days: int, today: date):
-    return sa.and_(_active_household_pairing(), sa.exists().where(
-        _V.household_id == Household.id, _V.visited_on >= today - timedelta(days=days)))
-
-
-def holiday_condition(kind: str, year: int, covered: bool):
-    """Households paired during the holiday window, with (or without) a 慰问 visit inside it."""
-    start, end = window(kind, year)
-    paired = sa.exists().where(_P.household_id == Household.id, _P.kind == PairingKind.HOUSEHOLD,
-                               _P.started_on <= end, sa.or_(_P.ended_on.is_(None), _P.ended_on >= start))
-    visited = sa.exists().where(_V.household_id == Household.id, _V.kind == _HOLIDAY_KINDS[kind],
-                                _V.visited_on.between(start, end))
-    return sa.and_(paired, visited if covered else ~visited)
-
-
-def households_where(args: dict, today: date) -> list:
-    """The household list's filters (query parameters) as conditions; unknown values are ignored."""
-    out = []
-    if args.get("need") == "1":
-        out.append(Household.status.in_(NEEDING))
-    if args.get("paired") in ("0", "1"):
-        out.append(_active_household_pairing() if args["paired"] == "1" else ~_active_household_pairing())
-    if int_arg(args, "visited") in VISITED_WINDOWS:
-        out.append(visited_within(int_arg(args, "visited"), today))
-    if args.get("due") in ("ok", "due", "overdue"):
-        out.append(due_condition(args["due"], today))
-    if int_arg(args, "cadre") is not None:
-        out.append(_active_household_pairing(int_arg(args, "cadre")))
-    if int_arg(args, "township") is not None:
-        out.append(Household.township_id == int_arg(args, "township"))
-    year = int_arg(args, "year")
-    if args.get("holiday") in _HOLIDAY_KINDS and year and 1901 <= year <= 2099 and args.get("covered") in ("0", "1"):
-        out.append(holiday_condition(args["holiday"], year, args["covered"] == "1"))
-    return out
-
 
 @dataclass
 class HouseholdFigures:
@@ -242,12 +168,10 @@ class DemandFigures:
 
 
 def demand_figures(user, year: int, today: date, township_id=None, by_township=False) -> list[DemandFigures]:
-    is_open = Demand.status.in_(OPEN_DEMAND)
     stmt = sa.select(
-        _key(Demand.township_id, by_township), sa.func.count().filter(is_open),
-        sa.func.count().filter(is_open, Demand.deadline < today),
-        sa.func.count().filter(Demand.status == DemandStatus.RESOLVED,
-                               Demand.resolved_on.between(date(year, 1, 1), date(year, 12, 31))),
+        _key(Demand.township_id, by_township), sa.func.count().filter(demand_condition("open", today)),
+        sa.func.count().filter(demand_condition("overdue", today)),
+        sa.func.count().filter(demand_condition("resolved", today, date(year, 1, 1), date(year, 12, 31))),
     ).select_from(Demand)
     stmt = _where(stmt, Demand, user, Demand.township_id, township_id)
     if by_township:
@@ -312,27 +236,6 @@ def visits_by_month(user, year: int, township_id=None) -> list[int]:
 
 
 # -- cadres ---------------------------------------------------------------------------------
-
-def cadres_where(args: dict) -> list:
-    """The cadre list's filters: township (active pairing there), stationed, attendance below norm."""
-    out = []
-    township = int_arg(args, "township")
-    if township is not None:
-        out.append(Cadre.id.in_(sa.select(Pairing.cadre_id).where(
-            Pairing.township_id == township, Pairing.ended_on.is_(None))))
-    if args.get("stationed") == "1":
-        out.append(Cadre.id.in_(sa.select(Pairing.cadre_id).where(
-            Pairing.kind.in_(STATIONED), Pairing.ended_on.is_(None))))
-    if args.get("attendance") == "below" and int_arg(args, "year") is not None:
-        norm = current_app.config["ATTENDANCE_NORM_DAYS"]
-        below = (sa.select(Pairing.cadre_id).join(Attendance, Attendance.pairing_id == Pairing.id)
-                 .where(Pairing.kind.in_(STATIONED), Pairing.ended_on.is_(None),
-                        Attendance.year == int_arg(args, "year"), Attendance.days < norm))
-        if township is not None:
-            below = below.where(Pairing.township_id == township)
-        out.append(Cadre.id.in_(below))
-    return out
-
 
 @dataclass
 class CadreRow:
@@ -409,7 +312,7 @@ class HolidayFigures:
 def _holidays(user, year: int, by_township: bool) -> dict[str, dict]:
     """{kind: {township id or None: Coverage}} from reports.holidays, one query per holiday."""
     return {kind: {c.key: c for c in holiday_coverage(user, year, kind, by="township" if by_township else None)}
-            for kind in _HOLIDAY_KINDS}
+            for kind in HOLIDAY_KINDS}
 
 
 def _holiday(kind: str, year: int, coverage) -> HolidayFigures:
@@ -449,7 +352,7 @@ def overview(user, year: int, today: date, township_id=None, rows: list[Township
     return Overview(households=households, demands=demands, villages=villages,
                     projects=projects_by_status(user, township_id),
                     attendance=attendance_figures(user, year, township_id),
-                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in _HOLIDAY_KINDS],
+                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in HOLIDAY_KINDS],
                     months=visits_by_month(user, year, township_id))
 
 
@@ -473,5 +376,5 @@ def township_rows(user, year: int, today: date) -> list[TownshipRow]:
                                    .order_by(Township.name)).all()
     return [TownshipRow(tid, name, households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
                         demands.get(tid) or DemandFigures(tid, 0, 0, 0), villages.get(tid) or VillageFigures(tid, 0, 0, 0),
-                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in _HOLIDAY_KINDS])
+                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAY_KINDS])
             for tid, name in townships]

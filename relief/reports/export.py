@@ -33,7 +33,8 @@ from relief.scope import condition, scoped
 
 from .holidays import holiday_coverage
 from .villages import VillageProgress, village_progress
-from .yearly import YearFigures
+from .conditions import demand_condition, project_implemented
+from .yearly import YearFigures, rate
 
 STREAM = {"yield_per": 2000}
 HOLIDAY_KINDS = (VisitKind.SPRING_FESTIVAL, VisitKind.MID_AUTUMN)
@@ -202,34 +203,36 @@ def township_figures(user, year: int) -> list[tuple[int, str, YearFigures]]:
                      Pairing, Pairing.township_id)
     visits = grouped(sa.select(Visit.township_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Visit.aid_yuan), 0))
                      .where(Visit.visited_on.between(first, last)), Visit, Visit.township_id, 2)
-    raised = grouped(sa.select(Demand.township_id, sa.func.count()).where(Demand.raised_on.between(first, last)),
+    raised = grouped(sa.select(Demand.township_id, sa.func.count()).where(demand_condition("all", last, first, last)),
                      Demand, Demand.township_id)
     resolved = grouped(sa.select(Demand.township_id, sa.func.count())
-                       .where(Demand.status == DemandStatus.RESOLVED, Demand.resolved_on.between(first, last)),
-                       Demand, Demand.township_id)
+                       .where(demand_condition("resolved", last, first, last)), Demand, Demand.township_id)
     projects = grouped(sa.select(Project.township_id, sa.func.count(),
                                  sa.func.coalesce(sa.func.sum(Project.people_benefited), 0))
-                       .where(Project.started_on <= last,
-                              sa.or_(Project.finished_on.is_(None), Project.finished_on >= first)),
-                       Project, Project.township_id, 2)
-    lifted = grouped(sa.select(Household.township_id, sa.func.coalesce(sa.func.sum(Household.members), 0))
-                     .where(Household.lifted_year == year), Household, Household.township_id)
+                       .where(project_implemented(first, last)), Project, Project.township_id, 2)
+    lifted = grouped(sa.select(Household.township_id, sa.func.count(),
+                               sa.func.coalesce(sa.func.sum(Household.members), 0))
+                     .where(Household.lifted_year == year), Household, Household.township_id, 2)
     weak: dict[int, list[int]] = {}
     for p in village_progress(user, year):
         counts = weak.setdefault(p.township_id, [0, 0])
         counts[0] += 1
         counts[1] += p.reached
-    coverage = {kind: {c.key: c.rate for c in holiday_coverage(user, year, kind, by="township")}
+    coverage = {kind: {c.key: (c.paired, c.covered) for c in holiday_coverage(user, year, kind, by="township")}
                 for kind in ("spring_festival", "mid_autumn")}
     out = []
     for tid, name in townships:
         v, aid = visits.get(tid, (0, 0))
         n_projects, beneficiaries = projects.get(tid, (0, 0))
         w, reached = weak.get(tid, (0, 0))
+        spring = coverage["spring_festival"].get(tid, (0, 0))
+        autumn = coverage["mid_autumn"].get(tid, (0, 0))
         out.append((tid, name, YearFigures(
             year=year, weak_villages=w, villages_at_target=reached, paired_households=paired.get(tid, 0),
-            cadres=cadres.get(tid, 0), visits=v, spring_festival_coverage=coverage["spring_festival"].get(tid, 0.0),
-            mid_autumn_coverage=coverage["mid_autumn"].get(tid, 0.0), demands=raised.get(tid, 0),
+            cadres=cadres.get(tid, 0), visits=v, spring_festival_coverage=rate(*spring),
+            mid_autumn_coverage=rate(*autumn), demands=raised.get(tid, 0),
             demands_resolved=resolved.get(tid, 0), projects=n_projects, project_beneficiaries=beneficiaries,
-            people_lifted=lifted.get(tid, 0), aid_yuan=aid)))
+            people_lifted=lifted.get(tid, (0, 0))[1], households_lifted=lifted.get(tid, (0, 0))[0],
+            aid_yuan=aid, spring_festival_paired=spring[0],
+            spring_festival_covered=spring[1], mid_autumn_paired=autumn[0], mid_autumn_covered=autumn[1])))
     return out

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
@@ -11,7 +11,6 @@ from sqlalchemy.orm import contains_eager
 from relief.extensions import db
 from relief.models import (
     Demand,
-    DemandStatus,
     Household,
     HouseholdStatus,
     Pairing,
@@ -20,9 +19,18 @@ from relief.models import (
     Village,
     Visit,
 )
-from relief.scope import condition, scoped
+from relief.scope import scoped
 
-OPEN_DEMAND = (DemandStatus.OPEN, DemandStatus.IN_PROGRESS)
+from .conditions import OPEN_DEMAND
+from .dashboard import (
+    DemandFigures,
+    HouseholdFigures,
+    VillageFigures,
+    demand_figures,
+    household_figures,
+    village_figures,
+)
+
 
 
 def due_state(last_contact: date | None, today: date, due_days: int | None = None) -> str:
@@ -98,51 +106,39 @@ def my_villages(cadre_id: int):
     ).all()
 
 
-def open_demands(user, limit: int | None = None):
-    """Open demands the user may see, overdue (earliest deadline) first."""
+def _open_demands(user):
     stmt = scoped(sa.select(Demand).where(Demand.status.in_(OPEN_DEMAND)), user, Demand)
     if user.cadre_id and user.role.value == "cadre":
         stmt = stmt.where(Demand.owner_id == user.cadre_id)
-    stmt = stmt.order_by(Demand.deadline, Demand.id)
+    return stmt
+
+
+def open_demands(user, limit: int | None = None):
+    """Open demands the user may see (a cadre: those they own), overdue (earliest deadline) first."""
+    stmt = _open_demands(user).order_by(Demand.deadline, Demand.id)
     if limit:
         stmt = stmt.limit(limit)
     return db.session.scalars(stmt).all()
 
 
+def open_demand_count(user) -> int:
+    """How many open_demands there are, however many a page lists (the demand list's `open` total)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_open_demands(user).subquery()))
+
+
 @dataclass
 class Summary:
-    households: int
-    needing: int
-    paired: int
-    weak_villages: int
-    visits_30: int
-    demands_open: int
-    demands_overdue: int
+    """The headline figures of a leader's or the district's home: the dashboard's own (the same
+    functions, so the two pages always agree), for today's year."""
 
-    @property
-    def paired_pct(self) -> float:
-        return self.paired / self.needing if self.needing else 1.0
+    households: HouseholdFigures
+    demands: DemandFigures
+    villages: VillageFigures
 
 
 def summary(user, today: date) -> Summary:
-    """Headline counts for a leader's or admin's home, each from one aggregate query."""
-    hh_cond = condition(Household, user)
-    needing = Household.status.in_((HouseholdStatus.POOR, HouseholdStatus.MONITORED))
-    active_pair = (sa.select(Pairing.household_id)
-                   .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None)))
-    hh = sa.select(
-        sa.func.count(),
-        sa.func.count().filter(needing),
-        sa.func.count().filter(needing, Household.id.in_(active_pair)),
-    ).select_from(Household)
-    if hh_cond is not None:
-        hh = hh.where(hh_cond)
-    total, need, paired = db.session.execute(hh).one()
-
-    weak = scoped(sa.select(sa.func.count()).select_from(Village).where(Village.is_weak), user, Village)
-    visits = scoped(sa.select(sa.func.count()).select_from(Visit)
-                    .where(Visit.visited_on > today - timedelta(days=30)), user, Visit)
-    dem = scoped(sa.select(sa.func.count(), sa.func.count().filter(Demand.deadline < today))
-                 .select_from(Demand).where(Demand.status.in_(OPEN_DEMAND)), user, Demand)
-    d_open, d_overdue = db.session.execute(dem).one()
-    return Summary(total, need, paired, db.session.scalar(weak), db.session.scalar(visits), d_open, d_overdue)
+    """Headline figures for a leader's or admin's home, each from one aggregate query."""
+    [households] = household_figures(user, today)
+    [demands] = demand_figures(user, today.year, today)
+    [villages] = village_figures(user, today.year)
+    return Summary(households, demands, villages)

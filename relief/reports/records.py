@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -36,11 +36,9 @@ from relief.models import (
     Cadre,
     Callback,
     Demand,
-    DemandStatus,
     Pairing,
     PairingKind,
     Project,
-    ProjectStatus,
     Rank,
     Role,
     Satisfaction,
@@ -51,7 +49,7 @@ from relief.models import (
 )
 from relief.scope import scoped
 
-from .households import OPEN_DEMAND
+from .conditions import demand_condition, overlapping, project_running
 from .villages import village_progress
 
 COUNTS = ("households", "visits", "holiday_visits", "demands_resolved", "demands_overdue", "projects")
@@ -151,7 +149,7 @@ def _ranks(records: list[CadreRecord]) -> list[int]:
 
 
 def _overlapping(first: date, last: date):
-    return sa.and_(Pairing.started_on <= last, sa.or_(Pairing.ended_on.is_(None), Pairing.ended_on >= first))
+    return overlapping(Pairing, first, last)
 
 
 def _grouped(stmt) -> dict:
@@ -163,7 +161,6 @@ def quarter_records(user, year: int, quarter: int, today: date) -> list[CadreRec
     cfg = current_app.config
     weights = cfg["RECORD_WEIGHTS"]
     first, last = quarter_bounds(year, quarter)
-    until = min(last, today)
     overlap = _overlapping(first, last)
 
     # who: cadres with a pairing in the quarter or a visit dated in it
@@ -185,22 +182,13 @@ def quarter_records(user, year: int, quarter: int, today: date) -> list[CadreRec
                           .where(overlap, Pairing.kind == PairingKind.HOUSEHOLD).group_by(Pairing.cadre_id))
     visits = _grouped(sa.select(Visit.cadre_id, sa.func.count(), sa.func.count().filter(Visit.kind.in_(HOLIDAY_KINDS)))
                       .where(Visit.visited_on.between(first, last)).group_by(Visit.cadre_id))
-    settled_late = sa.and_(Demand.status.not_in(OPEN_DEMAND), Demand.resolved_on.is_not(None),
-                           Demand.resolved_on > Demand.deadline, Demand.resolved_on >= first)
     demands = _grouped(
         sa.select(Demand.owner_id,
-                  sa.func.count().filter(Demand.status == DemandStatus.RESOLVED,
-                                         Demand.resolved_on.between(first, last)),
-                  sa.func.count().filter(Demand.deadline < until, sa.true() if until >= first else sa.false(),
-                                         sa.or_(Demand.status.in_(OPEN_DEMAND), settled_late)))
+                  sa.func.count().filter(demand_condition("resolved", today, first, last)),
+                  sa.func.count().filter(demand_condition("overdue", today, first, last)))
         .group_by(Demand.owner_id))
-    under_way = sa.and_(
-        sa.or_(Project.started_on <= last,
-               sa.and_(Project.started_on.is_(None), Project.created_at < datetime.combine(last + timedelta(days=1),
-                                                                                         datetime.min.time()))),
-        sa.or_(Project.finished_on.is_(None), Project.finished_on >= first, Project.status == ProjectStatus.OPERATING))
     projects = _grouped(sa.select(Project.responsible_cadre_id, sa.func.count())
-                        .where(Project.responsible_cadre_id.is_not(None), under_way)
+                        .where(Project.responsible_cadre_id.is_not(None), project_running(first, last))
                         .group_by(Project.responsible_cadre_id))
 
     # attendance: the quarter's months that have begun; a month counts when the cadre was stationed in it

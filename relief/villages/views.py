@@ -15,10 +15,10 @@ from relief.extensions import db
 from relief.models import Household, Pairing, Project, Role, Township, Village
 from relief.models.org import CoordSystem
 from relief.projects.services import may_write as may_write_projects
-from relief.reports.dashboard import int_arg
+from relief.filters import Filters
 from relief.reports.villages import village_progress
 from relief.scope import get_scoped_or_404, scoped
-from relief.targets import BANDS, target_for, village_band
+from relief.targets import BAND_LABELS, BANDS, target_for, village_band
 from relief.fields import refused_status, wan_text, year_int
 
 from . import services
@@ -30,34 +30,45 @@ bp = Blueprint("villages", __name__, url_prefix="/villages")
 @bp.get("/")
 @login_required
 def index():
-    q = (request.args.get("q") or "").strip()
-    weak_only = request.args.get("weak") == "1"
-    township_id = int_arg(request.args, "township")
-    band = request.args.get("band") if request.args.get("band") in BANDS else None
-    year = int_arg(request.args, "year") or today().year
+    filters = _filters().check()
     counts = (sa.select(Household.village_id, sa.func.count().label("n"))
               .group_by(Household.village_id).subquery())
     stmt = (scoped(sa.select(Village, sa.func.coalesce(counts.c.n, 0)), current_user, Village)
             .outerjoin(counts, counts.c.village_id == Village.id)
-            .options(joinedload(Village.township)))
-    if q:
-        stmt = stmt.where(Village.name.contains(q, autoescape=True))
-    if weak_only or band:
-        stmt = stmt.where(Village.is_weak)
-    if band:
-        stmt = stmt.where(village_band(band, year))
-    if township_id:
-        stmt = stmt.where(Village.township_id == township_id)
-    stmt = stmt.order_by(Village.township_id, Village.name)
+            .options(joinedload(Village.township)).where(*filters.where))
+    stmt = stmt.order_by(Village.township_id, Village.name, Village.id)
     per_page = current_app.config["PER_PAGE"]
     page_no = page_number()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page_no - 1) * per_page)).all()
     check_page(page_no, len(rows), total, per_page)
     townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
+    township = filters.township()
     return render_template("villages/index.html", rows=rows, total=total, page_no=page_no, per_page=per_page,
-                           q=q, weak_only=weak_only, township_id=township_id, townships=townships,
-                           band=band, year=year)
+                           q=filters.raw("q"), weak_only=filters.raw("weak") == "1",
+                           township_id=township.id if township else None, townships=townships, filters=filters)
+
+
+def _filters() -> Filters:
+    """The village list's filters: the search form's and those of the figures that link here."""
+    f = Filters()
+    q = f.raw("q")
+    if q:
+        f.add(Village.name.contains(q, autoescape=True), _("村名含“%(q)s”", q=q), "q")
+    township = f.township()
+    if township:
+        f.add(Village.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
+    bands = {**{b: str(BAND_LABELS[b]) for b in BANDS}, "short": _("未达标（不足100%）")}
+    band = f.choice("band", bands, _("收入进度"))
+    year = f.year()
+    weak = f.choice("weak", {"1": _("经济薄弱村")}, _("类别"))
+    if weak or band:
+        f.add(Village.is_weak, _("经济薄弱村"), "weak", *(("band",) if band else ()))
+    if band:
+        year = year or f.today.year
+        condition = sa.not_(village_band("green", year)) if band == "short" else village_band(band, year)
+        f.add(condition, _("%(year)d 年%(band)s", year=year, band=bands[band]), "band", "year")
+    return f
 
 
 @bp.get("/<int:village_id>")

@@ -19,6 +19,7 @@ GROUPS = ("township", "village", "cadre")
 
 @dataclass
 class Row:
+    key: int | None  # the township, village or cadre id
     name: str
     detail: str
     paired: int
@@ -76,6 +77,6 @@ def coverage_page(user, args, today: date) -> CoveragePage:
     groups = sorted(holiday_coverage(user, year, kind, by=by), key=lambda c: (c.rate, -c.paired, c.key or 0))
     shown = groups[(page_no - 1) * per_page: page_no * per_page]
     names = _names(by, [c.key for c in shown if c.key is not None])
-    rows = [Row(*names.get(c.key, ("—", "")), c.paired, c.covered) for c in shown]
+    rows = [Row(c.key, *names.get(c.key, ("—", "")), c.paired, c.covered) for c in shown]
     return CoveragePage(year, kind, by, start, end, total, rows, len(groups), page_no, per_page,
                         list(range(today.year, today.year - 5, -1)))

@@ -198,3 +198,6 @@ def cst(utc_naive) -> str:
 
     value = to_cst(utc_naive)
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+from . import list_views  # noqa: E402,F401  (the list of visits, on this blueprint)

@@ -88,3 +88,29 @@ def test_the_admins_yearly_report_on_a_phone(phone):
     assert "全年共实施帮扶项目" in phone.page.locator("#headline").inner_text()
     assert phone.axe_violations() == []
     assert phone.console_errors == [] and phone.outside == []
+
+
+def test_the_export_button_says_it_is_working_and_cannot_be_pressed_twice(phone):
+    phone.login("demo-admin")
+    phone.goto("/exports/")
+    page = phone.page
+    asked = []
+    page.context.on("request", lambda r: "/exports/download?" in r.url and asked.append(r.url))
+    # what the form looked like while the file was being made
+    page.evaluate("""() => { window.__busy = [];
+        const form = document.getElementById('export-form'), status = document.getElementById('export-status');
+        new MutationObserver(() => window.__busy.push([form.querySelector('button[value=xlsx]').disabled,
+            form.querySelector('button[value=csv]').disabled, !status.hidden, status.innerText]))
+          .observe(form, {subtree: true, attributes: true, childList: true, characterData: true}); }""")
+    with page.expect_download() as info:
+        page.click("text=下载 Excel 工作簿", no_wait_after=True)
+        page.locator("#export-form button[value=xlsx]").click(force=True, no_wait_after=True)  # an impatient tap
+    assert info.value.suggested_filename.endswith(".xlsx")
+    page.wait_for_function("() => !document.querySelector('#export-form button[value=xlsx]').disabled")
+    busy = page.evaluate("window.__busy")
+    assert any(xlsx and csv and shown and "正在生成文件" in text for xlsx, csv, shown, text in busy), busy
+    tokens = {url.split("token=")[1].split("&")[0] for url in asked}  # (the service worker asks again)
+    assert len(tokens) == 1, asked  # the second tap sent nothing
+    assert "已开始下载" in page.locator("#export-status").inner_text()
+    assert phone.axe_violations() == []
+    assert phone.console_errors == [] and phone.outside == []

@@ -1,0 +1,59 @@
+"""The list of visits: the rows behind every count of visits (a month of the dashboard's chart, a
+cadre's visits of the year or the quarter, a township's visits of the year in the report)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from relief.filters import Filters
+from relief.models import Cadre, Household, Village, Visit, VisitKind
+from relief.paging import paginate
+from relief.reports import conditions
+from relief.scope import count_beyond, scoped
+
+from .views import bp
+
+#: besides each kind of visit, both holiday kinds together (the work record's 节日慰问)
+_HOLIDAY = _l("节日慰问（春节、中秋）")
+
+
+@bp.get("/visits/")
+@login_required
+def index():
+    filters = _filters().check()
+    base = sa.select(Visit).where(*filters.where)
+    stmt = scoped(base, current_user).options(
+        joinedload(Visit.cadre), joinedload(Visit.household).load_only(Household.id, Household.head_name),
+        joinedload(Visit.village)).order_by(Visit.visited_on.desc(), Visit.id.desc())
+    page = paginate(stmt)
+    beyond = count_beyond(base, current_user, page.total) if filters.one_cadre else 0
+    return render_template("visits/index.html", page=page, filters=filters, beyond=beyond)
+
+
+def _filters() -> Filters:
+    f = Filters()
+    period = f.period()
+    if period:
+        f.add(Visit.visited_on.between(period.first, period.last), _("走访日期在%(p)s", p=period.label), "period")
+    township = f.township()
+    if township:
+        f.add(Visit.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
+    cadre = f.row("cadre", Cadre, _("干部"))
+    if cadre:
+        f.one_cadre = True
+        f.add(Visit.cadre_id == cadre.id, _("走访干部：%(name)s", name=cadre.name), "cadre")
+    household = f.row("household", Household, _("帮扶户"))
+    if household:
+        f.add(Visit.household_id == household.id, _("帮扶户：%(name)s", name=household.head_name), "household")
+    village = f.row("village", Village, _("村"))
+    if village:
+        f.add(Visit.village_id == village.id, _("村：%(name)s", name=village.name), "village")
+    kind = f.choice("kind", {**{k.value: k.label for k in VisitKind}, "holiday": str(_HOLIDAY)}, _("走访类型"))
+    if kind:
+        f.add(conditions.visit_kind_condition(kind), str(_HOLIDAY) if kind == "holiday" else VisitKind(kind).label,
+              "kind")
+    return f
