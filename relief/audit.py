@@ -159,7 +159,7 @@ def _record_changes(session: Session, _ctx) -> None:
 ACTION_LABELS = {
     "create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "reveal": _l("查看完整号码"),
     "export": _l("导出"), "import": _l("导入"), "login": _l("登录"), "token": _l("获取接口令牌"),
-    "draw": _l("抽取回访样本"),
+    "draw": _l("抽取回访样本"), "revoke": _l("撤销接口令牌"),
 }
 #: what each kind of record is called (AuditEvent.entity: a table name, or the kind of event)
 ENTITY_LABELS = {

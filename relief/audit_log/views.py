@@ -17,7 +17,7 @@ from relief.fields import db_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-ACTIONS = ("create", "update", "delete", "reveal", "export", "import", "login", "token", "draw")
+ACTIONS = ("create", "update", "delete", "reveal", "export", "import", "login", "token", "revoke", "draw")
 
 
 def _utc_bound(text: str, end: bool = False):

@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from relief.cache import data_version
 from relief.extensions import db
+from relief.rates import percent
 from relief.geo import tiles
 from relief.geo.coords import CoordSystem
 from relief.models import Township, Village, VillageIncome
@@ -31,11 +32,6 @@ from . import basemap, folium_local
 #: the order of a village's values in the map data (static/js/map-frame.js reads the names)
 FIELDS = ("id", "lat", "lng", "name", "township", "incomes", "target", "projected", "projects", "leader",
           "stationed", "band", "percent")
-
-
-def percent(ratio: float) -> int:
-    """Progress as a whole percentage, rounded down: 99.6 % is not yet 100 %."""
-    return int(ratio * 100)
 
 
 @dataclass
