@@ -200,3 +200,7 @@ def worker_command(burst: bool) -> None:
 from relief.callbacks.cli import callbacks_cli  # noqa: E402  (a feature's subgroup)
 
 relief_cli.add_command(callbacks_cli)
+
+from relief.flags.cli import photo_hashes_command  # noqa: E402  (a feature's command)
+
+relief_cli.add_command(photo_hashes_command)

@@ -53,6 +53,10 @@ class Defaults:
     FLAG_BURST_MINUTES = 10
     FLAG_COPIED_MIN_CHARS = 15
     FLAG_COPIED_MIN_VISITS = 3
+    #: reused_photo: at most this many of a pHash's 64 bits differ (a re-saved, resized or cropped copy)
+    PHOTO_REUSE_MAX_DISTANCE = 8
+    #: photo_date_mismatch: a photo taken more than this many days before or after its visit's date
+    PHOTO_DATE_MAX_DAYS = 3
 
     # Call-backs (回访): the share of actively paired households drawn per township each month
     # (rounded up, at least one), and how far back "did your cadre visit" reaches

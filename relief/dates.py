@@ -12,6 +12,11 @@ def today() -> date:
     return datetime.now(CST).date()
 
 
+def now_cst() -> datetime:
+    """The time now in China, naive (as photos' own clocks give it)."""
+    return datetime.now(CST).replace(tzinfo=None)
+
+
 def to_cst(utc_naive: datetime | None) -> datetime | None:
     """A stored (naive UTC) timestamp as a China Standard Time datetime."""
     if utc_naive is None:

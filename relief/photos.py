@@ -10,12 +10,21 @@ One place for the rules every stored photo follows:
   downscaled to the longest side asked for, and written as a new JPEG from the pixels alone: no
   EXIF (GPS position, phone model, time), no comment (it can hold an ID number or GPS text), no
   colour profile, no XMP or other APPn block survives.
+
+Two facts are kept as evidence for the inspector (DESIGN.md rule 5), read before the rest is
+dropped: the photo's own capture time (EXIF DateTimeOriginal, else DateTime, in China time), and
+a perceptual hash of its picture (pHash, 64 bits, of the upright photo before downscaling), which
+stays nearly the same when a picture is re-compressed, resized or slightly cropped.
 """
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import imagehash
+import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -37,6 +46,10 @@ class Prepared:
     width: int
     height: int
     content_type: str = "image/jpeg"
+    #: the picture's pHash as a signed 64-bit integer; None for a picture with too little detail
+    phash: int | None = None
+    #: when the photo says it was taken, in China time; None when it does not say (WeChat, screenshots)
+    taken_at: datetime | None = None
 
 
 def prepare(raw: bytes, *, max_bytes: int, max_side: int, quality: int) -> Prepared:
@@ -57,8 +70,10 @@ def prepare(raw: bytes, *, max_bytes: int, max_side: int, quality: int) -> Prepa
         # decode at the smallest scale that still gives max_side along the longer side
         scale = max_side / max(img.width, img.height)
         img.draft("RGB", (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
+        taken_at = capture_time(img.getexif())
         img = ImageOps.exif_transpose(img)
         img = _srgb(img)
+        phash = picture_hash(img)
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         clean = Image.new("RGB", img.size)
         clean.paste(img)
@@ -68,7 +83,64 @@ def prepare(raw: bytes, *, max_bytes: int, max_side: int, quality: int) -> Prepa
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise PhotoError(_("无法识别这张照片，请重新拍摄或换一张")) from None
-    return Prepared(out.getvalue(), clean.width, clean.height)
+    return Prepared(out.getvalue(), clean.width, clean.height, phash=phash, taken_at=taken_at)
+
+
+#: a grey 32×32 version of a picture with less spread than this has no pattern to hash (a blank wall, a dark room)
+_FLAT = 4.0
+
+
+def picture_hash(img: Image.Image) -> int | None:
+    """The pHash of a picture as a signed 64-bit integer (it fits a BIGINT column), or None."""
+    small = img.convert("L").resize((32, 32), Image.Resampling.LANCZOS)
+    if float(np.asarray(small, dtype=np.float32).std()) < _FLAT:
+        return None
+    bits = int(str(imagehash.phash(img)), 16)
+    return bits - (1 << 64) if bits >= 1 << 63 else bits
+
+
+_EXIF_TIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+#: China Standard Time, in which relief keeps dates
+_CST = timedelta(hours=8)
+#: a capture time before this is a phone whose clock was never set, not evidence
+_EARLIEST = datetime(2005, 1, 1)
+
+
+def capture_time(exif) -> datetime | None:
+    """When the photo was taken (DateTimeOriginal, else DateTime), as China time; None when the
+    photo does not say or its clock is implausible (never set, or ahead of now)."""
+    sub = exif.get_ifd(0x8769) if exif else {}
+    raw, offset = sub.get(0x9003), sub.get(0x9011)
+    if not raw:
+        raw, offset = exif.get(0x0132) if exif else None, sub.get(0x9010)
+    return parse_capture_time(raw, offset)
+
+
+def parse_capture_time(raw, offset=None) -> datetime | None:
+    """'2025:03:01 09:30:12' (EXIF's own form, or ISO '2025-03-01T09:30:12') with an optional
+    '+08:00' offset, as naive China time; a time without an offset is taken as the phone's local
+    time, which is China time; None when it cannot be read or is implausible."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("ascii", "replace")
+    match = _EXIF_TIME.match(str(raw or "").strip().replace("-", ":", 2))
+    if not match:
+        return None
+    try:
+        when = datetime(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+    if isinstance(offset, bytes):
+        offset = offset.decode("ascii", "replace")
+    zone = _OFFSET.match(str(offset or "").strip())
+    if zone:
+        sign = 1 if zone.group(1) == "+" else -1
+        when = when - sign * timedelta(hours=int(zone.group(2)), minutes=int(zone.group(3))) + _CST
+    from relief.dates import now_cst
+
+    if when < _EARLIEST or when > now_cst() + timedelta(days=1):
+        return None
+    return when
 
 
 def _srgb(img: Image.Image) -> Image.Image:

@@ -82,6 +82,20 @@ def test_a_release1_sqlite_database_upgrades_without_losing_a_row(tmp_path):
     assert done.returncode == 0, done.stderr
     _assert_nothing_lost(before, url)
     _pages_work(url)
+    _photos_get_their_hashes(url, before["visit_photo"])
+
+
+def _photos_get_their_hashes(url: str, photos: int) -> None:
+    """The first release kept no photo evidence: `relief photo-hashes` computes it from the pixels."""
+    done = _flask(url, "relief", "photo-hashes")
+    assert done.returncode == 0, done.stderr
+    assert f"Hashed {photos} photos" in done.stdout
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM visit_photo WHERE phash IS NULL")).scalar() == 0
+    engine.dispose()
+    again = _flask(url, "relief", "photo-hashes")
+    assert "Hashed 0 photos" in again.stdout
 
 
 @pytest.mark.skipif(not PG_URL, reason="RELIEF_TEST_DATABASE_URL is not set")
@@ -101,6 +115,7 @@ def test_a_release1_postgresql_database_upgrades_without_losing_a_row(tmp_path):
         assert done.returncode == 0, done.stderr
         _assert_nothing_lost(before, url)
         _pages_work(url)
+        _photos_get_their_hashes(url, before["visit_photo"])
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

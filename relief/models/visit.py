@@ -73,7 +73,12 @@ class Visit(db.Model):
 
 
 class VisitPhoto(db.Model):
-    """A downscaled JPEG without EXIF; kept in the database so every app server sees it."""
+    """A downscaled JPEG without EXIF; kept in the database so every app server sees it.
+
+    Of what the upload carried only two facts are kept, as the inspector's evidence: a perceptual
+    hash of the picture and the capture time the photo itself gives (relief.photos). No position,
+    no phone model.
+    """
 
     __tablename__ = "visit_photo"
 
@@ -84,6 +89,21 @@ class VisitPhoto(db.Model):
     height: Mapped[int]
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the picture's pHash (64 bits, signed); None for a photo without enough detail to hash
+    phash: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: the hash's four 16-bit bands, indexed: a photo within the reuse distance of another shares
+    #: a band with it up to a few bits, so a lookup reads a handful of rows (relief.flags.photo_evidence)
+    phash_b0: Mapped[int | None] = mapped_column(index=True)
+    phash_b1: Mapped[int | None] = mapped_column(index=True)
+    phash_b2: Mapped[int | None] = mapped_column(index=True)
+    phash_b3: Mapped[int | None] = mapped_column(index=True)
+    #: when the photo says it was taken, in China time (EXIF); None when it does not say
+    taken_at: Mapped[datetime | None]
+    #: the earlier photo of another visit (another household, or the same one on another day)
+    #: whose picture this one repeats, found when it was stored; and how many hash bits differ
+    reused_photo_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit_photo.id"),
+                                                        index=True)
+    reused_distance: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     visit: Mapped[Visit] = relationship(back_populates="photos")
 

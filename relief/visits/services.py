@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from relief.dates import today
 from relief.demands import services as demand_services
 from relief.extensions import db
+from relief.flags import photo_evidence
 from relief.models import (
     Demand,
     Household,
@@ -169,8 +170,17 @@ def _photos(raw: list[bytes], errors: dict, offset: int = 0) -> list[VisitPhoto]
         except photo_rules.PhotoError as exc:
             errors[f"photos.{i}"] = _("第 %(n)d 张照片：%(m)s", n=offset + i + 1, m=str(exc))
             continue
-        out.append(VisitPhoto(content_type=p.content_type, width=p.width, height=p.height, data=p.data))
+        out.append(VisitPhoto(content_type=p.content_type, width=p.width, height=p.height, data=p.data,
+                              phash=p.phash, taken_at=p.taken_at))
     return out
+
+
+def _mark_reused(photos: list[VisitPhoto], *, visit_id: int | None, household_id: int | None, village_id: int,
+                 visited_on: date) -> None:
+    """Note, on each new photo, an earlier visit's photo whose picture it repeats (the reused_photo flag)."""
+    for photo in photos:
+        photo_evidence.mark(photo, visit_id=visit_id, household_id=household_id, village_id=village_id,
+                            visited_on=visited_on)
 
 
 def record_visit(user, data: dict) -> tuple[Visit, bool]:
@@ -200,6 +210,8 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
     new_photos = _photos(payload.photos, errors)
     if errors:
         raise VisitInvalid(errors)
+    _mark_reused(new_photos, visit_id=None, household_id=target.household.id if target.household else None,
+                 village_id=target.village.id, visited_on=payload.visited_on)
 
     visit = Visit(client_uuid=client_uuid, cadre_id=user.cadre_id,
                   household_id=target.household.id if target.household else None,
@@ -296,6 +308,8 @@ def edit_visit(user, visit: Visit, data: dict) -> None:
     new_photos = [] if "photos" in errors else _photos(payload.photos, errors, offset=len(visit.photos))
     if errors:
         raise VisitInvalid(errors)
+    _mark_reused(new_photos, visit_id=visit.id, household_id=visit.household_id, village_id=visit.village_id,
+                 visited_on=payload.visited_on)
     visit.visited_on = payload.visited_on
     visit.kind = payload.kind
     visit.notes = payload.notes
