@@ -123,7 +123,10 @@ def parse_capture_time(raw, offset=None) -> datetime | None:
     time, which is China time; None when it cannot be read or is implausible."""
     if isinstance(raw, bytes):
         raw = raw.decode("ascii", "replace")
-    match = _EXIF_TIME.match(str(raw or "").strip().replace("-", ":", 2))
+    raw = str(raw or "").strip()
+    if offset is None and (tail := re.search(r"([+-]\d{2}:\d{2})$", raw)) and len(raw) > 19:
+        raw, offset = raw[:tail.start()], tail.group(1)  # ISO 8601 with its offset, as phones send it
+    match = _EXIF_TIME.match(raw.replace("-", ":", 2))
     if not match:
         return None
     try:

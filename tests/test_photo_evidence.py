@@ -111,3 +111,30 @@ def test_the_lookup_reads_only_nearby_band_values():
     assert photo_evidence.distance(a, b) == 4
     assert photo_evidence.bands(b)[0] in photo_evidence.near_band_values(photo_evidence.bands(a)[0], 8) or \
         any(x == y for x, y in zip(photo_evidence.bands(a)[1:], photo_evidence.bands(b)[1:], strict=True))
+
+
+def test_the_phone_reports_the_capture_time_of_a_photo_it_shrank(client, f):
+    """The visit form shrinks photos in the phone, which drops their EXIF: it reads the capture time
+    first and sends it beside the photo. A photo that still carries its EXIF is dated by that."""
+    me = paired(f)
+    shrunk = resaved(camera_jpeg(yard(11), datetime(2026, 1, 1, 9)))  # no EXIF left
+    own = camera_jpeg(yard(12), datetime(2026, 1, 2, 10))
+    vid = _send(client, me, [shrunk, own, shrunk],
+                photo_times=["2026-01-01T09:00:00+08:00", "2025-06-01T00:00:00+08:00", None])
+    assert [p.taken_at for p in _photos(vid)] == [datetime(2026, 1, 1, 9), datetime(2026, 1, 2, 10), None]
+
+
+def test_a_visit_without_the_new_fields_hashes_as_the_first_release_did(app):
+    """A phone that sent a visit before the upgrade and sends it again after gets 200, not 409:
+    its content hash is the one the first release stored (computed with that release's code)."""
+    from relief.visits.schemas import VisitIn
+    from relief.visits.services import content_hash
+
+    sent = {"client_uuid": "6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f", "household_id": 7, "visited_on": "2025-03-01",
+            "kind": "routine", "notes": "屋顶漏雨，已联系村里维修", "aid_yuan": 200, "lat": 33.95, "lng": 118.33,
+            "accuracy_m": 12, "demands": [{"text": "修路", "deadline": "2025-04-01"}],
+            "photos": ["/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAx"
+                       "NDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAA"
+                       "AD/2gAIAQEAAD8AKp//2Q=="]}
+    assert content_hash(VisitIn.model_validate(sent)) == \
+        "a987ea8fb8f463dd718f870643f9c8be2c208e80961a4a60f226238f2390f5f2"

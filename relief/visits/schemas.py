@@ -100,6 +100,11 @@ class VisitIn(BaseModel):
     demands: list[DemandIn] = Field(default_factory=list)
     resolved: list[ResolvedIn] = Field(default_factory=list, description="open demands settled in this visit")
     photos: list[Photo] = Field(default_factory=list)
+    photo_times: list[Annotated[str, Field(max_length=40)] | None] = Field(
+        default_factory=list, max_length=20,
+        description="when each photo was taken, as the phone read it from the photo's EXIF before shrinking it "
+                    "(ISO 8601, e.g. 2025-03-01T09:30:12+08:00; null where the photo does not say); a photo that "
+                    "still carries its EXIF is dated by that instead")
 
     @field_validator("visited_on")
     @classmethod

@@ -24,6 +24,7 @@ from relief.dates import today
 from relief.demands import services as demand_services
 from relief.extensions import db
 from relief.flags import photo_evidence
+from relief.photos import parse_capture_time
 from relief.models import (
     Demand,
     Household,
@@ -122,6 +123,8 @@ def open_demands_for(target: Target) -> list[Demand]:
 def content_hash(payload: VisitIn) -> str:
     """SHA-256 of what was submitted (photos by their digest), defaults filled in."""
     body = payload.model_dump(mode="json", exclude={"client_uuid", "photos"})
+    if not body["photo_times"]:  # fields added later hash as before when unused: a resend stays a resend
+        del body["photo_times"]
     for d in body["demands"]:
         d["deadline"] = d["deadline"] or demand_services.default_deadline(payload.visited_on).isoformat()
     body["photos"] = [hashlib.sha256(p).hexdigest() for p in payload.photos]
@@ -162,7 +165,7 @@ def _check_date(errors: dict, field: str, visited_on: date, paired_on: date) -> 
         errors[field] = _("走访日期不能早于结对开始日期 %(d)s", d=paired_on.isoformat())
 
 
-def _photos(raw: list[bytes], errors: dict, offset: int = 0) -> list[VisitPhoto]:
+def _photos(raw: list[bytes], errors: dict, offset: int = 0, times: list[str | None] = ()) -> list[VisitPhoto]:
     out = []
     for i, data in enumerate(raw):
         try:
@@ -170,8 +173,9 @@ def _photos(raw: list[bytes], errors: dict, offset: int = 0) -> list[VisitPhoto]
         except photo_rules.PhotoError as exc:
             errors[f"photos.{i}"] = _("第 %(n)d 张照片：%(m)s", n=offset + i + 1, m=str(exc))
             continue
+        taken_at = p.taken_at or (parse_capture_time(times[i]) if i < len(times) else None)
         out.append(VisitPhoto(content_type=p.content_type, width=p.width, height=p.height, data=p.data,
-                              phash=p.phash, taken_at=p.taken_at))
+                              phash=p.phash, taken_at=taken_at))
     return out
 
 
@@ -207,7 +211,7 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
             errors[f"demands.{i}.deadline"] = _("第 %(n)d 条诉求：办结期限不能早于走访日期", n=i + 1)
         deadlines.append(deadline)
     settle = _settled(target, payload, errors)
-    new_photos = _photos(payload.photos, errors)
+    new_photos = _photos(payload.photos, errors, times=payload.photo_times)
     if errors:
         raise VisitInvalid(errors)
     _mark_reused(new_photos, visit_id=None, household_id=target.household.id if target.household else None,
@@ -305,7 +309,8 @@ def edit_visit(user, visit: Visit, data: dict) -> None:
     if len(payload.photos) > room:
         errors["photos"] = _("照片最多 %(n)d 张，还可以添加 %(m)d 张",
                              n=current_app.config["VISIT_PHOTO_MAX_COUNT"], m=max(room, 0))
-    new_photos = [] if "photos" in errors else _photos(payload.photos, errors, offset=len(visit.photos))
+    new_photos = [] if "photos" in errors else _photos(payload.photos, errors, offset=len(visit.photos),
+                                                       times=payload.photo_times)
     if errors:
         raise VisitInvalid(errors)
     _mark_reused(new_photos, visit_id=visit.id, household_id=visit.household_id, village_id=visit.village_id,

@@ -125,6 +125,59 @@
     }).catch(function () { return file; });  // the server downscales whatever arrives
   }
 
+  /* The capture time a camera writes into a JPEG's EXIF (DateTimeOriginal, else DateTime, with
+   * OffsetTimeOriginal when present), read from the original before shrink() drops the EXIF: the
+   * server keeps only this time, as evidence for the inspector. Returns ISO 8601 or null. */
+  function captureTime(file) {
+    if (!file || !file.slice || !/jpe?g/i.test(file.type || file.name || '')) { return Promise.resolve(null); }
+    return file.slice(0, 256 * 1024).arrayBuffer().then(function (buf) {
+      return exifTime(new DataView(buf));
+    }).catch(function () { return null; });
+  }
+
+  function exifTime(view) {
+    if (view.getUint16(0) !== 0xFFD8) { return null; }
+    var pos = 2;
+    while (pos + 10 < view.byteLength) {
+      var marker = view.getUint16(pos);
+      if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) { return null; }
+      if (marker === 0xFFE1 && view.getUint32(pos + 4) === 0x45786966) { return tiffTime(view, pos + 10); }
+      pos += 2 + view.getUint16(pos + 2);
+    }
+    return null;
+  }
+
+  function tiffTime(view, start) {
+    var little = view.getUint16(start) === 0x4949;
+    function u16(at) { return view.getUint16(start + at, little); }
+    function u32(at) { return view.getUint32(start + at, little); }
+    function entries(ifd) {
+      var out = {};
+      for (var i = 0, n = u16(ifd); i < n; i += 1) { out[u16(ifd + 2 + i * 12)] = ifd + 2 + i * 12; }
+      return out;
+    }
+    function ascii(entry) {
+      if (entry === undefined) { return ''; }
+      var count = u32(entry + 4);
+      var at = count > 4 ? u32(entry + 8) : entry + 8;
+      var out = '';
+      for (var i = 0; i < count; i += 1) {
+        var c = view.getUint8(start + at + i);
+        if (!c) { break; }
+        out += String.fromCharCode(c);
+      }
+      return out;
+    }
+    var main = entries(u32(4));
+    var exif = main[0x8769] !== undefined ? entries(u32(main[0x8769] + 8)) : {};
+    var when = ascii(exif[0x9003]) || ascii(main[0x0132]);
+    var offset = ascii(exif[0x9011]);
+    var m = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(when);
+    if (!m) { return null; }
+    return m[1] + '-' + m[2] + '-' + m[3] + 'T' + m[4] + ':' + m[5] + ':' + m[6] +
+      (/^[+-]\d{2}:\d{2}$/.test(offset) ? offset : '');
+  }
+
   /* --- messages ----------------------------------------------------------------------------- */
   var errorsBox = document.getElementById('form-errors');
   var statusBox = document.getElementById('form-status');
@@ -250,7 +303,9 @@
     saveButton.disabled = true;
     saveButton.textContent = text.saving;
     var body = payload();
-    Promise.all(photos.map(shrink)).then(function (blobs) {
+    Promise.all([Promise.all(photos.map(shrink)), Promise.all(photos.map(captureTime))]).then(function (done) {
+      var blobs = done[0];
+      if (done[1].some(function (t) { return t; })) { body.photo_times = done[1]; }
       var item = { id: body.client_uuid, label: form.dataset.label, payload: body, photos: blobs };
       return window.ReliefOffline.enqueue(item).then(function () {
         /* on the phone now: whatever the signal does, nothing typed is lost */
