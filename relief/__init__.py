@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "relief+db://")
     limiter.init_app(app)
+    _drop_idle_limiter_hook(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     templating.init_app(app)
@@ -49,6 +50,18 @@ def register_extensions(app: Flask) -> None:
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _drop_idle_limiter_hook(app: Flask) -> None:
+    """relief sets no application-wide or default limits: every limit is a decorator on its view
+    (sign-in, tokens, self-reports), which checks itself. Flask-Limiter's before_request hook would
+    only look for limits that do not exist, on every request, so it is not run."""
+    from relief.extensions import limiter
+
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [f for f in hooks if getattr(f, "__self__", None) is not limiter]
 
 
 def register_blueprints(app: Flask) -> None:

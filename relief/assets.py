@@ -30,13 +30,22 @@ EXTRA_MIMETYPES = ("text/csv",)
 
 
 class StaticFiles:
-    """The digests of the files in the static folder, recomputed when a file changes."""
+    """The digests of the files in the static folder, recomputed when a file changes.
 
-    def __init__(self, folder: str | os.PathLike):
+    `recheck`: look at each file again on every use (development and tests, where files change
+    under a running app). A served release does not change its files without a restart, so there
+    a digest, once computed, is used as it is: no stat() per `url_for` (a page calls it a dozen times).
+    """
+
+    def __init__(self, folder: str | os.PathLike, recheck: bool = True):
         self.folder = Path(folder)
+        self.recheck = recheck
         self._known: dict[str, tuple[int, int, str]] = {}
+        self._names: dict[str, str] = {}
 
     def digest(self, filename: str) -> str | None:
+        if not self.recheck and filename in self._known:
+            return self._known[filename][2]
         path = self.folder / filename
         try:
             st = path.stat()
@@ -53,6 +62,14 @@ class StaticFiles:
 
     def hashed_name(self, filename: str) -> str:
         """`css/app.css` → `css/app.<digest>.css`; a file that does not exist keeps its name."""
+        if not self.recheck and filename in self._names:
+            return self._names[filename]
+        name = self._hashed_name(filename)
+        if not self.recheck and filename in self._known:
+            self._names[filename] = name
+        return name
+
+    def _hashed_name(self, filename: str) -> str:
         value = self.digest(filename)
         if value is None:
             return filename
@@ -106,7 +123,7 @@ class Compress(flask_compress.Compress):
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["relief_static"] = StaticFiles(app.static_folder)
+    app.extensions["relief_static"] = StaticFiles(app.static_folder, recheck=app.debug or app.testing)
 
     @app.url_defaults
     def hashed_static_names(endpoint, values):

@@ -41,10 +41,13 @@ def _bad_json_path(value, path: str = "") -> str | None:
 
 def _bad_field() -> str | None:
     """The name of the first query, form or JSON field holding a control character, else None."""
-    for source in (request.args, request.form):
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+    for source in (request.args, request.form) if has_body else (request.args,):
         for key, value in source.items(multi=True):
             if _CONTROL.search(key) or _CONTROL.search(value):
                 return key
+    if not has_body:
+        return None
     for key, upload in request.files.items(multi=True):
         if upload.filename and _CONTROL.search(upload.filename):
             return key

@@ -53,9 +53,10 @@ def unauthorized():
 @bp.before_app_request
 def require_password_change():
     """A user whose password an admin chose must pick their own before anything else."""
+    if request.endpoint in ("auth.password", "auth.logout", "static", "main.healthz"):
+        return None  # decided without loading the user (a health check asks every few seconds)
     user = current_user._get_current_object()
-    if (getattr(user, "is_authenticated", False) and user.must_change_password
-            and request.endpoint not in ("auth.password", "auth.logout", "static", "main.healthz")):
+    if getattr(user, "is_authenticated", False) and user.must_change_password:
         if request.path.startswith("/api/"):
             from flask import abort
 
@@ -104,10 +105,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    user = current_user._get_current_object()  # before the session that names them ends
     services.end_session(session.get("sid"))
-    if current_user.is_authenticated:
+    if user.is_authenticated:
         # signing out ends the user's API tokens too (a phone or script signed in as them)
-        services.revoke_tokens(current_user.id)
+        services.revoke_tokens(user.id)
     db.session.commit()
     logout_user()
     session.clear()

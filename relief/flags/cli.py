@@ -39,9 +39,10 @@ def photo_hashes_command() -> None:
                 continue
             if photo.phash is None:  # too flat to hash: nothing to compare
                 continue
-            photo_evidence.mark(photo, visit_id=photo.visit_id, household_id=household_id, village_id=village_id,
-                                visited_on=visited_on)
+            photo_evidence.note_reuse(photo, visit_id=photo.visit_id, household_id=household_id,
+                                      village_id=village_id, visited_on=visited_on)
             done += 1
             reused += photo.reused_photo_id is not None
         db.session.commit()
-    click.echo(f"Hashed {done} photos in {time.perf_counter() - began:.1f} s; {reused} repeat an earlier visit's picture.")
+    click.echo(f"Hashed {done} photos in {time.perf_counter() - began:.1f} s; "
+               f"{reused} repeat an earlier visit's picture.")

@@ -96,8 +96,8 @@ def earlier_match(phash: int, *, visit_id: int | None, household_id: int | None,
     return best
 
 
-def mark(photo: VisitPhoto, *, visit_id: int | None, household_id: int | None, village_id: int,
-         visited_on: date) -> None:
+def note_reuse(photo: VisitPhoto, *, visit_id: int | None, household_id: int | None, village_id: int,
+               visited_on: date) -> None:
     """Fill a new photo's bands and, when its picture was used before, the earlier photo."""
     if photo.phash is None:
         return

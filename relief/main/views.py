@@ -18,8 +18,14 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    """A load balancer's question, asked every few seconds: one SELECT 1 on a pooled connection,
+    without the ORM session and its transaction (what a page would cost)."""
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        conn = db.engine.raw_connection()
+        try:
+            conn.cursor().execute("SELECT 1")
+        finally:
+            conn.close()
     except Exception:  # the database is unreachable: report, don't raise
         return jsonify({"status": "error", "database": "unreachable"}), 503
     return jsonify({"status": "ok"})

@@ -9,10 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from relief import reports
-from relief.assets import static_url
+from relief.assets import files, static_url
 from relief.cache import release
 
 from . import services
@@ -63,8 +64,14 @@ def _script(path: str, mtime_ns: int) -> str:
 
 def shell_version() -> str:
     """Changes with the release and with every shell file: pages kept under another are kept again."""
+    kept = current_app.extensions.get("relief_shell_version")
+    if kept is not None:
+        return kept
     shell = json.dumps({name: static_url(name) for name in SHELL_FILES}, sort_keys=True)
-    return hashlib.sha256((release() + shell).encode()).hexdigest()[:12]
+    version = hashlib.sha256((release() + shell).encode()).hexdigest()[:12]
+    if not files().recheck:  # a served release: its files stay as they are until the restart
+        current_app.extensions["relief_shell_version"] = version
+    return version
 
 
 def service_worker_script() -> str:
@@ -86,21 +93,14 @@ def service_worker_script() -> str:
     return f"var RELIEF = {json.dumps(settings, sort_keys=True, ensure_ascii=False)};\n{source}"
 
 
-def page_config(user) -> dict:
-    """What offline.js needs on every signed-in page: who is signed in (the queue is per user),
-    where to send, the time limits, and its words."""
-    return {
-        "user": user.id,
-        "username": user.username,
-        "api": url_for("api.create_visit"),
-        "sw": url_for("visits.service_worker"),
-        "pages": url_for("visits.offline_pages"),
-        "page_cache": PAGE_CACHE,
-        "release": shell_version(),
-        "queue": url_for("visits.queue"),
-        "logout": url_for("auth.logout"),
-        **queue_settings(),
-        "text": {
+#: the words of offline.js per language, translated once (dozens of messages on every page)
+_TEXTS: dict[str, dict[str, str]] = {}
+
+
+def page_texts() -> dict[str, str]:
+    locale = str(get_locale())
+    if locale not in _TEXTS:
+        _TEXTS[locale] = {
             "offline": _("没有信号：{n} 条走访保存在手机上，有信号时自动上传。"),
             "waiting": _("信号不好：{n} 条走访还没上传，{when}后再试。"),
             "sending": _("正在上传 {n} 条走访…"),
@@ -132,5 +132,23 @@ def page_config(user) -> dict:
             "file_other_user": _("这个文件是账号 {user} 保存的，请用那个账号登录后再上传。"),
             "persist_yes": _("这台手机已同意长期保存这些走访，不会因为空间不足而自动清除。"),
             "persist_no": _("这台手机可能在空间不足时清除还没上传的走访，请及时保存到文件。"),
-        },
+        }
+    return _TEXTS[locale]
+
+
+def page_config(user) -> dict:
+    """What offline.js needs on every signed-in page: who is signed in (the queue is per user),
+    where to send, the time limits, and its words."""
+    return {
+        "user": user.id,
+        "username": user.username,
+        "api": url_for("api.create_visit"),
+        "sw": url_for("visits.service_worker"),
+        "pages": url_for("visits.offline_pages"),
+        "page_cache": PAGE_CACHE,
+        "release": shell_version(),
+        "queue": url_for("visits.queue"),
+        "logout": url_for("auth.logout"),
+        **queue_settings(),
+        "text": page_texts(),
     }

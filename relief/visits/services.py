@@ -183,7 +183,7 @@ def _mark_reused(photos: list[VisitPhoto], *, visit_id: int | None, household_id
                  visited_on: date) -> None:
     """Note, on each new photo, an earlier visit's photo whose picture it repeats (the reused_photo flag)."""
     for photo in photos:
-        photo_evidence.mark(photo, visit_id=visit_id, household_id=household_id, village_id=village_id,
+        photo_evidence.note_reuse(photo, visit_id=visit_id, household_id=household_id, village_id=village_id,
                             visited_on=visited_on)
 
 
