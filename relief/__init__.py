@@ -80,6 +80,7 @@ BLUEPRINTS = (
     "maps",
     "visits",
     "demands",
+    "monitoring",
     "api",
     "imports",
     "exports",

@@ -18,9 +18,14 @@ from relief.models import (
     Household,
     HouseholdIncome,
     IncomeTarget,
+    Measure,
+    MonitorCase,
+    MonitorLine,
     Pairing,
     Project,
     ProjectUpdate,
+    RiskLead,
+    StepRecord,
     Township,
     Unit,
     User,
@@ -31,10 +36,11 @@ from relief.models import (
 )
 
 AUDITED = (Attendance, Cadre, Callback, Demand, Household, HouseholdIncome, IncomeTarget, Pairing, Project,
-           ProjectUpdate, Township, Unit, User, Village, VillageIncome, Visit)
+           ProjectUpdate, Township, Unit, User, Village, VillageIncome, Visit,
+           MonitorLine, RiskLead, MonitorCase, StepRecord, Measure)
 _SKIPPED = {"updated_at", "content_hash", "created_at", "last_login_at"}
 _SECRET = {"password_hash"}
-_MASKERS = {"id_number": mask_id, "phone": mask_phone}
+_MASKERS = {"id_number": mask_id, "phone": mask_phone, "subject_id_number": mask_id, "subject_phone": mask_phone}
 
 
 def _actor():

@@ -1,0 +1,92 @@
+"""农户自主申报 without signing in (reached from the QR code on a contact card or a village poster),
+its thank-you page with the reference number, and the printable village poster."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from pydantic import ValidationError
+from sqlalchemy.orm import joinedload
+
+from relief.dates import today
+from relief.extensions import db
+from relief.fields import db_int
+from relief.models import Cadre, Difficulty, Pairing, PairingKind, Township, Village
+from relief.scope import get_scoped_or_404, scoped
+
+from . import bp, leads, self_report_limit
+from .links import report_qr, report_url
+from .schemas import SelfReportIn, field_errors
+
+FIELDS = ("name", "phone", "id_number", "township", "village", "difficulty", "text")
+
+
+def _places() -> list[Township]:
+    """Every township with its villages: public names, for the two lists of the page."""
+    return db.session.scalars(sa.select(Township).options(joinedload(Township.villages))
+                              .order_by(Township.name)).unique().all()
+
+
+def _render(values: dict, errors: dict, status: int = 200):
+    return render_template("monitoring/report.html", values=values, errors=errors, places=_places(),
+                           difficulties=list(Difficulty)), status
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@self_report_limit
+def report():
+    """The self-report page: no sign-in; answers every sender alike, with a reference number."""
+    if request.method == "GET":
+        values = {}
+        village = db.session.get(Village, request.args.get("v", type=db_int) or 0)
+        if village is not None:
+            values = {"township": str(village.township_id), "village": str(village.id)}
+        return _render(values, {})
+    values = {k: (request.form.get(k) or "").strip() for k in FIELDS}
+    data = {k: v or None for k, v in values.items()}
+    data["text"] = values["text"]
+    if not data["township"] and data["village"] and data["village"].isdecimal():  # the list alone was used
+        chosen = db.session.get(Village, db_int(data["village"]) if len(data["village"]) <= 9 else 0)
+        data["township"] = str(chosen.township_id) if chosen else None
+    try:
+        payload = SelfReportIn.model_validate(data)
+    except ValidationError as exc:
+        return _render(values, field_errors(exc), 422)
+    village = leads.find_village(payload.township, payload.village)
+    if village is None:
+        return _render(values, {"village": _("请从列表中选择您所在的村")}, 422)
+    reference = leads.self_report(name=payload.name, village=village, difficulty=payload.difficulty,
+                                  text=payload.text, phone=payload.phone, id_number=payload.id_number, today=today())
+    db.session.commit()
+    session["monitoring_reference"] = reference
+    return redirect(url_for("monitoring.report_done"), 303)
+
+
+@bp.get("/report/done")
+def report_done():
+    reference = session.get("monitoring_reference")
+    if not reference:
+        return redirect(url_for("monitoring.report"))
+    from flask import current_app
+
+    return render_template("monitoring/report_done.html", reference=reference,
+                           days=current_app.config["MONITOR_VERIFY_DAYS"])
+
+
+@bp.get("/poster")
+@login_required
+def poster():
+    """A village's A4 poster with the QR code of the self-report page; without ?village, the list."""
+    village_id = request.args.get("village", type=db_int)
+    if not village_id:
+        villages = db.session.scalars(scoped(sa.select(Village), current_user).options(joinedload(Village.township))
+                                      .order_by(Village.township_id, Village.name)).all()
+        return render_template("monitoring/poster_pick.html", villages=villages)
+    village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
+    stationed = db.session.scalar(
+        sa.select(Cadre).join(Pairing, Pairing.cadre_id == Cadre.id)
+        .where(Pairing.village_id == village.id, Pairing.kind == PairingKind.STATIONED, Pairing.ended_on.is_(None))
+        .order_by(Pairing.started_on, Pairing.id).limit(1))
+    return render_template("monitoring/poster.html", village=village, stationed=stationed,
+                           qr=report_qr(village.id, _("扫码申报困难")), url=report_url(village.id))
