@@ -64,8 +64,10 @@ def case(case_id: int):
     return render_case(_case(case_id))
 
 
-def _step(case_id: int, form_name: str, parse, action, done: str):
+def _step(case_id: int, form_name: str, parse, action, done: str, allowed=cases.may_act):
     item = _case(case_id)
+    if not allowed(current_user, item):
+        abort(403)
     value, problems = parse(request.form) if parse else (None, {})
     if problems:
         return render_case(item, problems, 422, form_name)
@@ -123,7 +125,7 @@ def add_measure(case_id: int):
 def assign_case(case_id: int):
     cadre_id = request.form.get("cadre_id", type=db_int)
     return _step(case_id, "assign", None, lambda c, _v: cases.reassign(c, cadre_id, current_user, today()),
-                 _("已交给所选干部"))
+                 _("已交给所选干部"), allowed=cases.may_reassign)
 
 
 @bp.post("/measures/<int:measure_id>/done")
