@@ -20,4 +20,4 @@ def report_url(village_id: int | None = None) -> str:
 
 
 def report_qr(village_id: int | None = None, title: str = "") -> Markup:
-    return qr_svg(report_url(village_id), title)
+    return qr_svg(report_url(village_id), title, svgclass="qr-report-code")

@@ -83,8 +83,9 @@ def _mine_leads(user):
 
 def _mine_cases(user):
     hands_on = MonitorCase.step.in_((MonitorStep.VERIFYING, MonitorStep.PUBLIC_NOTICE))
-    if user.role is Role.CADRE:
-        return sa.and_(MonitorCase.holder_cadre_id == user.cadre_id, hands_on)
+    if user.role is Role.CADRE:  # and the monitored ones: their measures are the cadre's to carry out
+        return sa.and_(MonitorCase.holder_cadre_id == user.cadre_id,
+                       sa.or_(hands_on, MonitorCase.step == MonitorStep.MONITORED))
     review = MonitorStep.TOWNSHIP_REVIEW if user.role is Role.LEADER else MonitorStep.DISTRICT_REVIEW
     if user.role in (Role.LEADER, Role.ADMIN):
         return sa.or_(MonitorCase.step == review, sa.and_(hands_on, MonitorCase.holder_cadre_id.is_(None)))
@@ -131,6 +132,8 @@ def cases(user, f: Filters, today: date):
         stmt = stmt.where(MonitorCase.step.in_((MonitorStep.DISMISSED, MonitorStep.CLEARED)))
     elif f.step is not None and f.step is not MonitorStep.REPORTED:
         stmt = stmt.where(MonitorCase.step == f.step)
+    elif f.show == "todo":
+        stmt = stmt.where(MonitorCase.step.in_([*CASE_PENDING, MonitorStep.MONITORED]))
     else:
         stmt = stmt.where(MonitorCase.step.in_(CASE_PENDING))
     if f.step is not None and f.show in ("monitored", "closed"):
@@ -150,6 +153,13 @@ def cases(user, f: Filters, today: date):
     if f.show == "closed":
         return stmt.order_by(MonitorCase.updated_at.desc(), MonitorCase.id.desc())
     return stmt.order_by(sa.nulls_last(MonitorCase.step_due_on.asc()), MonitorCase.id)
+
+
+def count(stmt) -> int:
+    """How many rows a list statement has (for "see all N")."""
+    from relief.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
 def villages_with_items(user) -> list:

@@ -25,6 +25,10 @@ from .errors import MonitoringError, NotAllowed
 from .risk_list import FileProblem, import_risk_list
 
 
+#: items of each kind on the "my work" tab; the rest are a link away
+TODO_SHOWN = 30
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -33,9 +37,13 @@ def index():
     now = today()
     user = current_user._get_current_object()
     todo_leads = todo_cases = page = None
+    totals = {}
     if f.show == "todo":
-        todo_leads = db.session.scalars(queue.leads(user, f, now).limit(50)).unique().all()
-        todo_cases = db.session.scalars(queue.cases(user, f, now).limit(50)).unique().all()
+        stmts = {"leads": queue.leads(user, f, now), "cases": queue.cases(user, f, now)}
+        todo_leads = db.session.scalars(stmts["leads"].limit(TODO_SHOWN)).unique().all()
+        todo_cases = db.session.scalars(stmts["cases"].limit(TODO_SHOWN)).unique().all()
+        totals = {key: queue.count(stmt) if len(shown) == TODO_SHOWN else len(shown)
+                  for (key, stmt), shown in zip(stmts.items(), (todo_leads, todo_cases), strict=True)}
     elif f.show == "leads":
         page = paginate(queue.leads(user, f, now))
     else:
@@ -44,6 +52,7 @@ def index():
     villages = db.session.execute(queue.villages_with_items(user)).all()
     return render_template(
         "monitoring/index.html", f=f, page=page, todo_leads=todo_leads, todo_cases=todo_cases, today=now,
+        totals=totals, shown=TODO_SHOWN,
         overdue=figures.overdue_steps(user, now, f.township_id), line=line, villages=villages,
         counts=figures.cadre_counts(user.cadre_id, now) if user.role is Role.CADRE else None,
         sources=list(LeadSource), steps=list(MonitorStep), categories=list(MonitorCategory),

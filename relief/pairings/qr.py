@@ -10,10 +10,10 @@ def tel_uri(phone: str) -> str:
     return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
 
 
-def qr_svg(content: str, title: str = "") -> Markup:
+def qr_svg(content: str, title: str = "", svgclass: str = "qr-code") -> Markup:
     """An inline <svg> QR code of `content`; sized by CSS through its viewBox."""
     qr = segno.make(content, error="m", micro=False)
-    svg = qr.svg_inline(scale=1, border=2, omitsize=True, svgclass="qr-code", lineclass=None)
+    svg = qr.svg_inline(scale=1, border=2, omitsize=True, svgclass=svgclass, lineclass=None)
     label = f' role="img" aria-label="{escape(title)}"' if title else ' aria-hidden="true"'
     return Markup(svg.replace("<svg", "<svg" + label, 1))
 
