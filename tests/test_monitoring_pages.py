@@ -283,3 +283,41 @@ def test_the_admin_adopts_imported_monitored_households(client, auth, f):
     assert case.household_id == w.h2.id and case.step is MonitorStep.MONITORED and case.holder_cadre_id == w.c2.id
     assert _post(client, "/monitoring/adopt").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MonitorCase)) == 1
+
+
+def test_the_queue_and_a_case_page_do_not_query_per_row(client, auth, f):
+    from .test_query_counts import queries
+
+    w = world(f)
+    line(today().year, 6900)
+
+    def grow(n):
+        for _ in range(n):
+            from relief.models import HouseholdStatus
+
+            h = f.household(w.v1, status=HouseholdStatus.LIFTED)
+            income(h, today().year, 5000)
+        leads.scan(today())
+        for lead in db.session.scalars(sa.select(RiskLead).where(RiskLead.status == LeadStatus.OPEN)
+                                       .limit(n)).all():
+            cases.take_up(lead, w.admin, today())
+        db.session.commit()
+
+    grow(2)
+    auth.login("admin")
+    paths = ["/monitoring/", "/monitoring/?show=leads", "/monitoring/?show=cases", "/monitoring/?show=closed"]
+    before = [queries(client, p) for p in paths]
+    grow(12)
+    assert [queries(client, p) for p in paths] == before
+    case = db.session.scalar(sa.select(MonitorCase).order_by(MonitorCase.id))
+    first = queries(client, f"/monitoring/cases/{case.id}")
+    from relief.models import Department
+
+    for dept in Department:  # six more leads on the case, each with its evidence
+        leads._new_lead(household_id=case.household_id, township_id=case.township_id, village_id=case.village_id,
+                        source=LeadSource.DEPARTMENT, cause=dept.value, year=today().year, reported_on=today(),
+                        evidence={"department": dept.value, "note": "名单", "file": "x.csv", "row": 2},
+                        assignee_cadre_id=w.c1.id, case_id=case.id)
+    db.session.commit()
+    assert len(db.session.get(MonitorCase, case.id).leads) == 7
+    assert queries(client, f"/monitoring/cases/{case.id}") == first
