@@ -104,7 +104,8 @@ def event_row(action: str, entity: str, entity_id, changes=None, note=None, user
     return {
         "at": utcnow(),
         "user_id": getattr(user, "id", None),
-        "username": getattr(user, "username", None) or "cli",
+        # a web request without a signed-in user: the public self-report page (防返贫监测)
+        "username": getattr(user, "username", None) or ("public" if has_request_context() else "cli"),
         "address": _address(),
         "action": action,
         "entity": entity,

@@ -1,6 +1,6 @@
 """A case step by step, with working-day deadlines of China's official calendar; 风险消除 only when
 every rule holds, each unmet rule named."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,9 +22,23 @@ from relief.models import (
 )
 from relief.monitoring import cases, clearing, leads
 from relief.monitoring.errors import ClearRefused, MonitoringError, NotAllowed
-from relief.workdays import add_workdays, is_estimated, is_workday, statutory_holidays, workdays_between
+from relief.workdays import (
+    add_workdays,
+    is_estimated,
+    is_workday,
+    statutory_holidays,
+    workdays_between,
+)
 
-from .monitoring_support import CHECK_NAMES, d, income, leads_of, line, monitored_case, world
+from .monitoring_support import (
+    CHECK_NAMES,
+    d,
+    income,
+    leads_of,
+    line,
+    monitored_case,
+    world,
+)
 
 SECURE = dict.fromkeys(CHECK_NAMES, True)
 NOTICE = cases.Notice(today() - timedelta(days=8), today() - timedelta(days=7), today(), True)

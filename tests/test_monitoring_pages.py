@@ -7,7 +7,14 @@ import sqlalchemy as sa
 
 from relief.dates import today
 from relief.extensions import db
-from relief.models import LeadSource, LeadStatus, MonitorCase, MonitorLine, MonitorStep, RiskLead
+from relief.models import (
+    LeadSource,
+    LeadStatus,
+    MonitorCase,
+    MonitorLine,
+    MonitorStep,
+    RiskLead,
+)
 from relief.monitoring import cases, leads
 
 from .conftest import csrf_token

@@ -46,7 +46,7 @@ def _routes(app):
 
 @pytest.mark.parametrize("who", ["leader1", "cadre1", "stationed"])
 def test_out_of_scope_ids_are_404_on_every_monitoring_route(app, client, auth, other, who):
-    w, ids = other
+    _w, ids = other
     auth.login(who)
     token = csrf_token(client, "/monitoring/")
     checked = 0
@@ -64,7 +64,7 @@ def test_out_of_scope_ids_are_404_on_every_monitoring_route(app, client, auth, o
 
 
 def test_the_same_routes_answer_the_user_who_may_see_them(client, auth, other):
-    w, ids = other
+    _w, ids = other
     auth.login("leader2")
     assert client.get(f"/monitoring/cases/{ids['case_id']}").status_code == 200
     assert client.get(f"/monitoring/leads/{ids['lead_id']}").status_code == 200

@@ -38,7 +38,6 @@ from relief.targets import progress_ratio
 from relief.visits import services as visit_services
 
 from . import monitoring
-
 from .schemas import (
     ErrorOut,
     FlagOut,

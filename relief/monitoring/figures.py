@@ -240,6 +240,7 @@ def monitored_sheet_rows(user, year: int, township_id: int | None = None, full_i
                 .order_by(HouseholdIncome.household_id, HouseholdIncome.year)):
             incomes[hid] = (y, yuan)
     risks = {r.value: r.zh for r in RiskType}
+    line_yuan = line_for(year).yuan
     out = []
     for case, h, township, village, holder in rows:
         ms = measures.get(case.id, [])
@@ -251,8 +252,7 @@ def monitored_sheet_rows(user, year: int, township_id: int | None = None, full_i
                     "；".join(f"{m.kind.zh}{('：' + m.description) if m.description else ''}" for m in ms),
                     sum(1 for m in ms if m.done_on is not None and m.done_on <= end), holder or "",
                     "风险已消除" if cleared else "监测中", case.cleared_on if cleared else None,
-                    income[1] if income else None, income[0] if income else None,
-                    line_for(year).yuan])
+                    income[1] if income else None, income[0] if income else None, line_yuan])
     return out
 
 

@@ -55,7 +55,7 @@ OPEN_STEPS = [s for s in MonitorStep if s.is_open]
 
 
 def _chunks(ids: list) -> list[list]:
-    ids = sorted(set(i for i in ids if i is not None))
+    ids = sorted({i for i in ids if i is not None})
     return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
@@ -221,13 +221,13 @@ def scan(today: date, household_ids=None, user=None) -> ScanResult:
     values = []
     for (hid, source, year), (row, evidence) in sorted(new.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
         case_id = cases.get(hid)
-        values.append(dict(household_id=hid, township_id=row.township_id, village_id=row.village_id, source=source,
-                           cause=source.value, year=year, evidence=evidence, reported_on=today, reported_at=now,
-                           reference=None, reported_name=None, reported_contact=None,
-                           assignee_cadre_id=cadres.get(hid) or stationed.get(row.village_id), due_on=due,
-                           status=LeadStatus.TAKEN if case_id else LeadStatus.OPEN, case_id=case_id,
-                           dismiss_reason=None, dismissed_by_id=None, dismissed_on=None, visit_id=None,
-                           created_by_id=None))
+        values.append({"household_id": hid, "township_id": row.township_id, "village_id": row.village_id,
+                       "source": source, "cause": source.value, "year": year, "evidence": evidence,
+                       "reported_on": today, "reported_at": now, "reference": None, "reported_name": None,
+                       "reported_contact": None, "assignee_cadre_id": cadres.get(hid) or stationed.get(row.village_id),
+                       "due_on": due, "status": LeadStatus.TAKEN if case_id else LeadStatus.OPEN,
+                       "case_id": case_id, "dismiss_reason": None, "dismissed_by_id": None, "dismissed_on": None,
+                       "visit_id": None, "created_by_id": None})
         result.created[source.value] = result.created.get(source.value, 0) + 1
     _insert_new(values)
     audit.log(db.session, "scan", "risk_lead", None, user=user,

@@ -6,7 +6,14 @@ from datetime import date
 from typing import Literal
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from relief.dates import today
 from relief.ids import id_number_error, normalise, phone_error
@@ -49,7 +56,7 @@ class SelfReportIn(BaseModel):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str):
-            raise ValueError("id_type")
+            raise ValueError("id_type")  # noqa: TRY004 - pydantic reports a ValueError as the field's error
         text = normalise(value)
         if problem := id_number_error(text, today()):
             raise ValueError(f"id:{problem}")

@@ -16,14 +16,21 @@ from relief.access import roles_required, writers_only
 from relief.dates import today
 from relief.extensions import db
 from relief.fields import db_int
-from relief.models import Department, LeadSource, MonitorCategory, MonitorStep, RiskLead, Role, Township
+from relief.models import (
+    Department,
+    LeadSource,
+    MonitorCategory,
+    MonitorStep,
+    RiskLead,
+    Role,
+    Township,
+)
 from relief.paging import paginate
 from relief.scope import get_scoped_or_404, scoped
 
 from . import bp, case_views, cases, figures, leads, lines, public_views, queue  # noqa: F401  (their routes join bp)
 from .errors import MonitoringError, NotAllowed
 from .risk_list import FileProblem, import_risk_list
-
 
 #: items of each kind on the "my work" tab; the rest are a link away
 TODO_SHOWN = 30
