@@ -298,7 +298,8 @@ def department_leads(listed: list[Listed], department: Department, today: date, 
         raise NotAllowed()
     outcome = ListOutcome()
     by_id: dict[str, tuple] = {}
-    for chunk in [sorted({p.id_number for p in listed})[i:i + CHUNK] for i in range(0, len(listed), CHUNK)]:
+    numbers = sorted({p.id_number for p in listed})
+    for chunk in (numbers[i:i + CHUNK] for i in range(0, len(numbers), CHUNK)):
         for row in db.session.execute(sa.select(Household.id_number, Household.id, Household.township_id,
                                                 Household.village_id, Household.head_name)
                                       .where(Household.id_number.in_(chunk))):
