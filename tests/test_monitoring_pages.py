@@ -328,3 +328,14 @@ def test_the_queue_and_a_case_page_do_not_query_per_row(client, auth, f):
     db.session.commit()
     assert len(db.session.get(MonitorCase, case.id).leads) == 7
     assert queries(client, f"/monitoring/cases/{case.id}") == first
+
+
+def test_the_stationed_cadre_holds_a_case_of_a_household_they_are_not_paired_with(client, auth, w):
+    lead = leads_of(w.h1b)[0]  # 张二: no cadre of its own, so 东村's stationed cadre has it
+    auth.login("stationed")
+    r = _post(client, f"/monitoring/leads/{lead.id}/take")
+    case = db.session.scalar(sa.select(MonitorCase))
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert case.holder_cadre_id == w.stationed.id and "保存入户核实" in html
+    assert f'href="/households/{w.h1b.id}"' not in html  # a page the cadre could not open is not linked
+    assert client.get(f"/households/{w.h1b.id}").status_code == 404

@@ -169,3 +169,17 @@ def test_a_refused_report_does_not_use_up_the_limit(client, w):
     for _ in range(4):
         assert client.post("/api/v1/monitoring/self-report", json=_report(phone="1")).status_code == 422
     assert client.post("/api/v1/monitoring/self-report", json=_report()).status_code == 202
+
+
+def test_with_many_villages_the_sender_picks_the_township_first(client, w, monkeypatch):
+    from relief.monitoring import public_views
+
+    monkeypatch.setattr(public_views, "ALL_VILLAGES_UP_TO", 1)  # a province: more villages than one list holds
+    html = client.get("/monitoring/report").get_data(as_text=True)
+    assert "先选择您所在的乡镇" in html and "东村" not in html and "西村" not in html
+    html = client.get(f"/monitoring/report?township={w.t2.id}").get_data(as_text=True)
+    assert "西村" in html and "东村" not in html
+    html = client.get(f"/monitoring/report?v={w.v1.id}").get_data(as_text=True)
+    assert f'<option value="{w.v1.id}" selected>东村</option>' in html and "西村" not in html
+    form = _report(township=str(w.t1.id), village=str(w.v1.id), csrf_token=csrf_token(client, "/monitoring/report"))
+    assert client.post("/monitoring/report", data=form).status_code == 303

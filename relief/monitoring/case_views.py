@@ -23,7 +23,7 @@ from relief.models import (
     RiskType,
     Role,
 )
-from relief.scope import get_scoped_or_404
+from relief.scope import can_see, get_scoped_or_404
 from relief.workdays import is_estimated
 
 from . import bp, cases, clearing, forms, leads
@@ -55,7 +55,8 @@ def render_case(case: MonitorCase, errors: dict | None = None, status: int = 200
         may_clear=user.role is Role.ADMIN, may_measure=lambda m: user.can_write and cases.may_update_measure(user, m),
         estimated=case.step_due_on is not None and is_estimated(case.step_due_on), verified=verified,
         lead_evidence={lead.id: leads.evidence_lines(lead) for lead in case.leads}, cause_label=leads.cause_label,
-        values=request.form if request.method == "POST" else {}), status
+        values=request.form if request.method == "POST" else {},
+        household_link=case.household_id is not None and can_see(Household, case.household_id, user)), status
 
 
 @bp.get("/cases/<int:case_id>")

@@ -20,17 +20,30 @@ from .links import report_qr, report_url
 from .schemas import SelfReportIn, field_errors
 
 FIELDS = ("name", "phone", "id_number", "township", "village", "difficulty", "text")
+#: up to this many villages the page lists them all (a district: 400); more (a province), only the
+#: chosen township's, which the sender picks first
+ALL_VILLAGES_UP_TO = 600
 
 
-def _places() -> list[Township]:
-    """Every township with its villages: public names, for the two lists of the page."""
-    return db.session.scalars(sa.select(Township).options(joinedload(Township.villages))
-                              .order_by(Township.name)).unique().all()
+def _places(township: str | None) -> tuple[list[Township], dict[int, list[Village]], bool]:
+    """The townships, the villages listed by township, and whether the list is of one township only.
+    Township and village names are public: the poster and the page show them."""
+    townships = db.session.scalars(sa.select(Township).order_by(Township.name)).all()
+    villages = sa.select(Village).order_by(Village.name)
+    one = db.session.scalar(sa.select(sa.func.count()).select_from(Village)) > ALL_VILLAGES_UP_TO
+    if one:
+        chosen = db_int(township) if (township or "").isdecimal() and len(township) <= 9 else 0
+        villages = villages.where(Village.township_id == chosen)
+    listed: dict[int, list[Village]] = {}
+    for village in db.session.scalars(villages):
+        listed.setdefault(village.township_id, []).append(village)
+    return townships, listed, one
 
 
 def _render(values: dict, errors: dict, status: int = 200):
-    return render_template("monitoring/report.html", values=values, errors=errors, places=_places(),
-                           difficulties=list(Difficulty)), status
+    townships, villages, one = _places(values.get("township"))
+    return render_template("monitoring/report.html", values=values, errors=errors, townships=townships,
+                           villages=villages, one_township=one, difficulties=list(Difficulty)), status
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -38,7 +51,7 @@ def _render(values: dict, errors: dict, status: int = 200):
 def report():
     """The self-report page: no sign-in; answers every sender alike, with a reference number."""
     if request.method == "GET":
-        values = {}
+        values = {"township": (request.args.get("township") or "").strip()[:9]}
         village = db.session.get(Village, request.args.get("v", type=db_int) or 0)
         if village is not None:
             values = {"township": str(village.township_id), "village": str(village.id)}

@@ -18,6 +18,7 @@ from relief.extensions import db
 from relief.fields import db_int
 from relief.models import (
     Department,
+    Household,
     LeadSource,
     MonitorCategory,
     MonitorStep,
@@ -26,7 +27,7 @@ from relief.models import (
     Township,
 )
 from relief.paging import paginate
-from relief.scope import get_scoped_or_404, scoped
+from relief.scope import can_see, get_scoped_or_404, scoped
 
 from . import bp, case_views, cases, figures, leads, lines, public_views, queue  # noqa: F401  (their routes join bp)
 from .errors import MonitoringError, NotAllowed
@@ -84,7 +85,9 @@ def _render_lead(lead: RiskLead, errors: dict | None = None, status: int = 200):
                            may_handle=user.can_write and leads.may_handle(user, lead),
                            may_manage=user.role in (Role.ADMIN, Role.LEADER),
                            cadres=leads.cadre_choices(lead.township_id) if user.role in (Role.ADMIN, Role.LEADER)
-                           else [], earlier=earlier), status
+                           else [], earlier=earlier,
+                           household_link=lead.household_id is not None and can_see(Household, lead.household_id, user)
+                           ), status
 
 
 @bp.get("/leads/<int:lead_id>")
