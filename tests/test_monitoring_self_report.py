@@ -161,6 +161,7 @@ def test_reports_are_throttled_per_address_across_the_page_and_the_api(client, w
                        environ_base={"REMOTE_ADDR": "10.0.0.1"})
     other = client.post("/api/v1/monitoring/self-report", json=_report(), environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert codes == [202, 202, 202] and page.status_code == 429 and other.status_code == 202
+    assert "12317" in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RiskLead)) == 4
 
 

@@ -76,6 +76,15 @@ def report():
     return redirect(url_for("monitoring.report_done"), 303)
 
 
+@bp.errorhandler(429)
+def too_many(_err):
+    """A village may share one address: say what else the sender can do."""
+    from relief.errors import _messages
+
+    detail = _("从这个网络提交的申报太多了，请过一会儿再试；情况紧急的，请直接联系村干部，或拨打全国防返贫监测帮扶热线 12317。")
+    return render_template("errors/error.html", code=429, message=_messages()[429], detail=detail), 429
+
+
 @bp.get("/report/done")
 def report_done():
     reference = session.get("monitoring_reference")
