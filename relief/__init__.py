@@ -94,6 +94,7 @@ BLUEPRINTS = (
     "maps",
     "visits",
     "demands",
+    "monitoring",
     "api",
     "imports",
     "exports",

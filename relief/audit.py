@@ -20,9 +20,14 @@ from relief.models import (
     Household,
     HouseholdIncome,
     IncomeTarget,
+    Measure,
+    MonitorCase,
+    MonitorLine,
     Pairing,
     Project,
     ProjectUpdate,
+    RiskLead,
+    StepRecord,
     Township,
     Unit,
     User,
@@ -33,10 +38,11 @@ from relief.models import (
 )
 
 AUDITED = (Attendance, Cadre, Callback, Demand, Household, HouseholdIncome, IncomeTarget, Pairing, Project,
-           ProjectUpdate, Township, Unit, User, Village, VillageIncome, Visit)
+           ProjectUpdate, Township, Unit, User, Village, VillageIncome, Visit,
+           MonitorLine, RiskLead, MonitorCase, StepRecord, Measure)
 _SKIPPED = {"updated_at", "content_hash", "created_at", "last_login_at"}
 _SECRET = {"password_hash"}
-_MASKERS = {"id_number": mask_id, "phone": mask_phone}
+_MASKERS = {"id_number": mask_id, "phone": mask_phone, "subject_id_number": mask_id, "subject_phone": mask_phone}
 
 
 def _actor():
@@ -100,7 +106,8 @@ def event_row(action: str, entity: str, entity_id, changes=None, note=None, user
     return {
         "at": utcnow(),
         "user_id": getattr(user, "id", None),
-        "username": getattr(user, "username", None) or "cli",
+        # a web request without a signed-in user: the public self-report page (防返贫监测)
+        "username": getattr(user, "username", None) or ("public" if has_request_context() else "cli"),
         "address": _address(),
         "action": action,
         "entity": entity,

@@ -108,14 +108,24 @@ def backup_command(output: str) -> None:
 
 
 @relief_cli.command("import")
-@click.argument("kind", type=click.Choice(["villages", "cadres", "households", "pairings", "incomes"]))
+@click.argument("kind", type=click.Choice(["villages", "cadres", "households", "pairings", "incomes", "risk-list"]))
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="check every row and report, but store nothing")
-def import_command(kind: str, path: str, dry_run: bool) -> None:
+@click.option("--source", help="risk-list only: the department, 医保|民政|残联|住建|应急|其他")
+def import_command(kind: str, path: str, dry_run: bool, source: str | None) -> None:
     """Import a roster (.xlsx, .xlsm, .xls, .ods or .csv): every row or none; bad rows on stderr as
     `row N: column: message` (N: the sheet's own row number). Which sheet and header row were read,
-    and what was left out (footer, 小计 rows), go to stdout."""
+    and what was left out (footer, 小计 rows), go to stdout. `risk-list --source NAME`: a
+    department's list for 防返贫 monitoring (people not on the roster are listed, not refused)."""
     from relief.imports.services import FileProblem, run_import
+
+    if kind == "risk-list":
+        from relief.monitoring.cli import import_risk_list_command
+
+        return import_risk_list_command(path, source, dry_run)
+    if source:
+        click.echo("error: --source is for risk-list only", err=True)
+        sys.exit(2)
 
     data = Path(path).read_bytes()
     with writing():
@@ -204,3 +214,7 @@ relief_cli.add_command(callbacks_cli)
 from relief.flags.cli import photo_hashes_command  # noqa: E402  (a feature's command)
 
 relief_cli.add_command(photo_hashes_command)
+
+from relief.monitoring.cli import register as register_monitoring  # noqa: E402
+
+register_monitoring(relief_cli)

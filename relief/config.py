@@ -76,6 +76,24 @@ class Defaults:
         "bundle": 0.5,
     }
 
+    # 防返贫动态监测 (relief.monitoring): deadlines in working days of China's official calendar
+    MONITOR_VERIFY_DAYS = 5  # 入户核实, from the day a lead is reported
+    MONITOR_NOTICE_DAYS = 5  # 民主评议与公示, from the home check
+    MONITOR_TOWNSHIP_REVIEW_DAYS = 5  # 乡镇审核
+    MONITOR_DISTRICT_REVIEW_DAYS = 5  # 区审定
+    MONITOR_INCOME_DROP_PERCENT = 30  # income_drop: down this much or more from the year before
+    MONITOR_CLEAR_MONTHS = 6  # 风险消除 no sooner than this after inclusion
+    # a self-report (no sign-in) per address; villages share addresses behind a carrier's NAT
+    MONITOR_SELF_REPORT_LIMIT = "10 per hour;50 per day"
+    # the inspector's list: a home check or notice recorded this soon after its step began
+    MONITOR_FAST_MINUTES = 30
+    # days of the official calendar that chinese-calendar does not know yet (ISO dates)
+    MONITOR_EXTRA_HOLIDAYS: tuple = ()
+    MONITOR_EXTRA_WORKDAYS: tuple = ()
+    #: the address printed in QR codes for the public self-report page (e.g. https://relief.example.gov.cn);
+    #: unset: the address the page was opened at
+    PUBLIC_URL: str | None = None
+
     # Visit photos: refused above the byte limit, downscaled to the longest side, re-encoded as JPEG
     VISIT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
     VISIT_PHOTO_MAX_COUNT = 6

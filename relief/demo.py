@@ -146,6 +146,10 @@ def generate(scale_name: str, seed: int, password: str, today: date, echo=print)
         u.update(active=True, must_change_password=False, created_at=gen.now)
     db.session.execute(User.__table__.insert(), users)
     _fix_sequences()
+    if scale.households <= 50_000:  # a province's rules run from the command line (relief monitor-scan)
+        from relief.monitoring.demo import seed as seed_monitoring
+
+        seed_monitoring(today, echo)
     return {u["username"]: u["role"] for u in users}
 
 

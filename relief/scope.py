@@ -15,11 +15,16 @@ from relief.models import (
     Demand,
     Household,
     IncomeTarget,
+    Measure,
+    MonitorCase,
+    MonitorLine,
     Pairing,
     PairingKind,
     Project,
     ProjectUpdate,
+    RiskLead,
     Role,
+    StepRecord,
     Township,
     User,
     Village,
@@ -51,6 +56,29 @@ def _in_township(column):
     return lambda user: column == user.township_id
 
 
+def _my_leads(user):
+    """A cadre's risk leads: those in the cadre's queue, and those of the households the cadre is
+    paired with. The queue is what brings a self-report of a person not on the roster (no
+    household) to the village's stationed cadre, who alone of the cadres sees it."""
+    return sa.or_(RiskLead.assignee_cadre_id == user.cadre_id, RiskLead.household_id.in_(_my_households(user)))
+
+
+def _my_cases(user):
+    """A cadre's monitoring cases: the ones whose step the cadre holds, those of the cadre's paired
+    households, and those with a measure the cadre is responsible for."""
+    return sa.or_(MonitorCase.holder_cadre_id == user.cadre_id,
+                  MonitorCase.household_id.in_(_my_households(user)),
+                  MonitorCase.id.in_(sa.select(Measure.case_id).where(Measure.cadre_id == user.cadre_id)))
+
+
+def _cases_of_township(user):
+    return sa.select(MonitorCase.id).where(MonitorCase.township_id == user.township_id)
+
+
+def _cases_of_cadre(user):
+    return sa.select(MonitorCase.id).where(_my_cases(user))
+
+
 # For each model: (leader rule, cadre rule); admin and inspector see everything.
 _RULES = {
     Household: (_in_township(Household.township_id), lambda u: Household.id.in_(_my_households(u))),
@@ -79,6 +107,13 @@ _RULES = {
                                                                        Pairing.ended_on.is_(None))),
             lambda u: Cadre.id == u.cadre_id),
     Callback: (_in_township(Callback.township_id), lambda u: sa.false()),
+    # 防返贫动态监测: the yearly income line is district-wide and public to every role
+    MonitorLine: (lambda u: sa.true(), lambda u: sa.true()),
+    RiskLead: (_in_township(RiskLead.township_id), _my_leads),
+    MonitorCase: (_in_township(MonitorCase.township_id), _my_cases),
+    Measure: (_in_township(Measure.township_id), lambda u: Measure.case_id.in_(_cases_of_cadre(u))),
+    StepRecord: (lambda u: StepRecord.case_id.in_(_cases_of_township(u)),
+                 lambda u: StepRecord.case_id.in_(_cases_of_cadre(u))),
     User: (lambda u: User.id == u.id, lambda u: User.id == u.id),
     AuditEvent: (lambda u: sa.false(), lambda u: sa.false()),
 }

@@ -22,6 +22,7 @@ NAV = [
     ("cadres.index", _l("干部"), ("admin", "leader", "inspector")),
     ("pairings.index", _l("结对管理"), ("admin", "leader", "inspector")),
     ("demands.index", _l("诉求"), ALL),
+    ("monitoring.index", _l("防返贫监测"), ALL),
     ("visits.holidays", _l("节日慰问"), ALL),
     ("imports.index", _l("导入"), ("admin",)),
     ("exports.index", _l("导出"), ("admin", "leader")),

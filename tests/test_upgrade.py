@@ -58,8 +58,9 @@ def _pages_work(url: str) -> None:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True, "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_ENABLED": False, "TILE_URL": "none"})
     client = app.test_client()
-    for user, pages in (("demo-admin", ("/", "/dashboard", "/map", "/households/", "/flags/", "/audit/")),
-                        ("demo-cadre", ("/", "/demands/", "/offline"))):
+    for user, pages in (("demo-admin", ("/", "/dashboard", "/map", "/households/", "/flags/", "/audit/",
+                                        "/monitoring/", "/monitoring/lines")),
+                        ("demo-cadre", ("/", "/demands/", "/offline", "/monitoring/"))):
         response = client.post("/login", data={"username": user, "password": "demo password 1"})
         assert response.status_code == 302, (user, response.status_code)
         for page in pages:

@@ -6,13 +6,13 @@ capture time is gone for good; their hashes are computed from the stored pixels 
 `relief photo-hashes` (run once after the upgrade; it can run while the app serves).
 
 Revision ID: 0007_photo_evidence
-Revises: 0005_village_coords
+Revises: 0006_monitoring
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_photo_evidence"
-down_revision = "0005_village_coords"
+down_revision = "0006_monitoring"
 branch_labels = None
 depends_on = None
 

@@ -37,6 +37,7 @@ from relief.scope import sees_everything, viewer_scope
 from relief.targets import progress_ratio
 from relief.visits import services as visit_services
 
+from . import monitoring
 from .schemas import (
     ErrorOut,
     FlagOut,
@@ -88,7 +89,7 @@ def _bearer() -> bool:
 
 @bp.before_request
 def check_csrf():
-    if not _bearer() and request.endpoint != "api.token":
+    if not _bearer() and request.endpoint != "api.token" and request.endpoint not in monitoring.CSRF_FREE:
         csrf.protect()
 
 
@@ -238,6 +239,9 @@ def visit_flags():
     year = request.context.query.year or today().year
     return jsonify([{"visit_id": fl.visit_id, "client_uuid": fl.client_uuid, "reasons": fl.reasons,
                      "distance_km": fl.distance_km} for fl in find_flags(year)])
+
+
+monitoring.register(bp, spec, error)
 
 
 @bp.get("/openapi.json")

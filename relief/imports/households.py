@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from relief.models import Household, HouseholdIncome, HouseholdStatus, MonitorCategory, PovertyCause, Township, Village
 from relief.models.vocabulary import fold
+from relief.monitoring import leads as monitoring_leads
 
 from . import cells
 from .base import Column, Context, Counts, Kind, changed, insert_rows, select_in, update_rows
@@ -105,7 +106,8 @@ class Households(Kind):
         touched = {hid for hid in income_changes} - {u["id"] for u in updates}
         counts.updated += len(touched)
         counts.unchanged -= len(touched)
-        ctx.plan = {"new": new, "updates": updates, "incomes": income_plan}
+        ctx.plan = {"new": new, "updates": updates, "incomes": income_plan,
+                    "id_numbers": [r.values["id_number"] for r in good]}
         return counts
 
     @staticmethod
@@ -148,4 +150,9 @@ class Households(Kind):
         insert_rows(HouseholdIncome, [{"household_id": ids[n], "year": y, "per_capita_yuan": value}
                                       for n, y, value in incomes["new"]])
         update_rows(HouseholdIncome, incomes["updates"])
+        # incomes may now fire a 防返贫 rule (below the line, a drop): the file's households are checked
+        imported = [hid for _n, hid in select_in(
+            lambda keys: sa.select(Household.id_number, Household.id).where(Household.id_number.in_(keys)),
+            ctx.plan["id_numbers"])]
+        monitoring_leads.scan(ctx.today, imported, user=ctx.user)
 

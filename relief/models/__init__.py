@@ -19,6 +19,23 @@ from .people import (
     User,
     UserSession,
 )
+from .monitoring import (
+    AUTOMATIC_SOURCES,
+    CASE_STEPS,
+    PENDING_STEPS,
+    Department,
+    Difficulty,
+    LeadSource,
+    LeadStatus,
+    Measure,
+    MeasureKind,
+    MonitorCase,
+    MonitorLine,
+    MonitorStep,
+    RiskLead,
+    RiskType,
+    StepRecord,
+)
 from .ratelimit import RateLimitCounter
 from .project import Project, ProjectPhoto, ProjectStatus, ProjectType, ProjectUpdate
 from .version import DataVersion

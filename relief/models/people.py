@@ -180,6 +180,8 @@ class Household(db.Model):
     check_water: Mapped[bool | None]
     #: the date the five checks were last verified
     checks_on: Mapped[date | None]
+    #: members able to work (劳动力), as counted at the last 防返贫 home check; NULL until then
+    working_age_members: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

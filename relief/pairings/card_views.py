@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from relief.models import Cadre, Household, Pairing, PairingKind, Role, Village
+from relief.monitoring.links import report_qr
 from relief.scope import get_scoped_or_404
 from relief.fields import db_int
 
@@ -24,7 +25,8 @@ def card(pairing_id: int):
         joinedload(Pairing.household).joinedload(Household.village).joinedload(Village.township)])
     if pairing.kind is not PairingKind.HOUSEHOLD or pairing.ended_on is not None:
         abort(404)
-    return render_template("pairings/cards.html", cards=[pairing], village=None, qr=tel_qr_svg)
+    return render_template("pairings/cards.html", cards=[pairing], village=None, qr=tel_qr_svg,
+                           report_qr=report_qr)
 
 
 @bp.get("/cards")
@@ -39,4 +41,5 @@ def cards():
         flash(_("请先按村筛选结对，再打印本村的便民联系卡"), "info")
         return redirect(url_for("pairings.index", kind=PairingKind.HOUSEHOLD.value))
     pairings = lookup.card_pairings(current_user, village_id=village_id)
-    return render_template("pairings/cards.html", cards=pairings, village=village, qr=tel_qr_svg)
+    return render_template("pairings/cards.html", cards=pairings, village=village, qr=tel_qr_svg,
+                           report_qr=report_qr)

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from relief.dates import today
-from relief.models import DemandStatus, VisitKind
+from relief.models import DemandStatus, RiskType, VisitKind
 
 NOTES_MAX = 5000
 #: database ids are 32-bit integers on PostgreSQL: a larger number can name no row
@@ -83,6 +83,22 @@ class ResolvedIn(BaseModel):
     resolution: str = Field("", max_length=DEMAND_MAX, description="how it was settled (办结情况)")
 
 
+def _risk(value):
+    """A risk may be sent as its type alone ("illness"); a blank or false one is not given."""
+    if value is None or value is False or (isinstance(value, str) and not value.strip()):
+        return None
+    return {"type": value} if isinstance(value, str) else value
+
+
+class RiskIn(BaseModel):
+    """发现返贫风险: the cadre found, in this household visit, a risk of falling back (防返贫监测)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    type: RiskType = Field(description="风险类型: " + ", ".join(r.value for r in RiskType))
+    note: str = Field("", max_length=DEMAND_MAX, description="what was seen")
+
+
 class VisitIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
@@ -105,6 +121,8 @@ class VisitIn(BaseModel):
         description="when each photo was taken, as the phone read it from the photo's EXIF before shrinking it "
                     "(ISO 8601, e.g. 2025-03-01T09:30:12+08:00; null where the photo does not say); a photo that "
                     "still carries its EXIF is dated by that instead")
+    risk: Annotated[RiskIn | None, BeforeValidator(_risk)] = Field(
+        None, description="发现返贫风险 (household visits only): a lead for the household's 防返贫 monitoring")
 
     @field_validator("visited_on")
     @classmethod
@@ -167,7 +185,8 @@ def _labels() -> dict[str, str]:
         "visited_on": _("走访日期"), "kind": _("走访类型"), "notes": _("走访情况"), "aid_yuan": _("帮扶资金"),
         "lat": _("纬度"), "lng": _("经度"), "accuracy_m": _("定位精度"), "demands": _("诉求"),
         "resolved": _("办结的诉求"), "photos": _("照片"), "text": _("诉求内容"), "deadline": _("办结期限"),
-        "id": _("诉求编号"), "resolution": _("办结情况"),
+        "id": _("诉求编号"), "resolution": _("办结情况"), "risk": _("返贫风险"), "type": _("风险类型"),
+        "note": _("风险情况"),
     }
 
 
@@ -188,6 +207,9 @@ def _hint(field: str, err: dict) -> str:
     if field == "kind":
         return _("%(label)s应为以下之一：%(kinds)s", label=label,
                  kinds="、".join(f"{k.value}（{k.label}）" for k in VisitKind))
+    if field == "type":
+        return _("%(label)s应为以下之一：%(kinds)s", label=label,
+                 kinds="、".join(f"{r.value}（{r.label}）" for r in RiskType))
     if field == "client_uuid":
         return _("客户端编号应为 UUID，如 123e4567-e89b-42d3-a456-426614174000")
     if field == "aid_yuan":
@@ -225,6 +247,9 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         if key in out:
             continue
         field = loc[-1] if not loc[-1].isdigit() else loc[0]
+        if loc[0] == "risk" and len(loc) == 1:
+            out[key] = _("返贫风险应为风险类型，或 {\"type\": 风险类型, \"note\": 情况}")
+            continue
         message = _hint(field, err)
         if len(loc) >= 2 and loc[1].isdigit():
             n = int(loc[1]) + 1

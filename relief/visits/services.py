@@ -36,6 +36,7 @@ from relief.models import (
     VisitPhoto,
     utcnow,
 )
+from relief.monitoring import leads as monitoring_leads
 from relief.scope import BoundUser, bound, scoped
 
 from . import photos as photo_rules
@@ -125,6 +126,8 @@ def content_hash(payload: VisitIn) -> str:
     body = payload.model_dump(mode="json", exclude={"client_uuid", "photos"})
     if not body["photo_times"]:  # fields added later hash as before when unused: a resend stays a resend
         del body["photo_times"]
+    if body.get("risk") is None:  # visits without a risk hash as they did before the field existed
+        body.pop("risk", None)
     for d in body["demands"]:
         d["deadline"] = d["deadline"] or demand_services.default_deadline(payload.visited_on).isoformat()
     body["photos"] = [hashlib.sha256(p).hexdigest() for p in payload.photos]
@@ -203,6 +206,8 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
 
     target = target_for(user, payload.household_id, payload.village_id)
     errors: dict[str, str] = {}
+    if payload.risk is not None and target.household is None:
+        errors["risk"] = _("发现返贫风险只能在走访帮扶户时记录")
     _check_date(errors, "visited_on", payload.visited_on, target.paired_on)
     deadlines = []
     for i, d in enumerate(payload.demands):
@@ -236,6 +241,8 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
             set_committed_value(visit, "demands", raised)
             for demand, resolution in settle:
                 demand_services.resolve_in_visit(demand, visit, resolution)
+            if payload.risk is not None:
+                monitoring_leads.lead_from_visit(visit, payload.risk.type, payload.risk.note, user)
             db.session.flush()
     except IntegrityError:
         # Another request stored this client_uuid between our lookup and our insert.
