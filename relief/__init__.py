@@ -38,6 +38,9 @@ def register_extensions(app: Flask) -> None:
     from relief import ratelimit  # noqa: F401  (registers the relief+db:// storage)
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "relief+db://")
+    # Flask-Limiter keeps `enabled` on its one object: an app built with limits off would
+    # otherwise switch them off for every app built after it in the same process
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     _drop_idle_limiter_hook(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
