@@ -54,15 +54,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, extra_env: dict | None = None):
-    """Start gunicorn on 127.0.0.1 with `workers` sync workers; yields the base URL."""
+def gunicorn(database_url: str | None, workers: int = 2, extra_env: dict | None = None, app: str = "wsgi:app"):
+    """Start gunicorn on 127.0.0.1 with `workers` sync workers serving `app` (relief, or the bare
+    floor app `bench.floor:app`, under the same settings); yields the base URL."""
     port = free_port()
-    env = {**os.environ, "RELIEF_DATABASE_URL": database_url, "RELIEF_SECRET_KEY": "bench-secret",
+    env = {**os.environ, "RELIEF_DATABASE_URL": database_url or "", "RELIEF_SECRET_KEY": "bench-secret",
            "RELIEF_LOGIN_LIMIT_PER_USER": "100000 per minute", "RELIEF_LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
            "RELIEF_TILE_URL": "none", **(extra_env or {})}
     log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
     proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+                             "--log-level", "warning", app], cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
