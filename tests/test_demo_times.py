@@ -1,6 +1,6 @@
 """A freshly generated demo never claims a time that has not come yet: every timestamp it writes
 is at or before now, every date is at or before today (China time) except the deadlines demands
-are given, and no month's attendance counts more days than have passed."""
+and monitoring steps are given, and no month's attendance counts more days than have passed."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,8 +16,9 @@ from relief.pairings.attendance import days_so_far
 
 from .conftest import PASSWORD
 
-#: dates that are meant to lie ahead
-FUTURE_BY_DESIGN = {("demand", "deadline")}
+#: dates that are meant to lie ahead: deadlines
+FUTURE_BY_DESIGN = {("demand", "deadline"), ("monitor_case", "step_due_on"), ("risk_lead", "due_on"),
+                    ("monitor_step_record", "due_on")}
 
 
 @pytest.fixture

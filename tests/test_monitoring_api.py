@@ -139,7 +139,7 @@ def test_a_visit_queued_before_the_risk_field_existed_is_still_a_resend(client, 
 
     sent = body(w.h1.id)
     payload = VisitIn.model_validate(sent)
-    old = payload.model_dump(mode="json", exclude={"client_uuid", "photos", "risk"})
+    old = payload.model_dump(mode="json", exclude={"client_uuid", "photos", "risk", "photo_times"})
     old["photos"] = []
     digest = hashlib.sha256(json.dumps(old, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
                             .encode()).hexdigest()
