@@ -30,8 +30,11 @@ run: $(VENV)/.installed relief/translations/en/LC_MESSAGES/messages.mo
 	$(VENV)/bin/gunicorn --workers 2 --timeout 180 --bind $(HOST):$(PORT) --access-logfile - \
 		--access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
 
+# The suite runs in one process per core (pytest-xdist), each with databases of its own;
+# `make test JOBS=0` runs it in one process.
+JOBS ?= auto
 test: $(VENV)/.dev-installed relief/translations/en/LC_MESSAGES/messages.mo
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(JOBS)
 
 bench: $(VENV)/.dev-installed
 	$(PY) -m bench.run

@@ -29,8 +29,14 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory):
     urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"}
+    worker_db = None
     if PG_URL:
         urls["postgresql"] = PG_URL
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:  # tests run in parallel processes (pytest-xdist): a database of each one's own
+            worker_db = f"{sa.make_url(PG_URL).database}_{worker}"
+            _recreate_database(PG_URL, worker_db)
+            urls["postgresql"] = sa.make_url(PG_URL).set(database=worker_db).render_as_string(hide_password=False)
     built = {}
     yield urls, built
     for url in built.values():
@@ -39,6 +45,17 @@ def database_urls(tmp_path_factory):
 
         Base.metadata.drop_all(engine)
         engine.dispose()
+    if worker_db:
+        _recreate_database(PG_URL, worker_db, create=False)
+
+
+def _recreate_database(url: str, name: str, create: bool = True) -> None:
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
 
 
 def test_config(url: str, tmp_path, **extra) -> dict:
