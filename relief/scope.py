@@ -28,14 +28,6 @@ from relief.models import (
 )
 
 
-def active_pairings(cadre_id: int, *kinds: PairingKind) -> Select:
-    """The cadre's active pairings, optionally of some kinds only."""
-    stmt = sa.select(Pairing).where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None))
-    if kinds:
-        stmt = stmt.where(Pairing.kind.in_(kinds))
-    return stmt
-
-
 def _my_households(user) -> Select:
     return (
         sa.select(Pairing.household_id)

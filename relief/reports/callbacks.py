@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -40,11 +40,6 @@ def parse_month(text: str | None) -> str | None:
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    first = date(int(month[:4]), int(month[5:7]), 1)
-    return first, first + relativedelta(months=1) - timedelta(days=1)
 
 
 def called_on(cb: Callback) -> date | None:

@@ -130,10 +130,6 @@ def demand_overdue_during(first: date, last: date, today: date):
     return sa.and_(Demand.deadline < until, sa.or_(Demand.status.in_(OPEN_DEMAND), settled_late))
 
 
-#: the demand list's states: open and overdue (still to do), resolved, cannot_resolve, closed (either), all
-DEMAND_STATES = ("open", "overdue", "resolved", "cannot_resolve", "closed", "all")
-
-
 def demand_condition(state: str, today: date, first: date | None = None, last: date | None = None):
     """Demands in `state`; with a period, the date that falls in it is the one the state is about:
     settled ones by when they were settled, overdue ones by the days they were overdue, the rest

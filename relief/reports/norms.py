@@ -15,7 +15,7 @@ from sqlalchemy.sql import Select
 
 from relief.extensions import db
 from relief.models import Attendance, Cadre, Household, HouseholdStatus, Pairing, PairingKind, Township, Village
-from relief.scope import condition, scoped
+from relief.scope import scoped
 
 NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
 #: people in a stationed cadre's support team
@@ -125,17 +125,3 @@ def attendance_year(pairing_ids: list[int], year: int, norm: int | None = None) 
         out[pid] = AttendanceYear(pid, {m: d for m, d in enumerate(months, 1) if d is not None}, total or 0, under)
     return out
 
-
-def attendance_shortfall(user, year: int, township_id: int | None = None, norm: int | None = None) -> tuple[int, int]:
-    """(recorded months, months under the norm) in the year for stationed pairings the user may see."""
-    norm = norm if norm is not None else current_app.config["ATTENDANCE_NORM_DAYS"]
-    stmt = (sa.select(sa.func.count(), sa.func.count().filter(Attendance.days < norm))
-            .select_from(Attendance).join(Pairing, Pairing.id == Attendance.pairing_id)
-            .where(Attendance.year == year))
-    clause = condition(Pairing, user)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    if township_id:
-        stmt = stmt.where(Pairing.township_id == township_id)
-    months, under = db.session.execute(stmt).one()
-    return months, under
