@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from relief.extensions import db
-from relief.holidays import window
+from relief.reports.holidays import HOLIDAYS, window
 from relief.ids import check_digit
 from relief.models import (
     Attendance,
@@ -178,7 +178,7 @@ class _Generator:
         self.now = utcnow()
         self.holidays = []
         for year in (today.year - 1, today.year):
-            for kind in ("spring_festival", "mid_autumn"):
+            for kind in HOLIDAYS:
                 start, end = window(kind, year)
                 if start <= today and end >= self.start:
                     self.holidays.append((kind, max(start, self.start), min(end, today)))

@@ -8,7 +8,7 @@ import pytest
 
 from relief.dates import today
 from relief.extensions import db
-from relief.holidays import window
+from relief.reports.holidays import window
 from relief.models import (
     Attendance,
     DemandStatus,

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from relief.dates import today
 from relief.extensions import db
 from relief.models import Demand, DemandStatus, Visit
-from relief.scope import condition
+from relief.scope import can_see
 
-OPEN = (DemandStatus.OPEN, DemandStatus.IN_PROGRESS)
 TEXT_MAX = 500
 
 
@@ -32,9 +30,7 @@ def writable(user, demand_id: int) -> bool:
     """Whether `user` may change the demand: visible to them and not an inspector."""
     if user is None or not getattr(user, "can_write", False):
         return False
-    stmt = sa.select(Demand.id).where(Demand.id == demand_id)
-    clause = condition(Demand, user)
-    return db.session.scalar(stmt if clause is None else stmt.where(clause)) is not None
+    return can_see(Demand, demand_id, user)
 
 
 def _check(user, demand: Demand) -> None:
@@ -54,7 +50,7 @@ def _text(value: str | None, missing: str) -> str:
 def resolve(user, demand: Demand, resolution: str, on: date | None = None) -> None:
     """Resolve by hand, saying how (办结情况)."""
     _check(user, demand)
-    if demand.status not in OPEN:
+    if not demand.status.is_open:
         raise DemandError(_("这条诉求已是“%(s)s”，请先重新打开", s=demand.status.label))
     text = _text(resolution, _("请填写办结情况：怎么解决的"))
     on = on or today()
@@ -91,7 +87,7 @@ def start(user, demand: Demand) -> None:
 def cannot_resolve(user, demand: Demand, reason: str) -> None:
     """Give up on a demand, saying why (无法解决)."""
     _check(user, demand)
-    if demand.status not in OPEN:
+    if not demand.status.is_open:
         raise DemandError(_("这条诉求已是“%(s)s”，请先重新打开", s=demand.status.label))
     demand.reason = _text(reason, _("请填写无法解决的原因"))
     demand.status = DemandStatus.CANNOT_RESOLVE
@@ -102,7 +98,7 @@ def cannot_resolve(user, demand: Demand, reason: str) -> None:
 def reopen(user, demand: Demand, deadline: date | None = None) -> None:
     """Open a settled demand again with a new deadline; how it was settled stays in the audit trail."""
     _check(user, demand)
-    if demand.status in OPEN:
+    if demand.status.is_open:
         raise DemandError(_("这条诉求尚未办结，不需要重新打开"))
     deadline = deadline or default_deadline(today())
     if deadline < today():

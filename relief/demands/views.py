@@ -14,7 +14,7 @@ from relief.access import writers_only
 from relief.dates import today
 from relief.paging import paginate
 from relief.extensions import db
-from relief.models import Cadre, Demand, Household, Role, Village, Visit
+from relief.models import Cadre, Demand, DemandStatus, Household, Role, Village, Visit
 from relief.filters import Filters
 from relief.reports import conditions
 from relief.scope import count_beyond, get_scoped_or_404, scoped
@@ -36,7 +36,7 @@ def index():
     base = sa.select(Demand).where(filters.state_condition, *filters.where)
     if mine:
         base = base.where(Demand.owner_id == current_user.cadre_id)
-    is_open = Demand.status.in_(services.OPEN)
+    is_open = Demand.status.in_(DemandStatus.open_statuses())
     # open ones first, the earliest deadline (most overdue) on top; settled ones newest first
     stmt = scoped(base, current_user).options(
         joinedload(Demand.household).load_only(Household.id, Household.head_name),

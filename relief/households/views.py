@@ -4,7 +4,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,11 +22,12 @@ from relief.models import (
     Role,
     Village,
     Visit,
+    VisitKind,
 )
 from relief.fields import db_int
 from relief.filters import Filters
 from relief.reports import conditions
-from relief.reports.dashboard import NEEDING
+from relief.reports.holidays import HOLIDAYS
 from relief.scope import count_beyond, get_scoped_or_404, scoped
 
 bp = Blueprint("households", __name__, url_prefix="/households")
@@ -56,9 +56,6 @@ def index():
                            beyond=beyond)
 
 
-HOLIDAYS = {"spring_festival": _l("春节慰问"), "mid_autumn": _l("中秋慰问")}
-
-
 def _filters() -> Filters:
     """The household list's filters: the search form's and those of the figures that link here."""
     f = Filters()
@@ -76,7 +73,7 @@ def _filters() -> Filters:
     if status:
         f.add(Household.status == status, _("状态：%(s)s", s=status.label), "status")
     if f.choice("need", {"1": _("贫困户和监测户")}, _("帮扶对象")):
-        f.add(Household.status.in_(NEEDING), _("贫困户和监测户"), "need")
+        f.add(Household.status.in_(HouseholdStatus.needing()), _("贫困户和监测户"), "need")
     paired = f.choice("paired", {"1": _("已结对"), "0": _("未结对")}, _("结对"))
     if paired:
         pairing = conditions.active_household_pairing()
@@ -97,14 +94,14 @@ def _filters() -> Filters:
     cadre = f.row("cadre", Cadre, _("干部"))
     cadre_id = cadre.id if cadre else None
     f.one_cadre = cadre is not None
-    holiday = f.choice("holiday", {k: str(v) for k, v in HOLIDAYS.items()}, _("节日"))
+    holiday = f.choice("holiday", {k: VisitKind(k).label for k in HOLIDAYS}, _("节日"))
     year = f.year()
     covered = f.choice("covered", {"1": _("已慰问"), "0": _("未慰问")}, _("慰问"))
     period = f.period("paired_in")
     if holiday and year is None and "year" not in f.problems:
         f.bad("year", _("按节日慰问筛选时请同时给出年度（year）"))
     if holiday and year:
-        words = _("%(y)d年%(h)s时段内结对", y=year, h=HOLIDAYS[holiday])
+        words = _("%(y)d年%(h)s时段内结对", y=year, h=VisitKind(holiday).label)
         if covered:
             words += "，" + (_("已慰问") if covered == "1" else _("未慰问"))
         if cadre:

@@ -11,10 +11,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
 
 from relief.extensions import db
-from relief.models import Attendance, Cadre, Pairing, Role, Village
+from relief.models import Attendance, Cadre, Pairing, PairingKind, Role, Village
 from relief.scope import scoped
-
-from .services import STATIONED_KINDS
 
 #: the first year attendance may be entered for
 FIRST_YEAR = 2000
@@ -80,7 +78,7 @@ def _stationed(user, township_id):
     stmt = (scoped(sa.select(Pairing), user)
             .join(Village, Village.id == Pairing.village_id)
             .join(Cadre, Cadre.id == Pairing.cadre_id)
-            .where(Pairing.kind.in_(STATIONED_KINDS))
+            .where(Pairing.kind.in_(PairingKind.stationed_kinds()))
             .options(joinedload(Pairing.cadre).joinedload(Cadre.unit),
                      joinedload(Pairing.village).joinedload(Village.township)))
     if township_id:

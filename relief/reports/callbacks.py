@@ -26,8 +26,6 @@ from relief.models import Answer, Cadre, Callback, Household, Satisfaction, Town
 from relief.scope import scoped
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-#: satisfaction rate = (满意 + 基本满意) / households that gave an answer
-CONTENT = (Satisfaction.SATISFIED, Satisfaction.MOSTLY)
 
 
 def parse_month(text: str | None) -> str | None:
@@ -161,7 +159,7 @@ class Tally:
     @property
     def satisfaction_rate(self) -> float | None:
         """(满意 + 基本满意) / answered."""
-        return (self.satisfied + self.mostly) / self.answered if self.answered else None
+        return sum(getattr(self, s.value) for s in Satisfaction.content()) / self.answered if self.answered else None
 
 
 @dataclass

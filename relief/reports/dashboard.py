@@ -24,7 +24,6 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from relief.extensions import db
-from relief.holidays import window
 from relief.models import (
     Attendance,
     Cadre,
@@ -43,17 +42,10 @@ from relief.models import (
 from relief.scope import condition
 from relief.targets import village_band
 
-from .conditions import (
-    _P,
-    _V,
-    HOLIDAY_KINDS,
-    STATIONED,
-    demand_condition,
-)
-from .holidays import holiday_coverage
+from .conditions import _P, _V, demand_condition
+from .holidays import HOLIDAYS, coverage_rate, holiday_coverage, window
 
 VISITED_WINDOWS = (30, 90)
-NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
 
 
 def _where(stmt, model, user, township_column=None, township_id=None):
@@ -143,7 +135,7 @@ def household_figures(user, today: date, township_id=None, by_township=False) ->
     if condition(Household, user) is not None or township_id:
         in_view = _where(sa.select(Household.id), Household, user, Household.township_id, township_id)
     c = _contacts(today, in_view)
-    needing = Household.status.in_(NEEDING)
+    needing = Household.status.in_(HouseholdStatus.needing())
     stmt = sa.select(
         _key(Household.township_id, by_township), sa.func.count().filter(needing),
         sa.func.count().filter(needing, c.paired), sa.func.count().filter(c.paired),
@@ -222,7 +214,7 @@ def attendance_figures(user, year: int, township_id=None) -> AttendanceFigures:
                       sa.func.count(sa.distinct(sa.case((sa.and_(Attendance.days < norm, p.ended_on.is_(None)),
                                                          p.cadre_id)))))
             .select_from(Attendance).join(p, p.id == Attendance.pairing_id)
-            .where(Attendance.year == year, p.kind.in_(STATIONED)))
+            .where(Attendance.year == year, p.kind.in_(PairingKind.stationed_kinds())))
     return AttendanceFigures(*db.session.execute(_where(stmt, Attendance, user, p.township_id, township_id)).one())
 
 
@@ -306,13 +298,13 @@ class HolidayFigures:
 
     @property
     def rate(self) -> float:
-        return self.covered / self.paired if self.paired else 0.0
+        return coverage_rate(self.paired, self.covered)
 
 
 def _holidays(user, year: int, by_township: bool) -> dict[str, dict]:
     """{kind: {township id or None: Coverage}} from reports.holidays, one query per holiday."""
     return {kind: {c.key: c for c in holiday_coverage(user, year, kind, by="township" if by_township else None)}
-            for kind in HOLIDAY_KINDS}
+            for kind in HOLIDAYS}
 
 
 def _holiday(kind: str, year: int, coverage) -> HolidayFigures:
@@ -352,7 +344,7 @@ def overview(user, year: int, today: date, township_id=None, rows: list[Township
     return Overview(households=households, demands=demands, villages=villages,
                     projects=projects_by_status(user, township_id),
                     attendance=attendance_figures(user, year, township_id),
-                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in HOLIDAY_KINDS],
+                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in HOLIDAYS],
                     months=visits_by_month(user, year, township_id))
 
 
@@ -376,5 +368,5 @@ def township_rows(user, year: int, today: date) -> list[TownshipRow]:
                                    .order_by(Township.name)).all()
     return [TownshipRow(tid, name, households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
                         demands.get(tid) or DemandFigures(tid, 0, 0, 0), villages.get(tid) or VillageFigures(tid, 0, 0, 0),
-                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAY_KINDS])
+                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS])
             for tid, name in townships]

@@ -31,13 +31,12 @@ from relief.models import (
 )
 from relief.scope import condition, scoped
 
-from .holidays import holiday_coverage
+from .holidays import HOLIDAYS, coverage_rate, holiday_coverage
 from .villages import VillageProgress, village_progress
 from .conditions import demand_condition, project_implemented
-from .yearly import YearFigures, rate
+from .yearly import YearFigures
 
 STREAM = {"yield_per": 2000}
-HOLIDAY_KINDS = (VisitKind.SPRING_FESTIVAL, VisitKind.MID_AUTUMN)
 
 
 def _bounds(year: int) -> tuple[date, date]:
@@ -82,7 +81,7 @@ def household_rows(user, year: int, township_id: int | None = None) -> Iterator[
     cadres = (sa.select(pairs.c.household_id, sa.func.aggregate_strings(Cadre.name, "、").label("names"))
               .join(Cadre, Cadre.id == pairs.c.cadre_id).group_by(pairs.c.household_id).subquery())
     visits = (sa.select(Visit.household_id, sa.func.count().label("n"),
-                        sa.func.count().filter(Visit.kind.in_(HOLIDAY_KINDS)).label("holiday"))
+                        sa.func.count().filter(Visit.kind.in_(VisitKind.holiday_kinds())).label("holiday"))
               .where(Visit.household_id.is_not(None), Visit.visited_on.between(first, last),
                      _in(Visit.township_id, township_id))
               .group_by(Visit.household_id).subquery())
@@ -219,7 +218,7 @@ def township_figures(user, year: int) -> list[tuple[int, str, YearFigures]]:
         counts[0] += 1
         counts[1] += p.reached
     coverage = {kind: {c.key: (c.paired, c.covered) for c in holiday_coverage(user, year, kind, by="township")}
-                for kind in ("spring_festival", "mid_autumn")}
+                for kind in HOLIDAYS}
     out = []
     for tid, name in townships:
         v, aid = visits.get(tid, (0, 0))
@@ -229,8 +228,8 @@ def township_figures(user, year: int) -> list[tuple[int, str, YearFigures]]:
         autumn = coverage["mid_autumn"].get(tid, (0, 0))
         out.append((tid, name, YearFigures(
             year=year, weak_villages=w, villages_at_target=reached, paired_households=paired.get(tid, 0),
-            cadres=cadres.get(tid, 0), visits=v, spring_festival_coverage=rate(*spring),
-            mid_autumn_coverage=rate(*autumn), demands=raised.get(tid, 0),
+            cadres=cadres.get(tid, 0), visits=v, spring_festival_coverage=coverage_rate(*spring),
+            mid_autumn_coverage=coverage_rate(*autumn), demands=raised.get(tid, 0),
             demands_resolved=resolved.get(tid, 0), projects=n_projects, project_beneficiaries=beneficiaries,
             people_lifted=lifted.get(tid, (0, 0))[1], households_lifted=lifted.get(tid, (0, 0))[0],
             aid_yuan=aid, spring_festival_paired=spring[0],

@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 from relief.extensions import db
 from relief.models import (
     Demand,
+    DemandStatus,
     Household,
     HouseholdStatus,
     Pairing,
@@ -21,7 +22,6 @@ from relief.models import (
 )
 from relief.scope import scoped
 
-from .conditions import OPEN_DEMAND
 from .dashboard import (
     DemandFigures,
     HouseholdFigures,
@@ -107,7 +107,7 @@ def my_villages(cadre_id: int):
 
 
 def _open_demands(user):
-    stmt = scoped(sa.select(Demand).where(Demand.status.in_(OPEN_DEMAND)), user, Demand)
+    stmt = scoped(sa.select(Demand).where(Demand.status.in_(DemandStatus.open_statuses())), user, Demand)
     if user.cadre_id and user.role.value == "cadre":
         stmt = stmt.where(Demand.owner_id == user.cadre_id)
     return stmt

@@ -17,7 +17,6 @@ from relief.extensions import db
 from relief.models import Attendance, Cadre, Household, HouseholdStatus, Pairing, PairingKind, Township, Village
 from relief.scope import scoped
 
-NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
 #: people in a stationed cadre's support team
 TEAM_SIZE = 3
 
@@ -28,7 +27,7 @@ def households_without_cadre(user, township_id: int | None = None) -> Select:
                                                    Pairing.household_id.is_not(None))
     stmt = (scoped(sa.select(Household), user)
             .join(Village, Village.id == Household.village_id)
-            .where(Household.status.in_(NEEDING), Household.id.not_in(paired)))
+            .where(Household.status.in_(HouseholdStatus.needing()), Household.id.not_in(paired)))
     if township_id:
         stmt = stmt.where(Household.township_id == township_id)
     return stmt.order_by(Household.township_id, Village.name, Household.head_name, Household.id)

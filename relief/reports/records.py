@@ -54,8 +54,6 @@ from .villages import village_progress
 
 COUNTS = ("households", "visits", "holiday_visits", "demands_resolved", "demands_overdue", "projects")
 RATES = ("attendance", "satisfaction")
-HOLIDAY_KINDS = (VisitKind.SPRING_FESTIVAL, VisitKind.MID_AUTUMN)
-STATIONED_KINDS = (PairingKind.STATIONED, PairingKind.TEAM)
 
 
 class _WholeDistrict:
@@ -180,7 +178,7 @@ def quarter_records(user, year: int, quarter: int, today: date) -> list[CadreRec
 
     households = _grouped(sa.select(Pairing.cadre_id, sa.func.count(sa.distinct(Pairing.household_id)))
                           .where(overlap, Pairing.kind == PairingKind.HOUSEHOLD).group_by(Pairing.cadre_id))
-    visits = _grouped(sa.select(Visit.cadre_id, sa.func.count(), sa.func.count().filter(Visit.kind.in_(HOLIDAY_KINDS)))
+    visits = _grouped(sa.select(Visit.cadre_id, sa.func.count(), sa.func.count().filter(Visit.kind.in_(VisitKind.holiday_kinds())))
                       .where(Visit.visited_on.between(first, last)).group_by(Visit.cadre_id))
     demands = _grouped(
         sa.select(Demand.owner_id,
@@ -200,19 +198,18 @@ def quarter_records(user, year: int, quarter: int, today: date) -> list[CadreRec
             m_first, m_last = date(year, m, 1), _month_end(year, m)
             flags.append(sa.func.max(sa.case((_overlapping(m_first, m_last), 1), else_=0)))
         stationed_months = {cid: sum(row) for cid, *row in db.session.execute(
-            sa.select(Pairing.cadre_id, *flags).where(Pairing.kind.in_(STATIONED_KINDS), overlap)
+            sa.select(Pairing.cadre_id, *flags).where(Pairing.kind.in_(PairingKind.stationed_kinds()), overlap)
             .group_by(Pairing.cadre_id))}
     days = _grouped(sa.select(Pairing.cadre_id, sa.func.sum(Attendance.days))
                     .join(Pairing, Pairing.id == Attendance.pairing_id)
-                    .where(Pairing.kind.in_(STATIONED_KINDS), Attendance.year == year,
+                    .where(Pairing.kind.in_(PairingKind.stationed_kinds()), Attendance.year == year,
                            Attendance.month.in_(months or [0]))
                     .group_by(Pairing.cadre_id))
     reached = Callback.reached.is_(True)
     callbacks = _grouped(
         sa.select(Callback.cadre_id,
                   sa.func.count().filter(reached, Callback.satisfaction.is_not(None)),
-                  sa.func.count().filter(reached, Callback.satisfaction.in_((Satisfaction.SATISFIED,
-                                                                             Satisfaction.MOSTLY))),
+                  sa.func.count().filter(reached, Callback.satisfaction.in_(Satisfaction.content())),
                   sa.func.count().filter(reached, Callback.satisfaction == Satisfaction.UNSATISFIED))
         .where(Callback.month.in_([f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]))
         .group_by(Callback.cadre_id))

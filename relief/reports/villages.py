@@ -12,8 +12,6 @@ from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, R
 from relief.scope import BoundUser, bound, scoped, sees_everything
 from relief.targets import progress_band, progress_ratio, target_expression
 
-#: projects whose expected income counts toward the projected figure
-RUNNING = (ProjectStatus.BUILDING, ProjectStatus.COMPLETED, ProjectStatus.OPERATING)
 
 
 @dataclass(slots=True)
@@ -71,7 +69,7 @@ def _progress_statement(user, by_township: bool, by_village: bool):
     pending = (sa.select(sa.func.coalesce(sa.func.sum(
                    sa.case((Project.expected_income_yuan > Project.actual_income_yuan,
                             Project.expected_income_yuan - Project.actual_income_yuan), else_=0)), 0))
-               .where(Project.village_id == Village.id, Project.status.in_(RUNNING)).scalar_subquery())
+               .where(Project.village_id == Village.id, Project.status.in_(ProjectStatus.under_way())).scalar_subquery())
     stmt = (sa.select(Village.id, Village.name, Township.name, Village.township_id, Village.lat, Village.lng,
                       sa.func.coalesce(income, 0),
                       target_expression(year, sa.bindparam("default_target", type_=sa.Integer)), projects, pending,

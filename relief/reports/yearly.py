@@ -12,7 +12,7 @@ from relief.models import Demand, Household, Pairing, PairingKind, Project, Visi
 from relief.scope import condition
 
 from .conditions import demand_condition, overlapping, project_implemented
-from .holidays import holiday_coverage
+from .holidays import coverage_rate, holiday_coverage
 from .villages import village_progress
 
 
@@ -93,15 +93,11 @@ def year_figures(user, year: int, township_id: int | None = None) -> YearFigures
     spring, autumn = coverage("spring_festival"), coverage("mid_autumn")
     return YearFigures(
         year=year, weak_villages=len(progress), villages_at_target=sum(1 for p in progress if p.reached),
-        paired_households=paired, cadres=cadres, visits=visits, spring_festival_coverage=rate(*spring),
-        mid_autumn_coverage=rate(*autumn), demands=demands, demands_resolved=resolved, projects=projects,
+        paired_households=paired, cadres=cadres, visits=visits, spring_festival_coverage=coverage_rate(*spring),
+        mid_autumn_coverage=coverage_rate(*autumn), demands=demands, demands_resolved=resolved, projects=projects,
         project_beneficiaries=beneficiaries, people_lifted=lifted, aid_yuan=aid,
         spring_festival_paired=spring[0], spring_festival_covered=spring[1],
         mid_autumn_paired=autumn[0], mid_autumn_covered=autumn[1], households_lifted=households_lifted)
-
-
-def rate(paired: int, covered: int) -> float:
-    return covered / paired if paired else 0.0
 
 
 def _scoped(stmt, model, user):

@@ -21,12 +21,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from relief.dates import today
 from relief.extensions import db
-from relief.holidays import holiday_of
+from relief.reports.holidays import holiday_of
 from relief.models import Demand, Visit, VisitKind, VisitPhoto
 from relief.scope import get_scoped_or_404, scoped
 from relief.fields import db_int
 
-from . import holidays as holiday_pages
+from . import coverage
 from . import offline, services
 from .schemas import NOTES_MAX
 
@@ -187,7 +187,7 @@ def photo(photo_id: int):
 @login_required
 def holidays():
     """Spring Festival and Mid-Autumn visit coverage per township, village and cadre."""
-    page = holiday_pages.coverage_page(current_user, request.args, today())
+    page = coverage.coverage_page(current_user, request.args, today())
     return render_template("visits/holidays.html", p=page)
 
 

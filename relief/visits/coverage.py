@@ -1,4 +1,4 @@
-"""The holiday-coverage page: relief.reports.holiday_coverage with names attached, lowest first."""
+"""The holiday-coverage page (/visits/holidays): relief.reports.holiday_coverage with names attached, lowest first."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,12 +8,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from relief.extensions import db
-from relief.holidays import window
 from relief.models import Cadre, Township, Unit, Village
-from relief.reports.holidays import Coverage, holiday_coverage
+from relief.reports.holidays import HOLIDAYS, Coverage, coverage_rate, holiday_coverage, window
 from relief.fields import db_int, year_int
 
-KINDS = ("spring_festival", "mid_autumn")
 GROUPS = ("township", "village", "cadre")
 
 
@@ -27,7 +25,7 @@ class Row:
 
     @property
     def rate(self) -> float:
-        return self.covered / self.paired if self.paired else 0.0
+        return coverage_rate(self.paired, self.covered)
 
 
 @dataclass
@@ -68,7 +66,7 @@ def _names(by: str, keys: list[int]) -> dict[int, tuple[str, str]]:
 def coverage_page(user, args, today: date) -> CoveragePage:
     year = args.get("year", type=year_int) or today.year
     year = min(max(year, 2000), today.year + 1)
-    kind = args.get("kind") if args.get("kind") in KINDS else _default_kind(today)
+    kind = args.get("kind") if args.get("kind") in HOLIDAYS else _default_kind(today)
     by = args.get("by") if args.get("by") in GROUPS else "township"
     page_no = max(args.get("page", 1, type=db_int), 1)
     per_page = current_app.config["PER_PAGE"]
