@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from relief import dates
 from relief.errors import abort_with
-from relief.scope import get_scoped_or_404, township_of_request
+from relief.extensions import db
+from relief.models import Role, Township
+from relief.scope import get_scoped_or_404, scoped, township_of_request
 
 #: periods reach back to the first year relief keeps and at most a year ahead
 FIRST_YEAR = dates.FIRST_YEAR
@@ -203,6 +206,15 @@ class Filters:
         if (model, key) not in self._found:
             self._found[model, key] = get_scoped_or_404(model, raw, self.user)
         return self._found[model, key]
+
+
+def township_choices(user) -> list:
+    """The townships a list's filter offers (id and name, by name): those the user may see; none for
+    a leader, whom every list holds to the own township."""
+    if user.role is Role.LEADER:
+        return []
+    return db.session.execute(scoped(sa.select(Township.id, Township.name), user, Township)
+                              .order_by(Township.name)).all()
 
 
 def _query(pairs: list[tuple[str, str]]) -> str:

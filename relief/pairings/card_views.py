@@ -10,9 +10,8 @@ from relief.models import Cadre, Household, Pairing, PairingKind, Role, Village
 from relief.scope import get_scoped_or_404
 from relief.fields import db_int
 
-from . import lookup
+from . import bp, lookup
 from .qr import tel_qr_svg
-from .views import bp
 
 
 @bp.get("/<int:pairing_id>/card")

@@ -9,7 +9,7 @@ from sqlalchemy.sql import Select
 
 from relief.extensions import db
 from relief.models import Cadre, Household, Pairing, PairingKind, Unit, Village
-from relief.scope import scoped
+from relief.scope import own_township_id, scoped, township_asked
 
 #: how many matches a search on the pairing forms shows
 SEARCH_LIMIT = 20
@@ -25,6 +25,11 @@ class PairingFilters:
     q: str = ""
     #: active, ended or all
     state: str = "active"
+
+
+def chosen_township(user, args) -> int | None:
+    """The township a pairings page is narrowed to: a leader's own, or the ?township=ID asked."""
+    return township_asked(user, args.get("township")) or own_township_id(user)
 
 
 def pairing_list(user, filters: PairingFilters) -> Select:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -10,36 +10,20 @@ from sqlalchemy.orm import joinedload
 from relief.access import roles_required
 from relief.paging import paginate
 from relief.extensions import db
-from relief.models import Cadre, Household, Pairing, PairingKind, Role, Township, Village
-from relief.reports import norms
+from relief.models import Cadre, Household, Pairing, PairingKind, Village
+from relief.filters import township_choices
 from relief.scope import get_scoped_or_404, scoped
 from relief.fields import db_int
 
-from . import lookup, services
+from . import READERS, WRITERS, bp, lookup, services
+from .violations import TEAM_SIZE, households_without_cadre, village_norms
 from .forms import EndForm, PairingForm, TransferForm
-
-bp = Blueprint("pairings", __name__, url_prefix="/pairings")
-
-READERS = (Role.ADMIN, Role.LEADER, Role.INSPECTOR)
-WRITERS = (Role.ADMIN, Role.LEADER)
-
-
-def townships_for(user) -> list[Township]:
-    """Townships to filter by: none for a leader (always their own), all for the district."""
-    if user.role is Role.LEADER:
-        return []
-    return db.session.scalars(scoped(sa.select(Township), user).order_by(Township.name)).all()
-
-
-def chosen_township(user) -> int | None:
-    return user.township_id if user.role is Role.LEADER else request.args.get("township", type=db_int)
-
 
 def _filters() -> lookup.PairingFilters:
     state = request.args.get("state", "active")
     return lookup.PairingFilters(
         kind=PairingKind.from_label(request.args.get("kind", "")),
-        township_id=chosen_township(current_user),
+        township_id=lookup.chosen_township(current_user, request.args),
         village_id=request.args.get("village", type=db_int),
         cadre_id=request.args.get("cadre", type=db_int),
         q=(request.args.get("q") or "").strip()[:32],
@@ -59,7 +43,7 @@ def index():
     filters = _filters()
     page = paginate(lookup.pairing_list(current_user, filters))
     return render_template("pairings/index.html", page=page, filters=filters, kinds=list(PairingKind),
-                           townships=townships_for(current_user), villages=_villages_of(filters.township_id))
+                           townships=township_choices(current_user), villages=_villages_of(filters.township_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -220,15 +204,13 @@ def transfer(pairing_id: int):
 @bp.get("/violations")
 @roles_required(*READERS)
 def violations():
-    township_id = chosen_township(current_user)
-    households = paginate(norms.households_without_cadre(current_user, township_id).options(
+    township_id = lookup.chosen_township(current_user, request.args)
+    households = paginate(households_without_cadre(current_user, township_id).options(
         joinedload(Household.village), joinedload(Household.township)))
-    villages = norms.village_norms(current_user, township_id)
+    villages = village_norms(current_user, township_id)
     return render_template("pairings/violations.html", households=households, township_id=township_id,
-                           townships=townships_for(current_user),
+                           townships=township_choices(current_user),
                            missing_link=[v for v in villages if v.missing_link],
                            missing_stationed=[v for v in villages if v.missing_stationed],
-                           teams=[v for v in villages if v.team_problem], team_size=norms.TEAM_SIZE)
+                           teams=[v for v in villages if v.team_problem], team_size=TEAM_SIZE)
 
-
-from . import attendance_views, card_views  # noqa: E402,F401  (routes on this blueprint)

@@ -15,7 +15,7 @@ from relief.paging import paginate
 from relief.reports import conditions
 from relief.scope import count_beyond, scoped
 
-from .views import bp
+from . import bp
 
 #: besides each kind of visit, both holiday kinds together (the work record's 节日慰问)
 _HOLIDAY = _l("节日慰问（春节、中秋）")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -26,11 +25,8 @@ from relief.models import Demand, Visit, VisitKind, VisitPhoto
 from relief.scope import get_scoped_or_404, scoped
 from relief.fields import db_int
 
-from . import coverage
-from . import offline, services
+from . import bp, coverage, offline, services
 from .schemas import NOTES_MAX
-
-bp = Blueprint("visits", __name__)
 
 
 @bp.get("/sw.js")
@@ -199,5 +195,3 @@ def cst(utc_naive) -> str:
     value = to_cst(utc_naive)
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
-
-from . import list_views  # noqa: E402,F401  (the list of visits, on this blueprint)
