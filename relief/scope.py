@@ -8,9 +8,10 @@ or of their villages). `_RULES` below says it model by model; `scoped`, `get_sco
 
 The deliberate exceptions, each a named function below, so that this file lists all of them:
 
-1. `household_history`: a household's page tells the household's whole story to whoever may see
-   the household: every visit and demand (whoever recorded or owns it) and, for a cadre, every
-   pairing it has had (the cadres before them).
+1. `household_history` and `village_pairings`: a household's page tells the household's whole
+   story to whoever may see the household: every visit and demand (whoever recorded or owns it)
+   and, for a cadre, every pairing it has had (the cadres before them); a village's page names
+   every cadre linked to it or stationed in it.
 2. `pairable_cadres`: a leader pairing or transferring picks from the whole roster of cadres
    (cadres belong to district units, not townships); the lists show name, unit and a masked phone.
 3. `DISTRICT_WIDE`: the work record's ranks and its 捆绑考核 village progress are computed over the
@@ -256,6 +257,14 @@ def household_history(stmt: Select, household_id: int, user, model=None) -> Sele
     if model is Pairing and user.role is not Role.CADRE:
         return scoped(stmt, user, Pairing)
     return stmt
+
+
+def village_pairings(stmt: Select, village_id: int) -> Select:
+    """Exception 1: the link and stationed pairings of a village's page (ended ones too), all of
+    them: whoever may see the village sees who is linked to it and stationed in it (a cadre, the
+    rest of their village's team). The caller has fetched the village through get_scoped_or_404;
+    the map's popups name the same cadres (reports.villages)."""
+    return stmt.where(Pairing.village_id == village_id, Pairing.household_id.is_(None))
 
 
 def pairable_cadres(stmt: Select, user) -> Select:

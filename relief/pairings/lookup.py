@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
 
+from relief.cadres.services import active_households
 from relief.extensions import db
 from relief.models import Cadre, Household, Pairing, PairingKind, Unit, Village
 from relief.scope import own_township_id, scoped, township_asked
@@ -64,12 +65,6 @@ def _cadre_matches(q: str):
     return Cadre.name.contains(q, autoescape=True)
 
 
-def _active_households():
-    return (sa.select(Pairing.cadre_id, sa.func.count().label("n"))
-            .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
-            .group_by(Pairing.cadre_id).subquery())
-
-
 def find_cadres(q: str, limit: int = SEARCH_LIMIT) -> list[tuple[Cadre, int]]:
     """Active cadres whose name or phone matches, each with their active household count.
 
@@ -80,7 +75,7 @@ def find_cadres(q: str, limit: int = SEARCH_LIMIT) -> list[tuple[Cadre, int]]:
     q = (q or "").strip()
     if not q:
         return []
-    n = _active_households()
+    n = active_households()
     return db.session.execute(
         sa.select(Cadre, sa.func.coalesce(n.c.n, 0))
         .join(Unit, Unit.id == Cadre.unit_id)
@@ -94,7 +89,7 @@ def find_cadres(q: str, limit: int = SEARCH_LIMIT) -> list[tuple[Cadre, int]]:
 def cadre_with_load(cadre_id: int | None) -> tuple[Cadre, int] | None:
     if not cadre_id:
         return None
-    n = _active_households()
+    n = active_households()
     return db.session.execute(
         sa.select(Cadre, sa.func.coalesce(n.c.n, 0)).outerjoin(n, n.c.cadre_id == Cadre.id)
         .where(Cadre.id == cadre_id).options(joinedload(Cadre.unit))

@@ -9,7 +9,7 @@ import io
 import xlsxwriter
 
 from relief.rates import shown_fraction
-from relief.reports.records import CadreRecord
+from .figures import CadreRecord
 
 HEADERS = ["姓名", "单位", "职级", "乡镇", "结对户数", "走访次数", "节日慰问次数", "办结诉求", "超期诉求", "负责项目",
            "驻村天数", "应驻村天数", "驻村出勤率", "回访回答户数", "回访满意户数", "回访满意率", "挂钩村",
