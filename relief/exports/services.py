@@ -17,9 +17,8 @@ from relief.ids import mask_id, mask_phone
 from relief.models import Role, Township
 from relief.rates import shown_fraction
 from relief.reports import year_figures
-from relief.reports import export as rows
-from relief.reports.callbacks import callback_sheet
 
+from . import rows
 from .writer import Col, Sheet, write_csv, write_xlsx
 
 SHEET_KEYS = ("summary", "villages", "households", "cadres", "projects", "visits", "callbacks")
@@ -97,7 +96,7 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
             yield (visited_on, township, village, head_name, cadre, kind, aid_yuan, notes,
                    recorded_at + CST_OFFSET if recorded_at else None)
 
-    callback_headers, callback_rows = callback_sheet(user, year, tid, full_ids=full_ids)
+    callback_headers, callback_rows = rows.callback_sheet(user, year, tid, full_ids=full_ids)
 
     def callbacks():
         for r in callback_rows:

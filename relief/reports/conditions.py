@@ -46,6 +46,11 @@ _P = aliased(Pairing, name="hh_pairing")
 _V = aliased(Visit, name="hh_visit")
 
 
+def in_township(column, township_id: int | None):
+    """Rows of one township (a page narrowed to it), or every row the scope lets through (None)."""
+    return column == township_id if township_id else sa.true()
+
+
 def overlapping(model, first: date, last: date):
     """A pairing (or alias) that was active on some day from first to last."""
     return sa.and_(model.started_on <= last, sa.or_(model.ended_on.is_(None), model.ended_on >= first))
