@@ -39,7 +39,7 @@ from relief.models import (
     Village,
     Visit,
 )
-from relief.scope import condition
+from relief.scope import condition, scoped
 from relief.targets import village_band
 
 from .conditions import _P, _V, demand_condition
@@ -49,12 +49,9 @@ VISITED_WINDOWS = (30, 90)
 
 
 def _where(stmt, model, user, township_column=None, township_id=None):
-    scope = condition(model, user)
-    if scope is not None:
-        stmt = stmt.where(scope)
-    if township_id:
-        stmt = stmt.where(township_column == township_id)
-    return stmt
+    """`stmt` limited to what the user may see (scope.scoped) and, if given, to one township."""
+    stmt = scoped(stmt, user, model)
+    return stmt.where(township_column == township_id) if township_id else stmt
 
 
 def _key(column, by_township: bool):

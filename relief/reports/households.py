@@ -20,7 +20,7 @@ from relief.models import (
     Village,
     Visit,
 )
-from relief.scope import scoped
+from relief.scope import owned_by_cadre, scoped
 
 from .dashboard import (
     DemandFigures,
@@ -108,9 +108,8 @@ def my_villages(cadre_id: int):
 
 def _open_demands(user):
     stmt = scoped(sa.select(Demand).where(Demand.status.in_(DemandStatus.open_statuses())), user, Demand)
-    if user.cadre_id and user.role.value == "cadre":
-        stmt = stmt.where(Demand.owner_id == user.cadre_id)
-    return stmt
+    own = owned_by_cadre(user)
+    return stmt if own is None else stmt.where(own)
 
 
 def open_demands(user, limit: int | None = None):

@@ -8,8 +8,8 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from relief.extensions import db
-from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, Role, Township, Village, VillageIncome
-from relief.scope import BoundUser, bound, scoped, sees_everything
+from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, Township, Village, VillageIncome
+from relief.scope import bound, prepared_for, scoped
 from relief.targets import progress_band, progress_ratio, target_expression
 
 
@@ -108,13 +108,14 @@ def progress_rows(user, year: int, township_id: int | None = None, village_id: i
     params = {"year": year, "default_target": current_app.config["DEFAULT_TARGET_YUAN"],
               "only_township": township_id, "only_village": village_id}
     shape = (bool(township_id), bool(village_id))
-    if getattr(user, "is_authenticated", False) and sees_everything(user):
-        stmt = _statement(("all", *shape), None)
-    elif getattr(user, "is_authenticated", False) and user.role in (Role.LEADER, Role.CADRE):
-        stmt = _statement((user.role, *shape), BoundUser(user.role))
-        params.update(bound(user))
-    else:
+    prepared = prepared_for(user)
+    if prepared is None:
         stmt = _progress_statement(user, *shape)
+    else:
+        key, bound_user = prepared
+        stmt = _statement((key, *shape), bound_user)
+        if bound_user is not None:
+            params.update(bound(user))
     # plain rows from the session's connection: the ORM adds nothing to columns, and a province
     # has thousands of weak villages
     return db.session.connection().execute(stmt, params)

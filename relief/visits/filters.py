@@ -1,40 +1,19 @@
-"""The list of visits: the rows behind every count of visits (a month of the dashboard's chart, a
-cadre's visits of the year or the quarter, a township's visits of the year in the report)."""
+"""The visit list's filters: the rows behind every count of visits (a month of the dashboard's chart,
+a cadre's visits of the year or the quarter, a township's visits of the year in the report)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from relief.filters import Filters
 from relief.models import Cadre, Household, Village, Visit, VisitKind
-from relief.paging import paginate
 from relief.reports import conditions
-from relief.scope import count_beyond, scoped
-
-from . import bp
 
 #: besides each kind of visit, both holiday kinds together (the work record's 节日慰问)
 _HOLIDAY = _l("节日慰问（春节、中秋）")
 
 
-@bp.get("/visits/")
-@login_required
-def index():
-    filters = _filters().check()
-    base = sa.select(Visit).where(*filters.where)
-    stmt = scoped(base, current_user).options(
-        joinedload(Visit.cadre), joinedload(Visit.household).load_only(Household.id, Household.head_name),
-        joinedload(Visit.village)).order_by(Visit.visited_on.desc(), Visit.id.desc())
-    page = paginate(stmt)
-    beyond = count_beyond(base, current_user, page.total) if filters.one_cadre else 0
-    return render_template("visits/index.html", page=page, filters=filters, beyond=beyond)
-
-
-def _filters() -> Filters:
+def list_filters() -> Filters:
     f = Filters()
     period = f.period()
     if period:
