@@ -33,6 +33,11 @@ def cadre_list(user, where: list) -> Select:
             .order_by(Unit.name, Cadre.name, Cadre.id))
 
 
+def cadre_with_unit(cadre_id: int) -> Cadre | None:
+    """A signed-in cadre's own record, with the unit (the cadre's home)."""
+    return db.session.scalar(sa.select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.id == cadre_id))
+
+
 @dataclass
 class CadrePage:
     pairings: list[Pairing]

@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -17,8 +18,9 @@ from relief import audit
 from relief.dates import today
 from relief.extensions import db
 from relief.ids import mask_id, mask_phone
-from relief.models import Role
+from relief.models import AuditEvent, Role
 from relief.models.vocabulary import SYNONYMS
+from relief.scope import scoped
 
 from .base import Context, Counts, Kind, Problems, Row, RowError, parse_rows
 from .households import Households
@@ -59,6 +61,13 @@ class Outcome:
         return _("%(kind)s：共%(rows)d行，新增%(created)d，更新%(updated)d，未变%(unchanged)d，已存在跳过%(skipped)d",
                  kind=KINDS[self.kind].label, rows=self.rows, created=c.created, updated=c.updated,
                  unchanged=c.unchanged, skipped=c.skipped)
+
+
+def recent_imports(user, limit: int = 10) -> list[AuditEvent]:
+    """The latest imports in the audit trail the user may read, newest first."""
+    return db.session.scalars(
+        scoped(sa.select(AuditEvent), user).where(AuditEvent.action == "import")
+        .order_by(AuditEvent.id.desc()).limit(limit)).all()
 
 
 def run_import(kind_name: str, data: bytes, filename: str, user=None, dry_run: bool = False) -> Outcome:
