@@ -18,8 +18,9 @@ from relief.models import Role, Township
 from relief.rates import shown_fraction
 from relief.reports import year_figures
 
+from relief.spreadsheets import Col, Sheet, write_csv, write_xlsx
+
 from . import rows
-from .writer import Col, Sheet, write_csv, write_xlsx
 
 SHEET_KEYS = ("summary", "villages", "households", "cadres", "projects", "visits", "callbacks")
 SHEET_NAMES = {"summary": "汇总", "villages": "村集体经济", "households": "结对帮扶户", "cadres": "帮扶干部",
