@@ -8,6 +8,8 @@ from typing import NamedTuple
 from relief.cache import cached
 from relief.filters import township_choices
 from relief.reports import dashboard
+
+from .cadres import CadreRow, cadre_table
 from relief.scope import own_township_id, sees_everything, viewer_scope
 
 
@@ -19,7 +21,7 @@ class TownshipChoice(NamedTuple):
 @dataclass
 class DashboardPage:
     figures: dashboard.Overview
-    cadres: list[dashboard.CadreRow]
+    cadres: list[CadreRow]
     total: int
     drill: list[dashboard.TownshipRow]
     townships: list[TownshipChoice]
@@ -37,7 +39,7 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
         everything = sees_everything(user)
         drill = dashboard.township_rows(user, year, today) if everything and not township_id else []
         figures = dashboard.overview(user, year, today, township_id, rows=drill or None)
-        cadres, total = dashboard.cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
+        cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
         return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in township_choices(user)])
 
     return cached("dashboard", figures_township(user, township_id),

@@ -11,10 +11,10 @@ from relief.cache import cached_html
 from relief.dates import today, year_from_request
 from relief.models import Role
 from relief.paging import Page, check_page, page_number
-from relief.reports import dashboard
 from relief.scope import township_of_request
 
 from . import services
+from .cadres import CADRE_SORTS
 
 bp = Blueprint("dashboard", __name__)
 
@@ -25,7 +25,7 @@ def index():
     year, notice = year_from_request(request.args.get("year"))
     township = township_of_request(request.args.get("township"), current_user)
     tid = township.id if township else None
-    sort = request.args.get("sort") if request.args.get("sort") in dashboard.CADRE_SORTS else "overdue"
+    sort = request.args.get("sort") if request.args.get("sort") in CADRE_SORTS else "overdue"
     descending = request.args.get("dir") != "asc"
     page_no = page_number()
     per_page = current_app.config["PER_PAGE"]
