@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from relief.filters import Filters
-from relief.models import Cadre, Demand, Household, Village
+from relief.models import Cadre, Demand
 from relief.reports import conditions
 
 #: the tabs above the list; `closed` (either way settled) is still accepted as a filter
@@ -30,17 +30,11 @@ def list_filters() -> Filters:
                  "resolved": _("%(p)s内办结"), "cannot_resolve": _("%(p)s内确认无法解决"),
                  "closed": _("%(p)s内办结或确认无法解决"), "all": _("%(p)s内提出")}[state]
         f.add(None, words % {"p": period.label}, "period")
-    township = f.township()
-    if township:
-        f.add(Demand.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
+    f.of_township(Demand.township_id)
     owner = f.row("owner", Cadre, _("负责干部"))
     if owner:
         f.one_cadre = True
         f.add(Demand.owner_id == owner.id, _("负责干部：%(name)s", name=owner.name), "owner")
-    household = f.row("household", Household, _("帮扶户"))
-    if household:
-        f.add(Demand.household_id == household.id, _("帮扶户：%(name)s", name=household.head_name), "household")
-    village = f.row("village", Village, _("村"))
-    if village:
-        f.add(Demand.village_id == village.id, _("村：%(name)s", name=village.name), "village")
+    f.of_household(Demand.household_id)
+    f.of_village(Demand.village_id)
     return f

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from relief.filters import Filters
-from relief.models import Cadre, Household, HouseholdStatus, Village, VisitKind
+from relief.models import Cadre, Household, HouseholdStatus, VisitKind
 from relief.reports import conditions
 from relief.reports.holidays import HOLIDAYS
 
@@ -17,12 +17,8 @@ def list_filters() -> Filters:
     q = f.raw("q")
     if q:
         f.add(Household.head_name.contains(q, autoescape=True), _("户主姓名含“%(q)s”", q=q), "q")
-    township = f.township()
-    if township:
-        f.add(Household.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
-    village = f.row("village", Village, _("村"))
-    if village:
-        f.add(Household.village_id == village.id, _("村：%(name)s", name=village.name), "village")
+    f.of_township(Household.township_id)
+    f.of_village(Household.village_id)
     status = f.enum("status", HouseholdStatus, _("状态"))
     if status:
         f.add(Household.status == status, _("状态：%(s)s", s=status.label), "status")

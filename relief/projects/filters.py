@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from relief.filters import Filters
-from relief.models import Cadre, Project, ProjectStatus, ProjectType, Village
+from relief.models import Cadre, Project, ProjectStatus, ProjectType
 from relief.reports import conditions
 
 
@@ -14,12 +14,8 @@ def list_filters() -> Filters:
     q = f.raw("q")
     if q:
         f.add(Project.name.contains(q, autoescape=True), _("项目名称含“%(q)s”", q=q), "q")
-    township = f.township()
-    if township:
-        f.add(Project.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
-    village = f.row("village", Village, _("村"))
-    if village:
-        f.add(Project.village_id == village.id, _("村：%(name)s", name=village.name), "village")
+    f.of_township(Project.township_id)
+    f.of_village(Project.village_id)
     status = f.enum("status", ProjectStatus, _("阶段"))
     if status:
         f.add(Project.status == status, _("阶段：%(s)s", s=status.label), "status")

@@ -15,9 +15,7 @@ def list_filters() -> Filters:
     q = f.raw("q")
     if q:
         f.add(Village.name.contains(q, autoescape=True), _("村名含“%(q)s”", q=q), "q")
-    township = f.township()
-    if township:
-        f.add(Village.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
+    f.of_township(Village.township_id)
     bands = {**{b: str(BAND_LABELS[b]) for b in BANDS}, "short": _("未达标（不足100%）")}
     band = f.choice("band", bands, _("收入进度"))
     year = f.year()

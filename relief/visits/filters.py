@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from relief.filters import Filters
-from relief.models import Cadre, Household, Village, Visit, VisitKind
+from relief.models import Cadre, Visit, VisitKind
 from relief.reports import conditions
 
 #: besides each kind of visit, both holiday kinds together (the work record's 节日慰问)
@@ -18,19 +18,13 @@ def list_filters() -> Filters:
     period = f.period()
     if period:
         f.add(Visit.visited_on.between(period.first, period.last), _("走访日期在%(p)s", p=period.label), "period")
-    township = f.township()
-    if township:
-        f.add(Visit.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
+    f.of_township(Visit.township_id)
     cadre = f.row("cadre", Cadre, _("干部"))
     if cadre:
         f.one_cadre = True
         f.add(Visit.cadre_id == cadre.id, _("走访干部：%(name)s", name=cadre.name), "cadre")
-    household = f.row("household", Household, _("帮扶户"))
-    if household:
-        f.add(Visit.household_id == household.id, _("帮扶户：%(name)s", name=household.head_name), "household")
-    village = f.row("village", Village, _("村"))
-    if village:
-        f.add(Visit.village_id == village.id, _("村：%(name)s", name=village.name), "village")
+    f.of_household(Visit.household_id)
+    f.of_village(Visit.village_id)
     kind = f.choice("kind", {**{k.value: k.label for k in VisitKind}, "holiday": str(_HOLIDAY)}, _("走访类型"))
     if kind:
         f.add(conditions.visit_kind_condition(kind), str(_HOLIDAY) if kind == "holiday" else VisitKind(kind).label,
