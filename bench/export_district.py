@@ -103,7 +103,7 @@ def raw_child(url: str, year: int, out: str) -> None:
     import xlsxwriter
 
     from relief.exports import services
-    from relief.exports.writer import _plain
+    from relief.spreadsheets import _plain
 
     app = _app(url)
     began = time.perf_counter()

@@ -164,7 +164,7 @@ def _cadre_version_statement():
     townships = sa.union(
         sa.select(Pairing.township_id).where(Pairing.cadre_id == cadre, Pairing.ended_on.is_(None)),
         sa.select(Demand.township_id).where(Demand.owner_id == cadre,
-                                            Demand.status.in_((DemandStatus.OPEN, DemandStatus.IN_PROGRESS))))
+                                            Demand.status.in_(DemandStatus.open_statuses())))
     return (sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
             .where(sa.or_(_VERSIONS.c.scope == DISTRICT, _VERSIONS.c.scope.in_(townships)))
             .order_by(_VERSIONS.c.scope))

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from relief import dates
 from relief.errors import abort_with
-from relief.scope import get_scoped_or_404, township_of_request
+from relief.extensions import db
+from relief.models import Household, Role, Township, Village
+from relief.scope import get_scoped_or_404, scoped, township_of_request
 
 #: periods reach back to the first year relief keeps and at most a year ahead
 FIRST_YEAR = dates.FIRST_YEAR
@@ -192,6 +195,28 @@ class Filters:
             self._found["township", key] = township_of_request(self.raw(key), self.user)
         return self._found["township", key]
 
+    # -- the filters several lists share: the township, village and household of their rows ---
+    def of_township(self, column):
+        """?township=ID or a name: the rows whose `column` is that township's."""
+        township = self.township()
+        if township:
+            self.add(column == township.id, _("乡镇：%(name)s", name=township.name), "township")
+        return township
+
+    def of_village(self, column):
+        """?village=ID: the rows whose `column` is that village's."""
+        village = self.row("village", Village, _("村"))
+        if village:
+            self.add(column == village.id, _("村：%(name)s", name=village.name), "village")
+        return village
+
+    def of_household(self, column):
+        """?household=ID: the rows whose `column` is that household's."""
+        household = self.row("household", Household, _("帮扶户"))
+        if household:
+            self.add(column == household.id, _("帮扶户：%(name)s", name=household.head_name), "household")
+        return household
+
     def row(self, key: str, model, what: str):
         """A cadre, village or household by id, through scope: a 404 when the user may not see it."""
         raw = self.raw(key)
@@ -203,6 +228,15 @@ class Filters:
         if (model, key) not in self._found:
             self._found[model, key] = get_scoped_or_404(model, raw, self.user)
         return self._found[model, key]
+
+
+def township_choices(user) -> list:
+    """The townships a list's filter offers (id and name, by name): those the user may see; none for
+    a leader, whom every list holds to the own township."""
+    if user.role is Role.LEADER:
+        return []
+    return db.session.execute(scoped(sa.select(Township.id, Township.name), user, Township)
+                              .order_by(Township.name)).all()
 
 
 def _query(pairs: list[tuple[str, str]]) -> str:

@@ -1,5 +1,36 @@
-"""Who may see which rows. Every list and fetch of user-visible rows goes through here."""
+"""Who may see which rows. Every list and fetch of user-visible rows goes through here.
+
+The rule: the admin and the inspector see the whole district; a township leader sees the rows of
+the township; a cadre sees the households and villages they are actively paired with and what is
+theirs (their visits, the demands they own or that their households raised, the projects they run
+or of their villages). `_RULES` below says it model by model; `scoped`, `get_scoped_or_404`,
+`can_see` and `condition` apply it.
+
+The deliberate exceptions, each a named function below, so that this file lists all of them:
+
+1. `household_history` and `village_pairings`: a household's page tells the household's whole
+   story to whoever may see the household: every visit and demand (whoever recorded or owns it)
+   and, for a cadre, every pairing it has had (the cadres before them); a village's page names
+   every cadre linked to it or stationed in it.
+2. `pairable_cadres`: a leader pairing or transferring picks from the whole roster of cadres
+   (cadres belong to district units, not townships); the lists show name, unit and a masked phone.
+3. `DISTRICT_WIDE`: the work record's ranks and its 捆绑考核 village progress are computed over the
+   whole district, so every viewer sees the same rank; only then are the rows limited (rule 4).
+4. `record_cadres`: a leader reads the work record of every cadre paired in the township at some
+   point of the quarter, also after the pairing has ended (the Cadre rule: active pairings only).
+5. `count_beyond`: a list of one visible cadre's rows opened from the work record says how many of
+   the cadre's rows lie beyond the user's scope, as a number, never the rows.
+6. `FLAG_READERS` and `flags_limit`: the flags on visit records are for the admin and the inspector
+   only, so the checks read the whole district, unscoped; a township asked for narrows them.
+7. `owned_by_cadre`: a cadre's to-do lists (the home, the demand list's default) show the demands
+   they own, out of the wider set they may see.
+
+And the township a page is narrowed to: `township_of_request` (an id or a name, checked: another
+township is a 404), `township_asked` (a list's ?township=ID, as given) and `own_township_id`.
+"""
 from __future__ import annotations
+
+from datetime import date
 
 import sqlalchemy as sa
 from flask import abort
@@ -31,14 +62,6 @@ from relief.models import (
     VillageIncome,
     Visit,
 )
-
-
-def active_pairings(cadre_id: int, *kinds: PairingKind) -> Select:
-    """The cadre's active pairings, optionally of some kinds only."""
-    stmt = sa.select(Pairing).where(Pairing.cadre_id == cadre_id, Pairing.ended_on.is_(None))
-    if kinds:
-        stmt = stmt.where(Pairing.kind.in_(kinds))
-    return stmt
 
 
 def _my_households(user) -> Select:
@@ -138,8 +161,27 @@ def bound(user) -> dict:
     return {"user_id": user.id, "cadre_id": user.cadre_id, "township_id": user.township_id}
 
 
+def prepared_for(user) -> tuple[object, BoundUser | None] | None:
+    """How a statement built once serves `user`: ("all", None) for district users (no scope at
+    all), (role, BoundUser(role)) for a leader or a cadre (run with `bound(user)`), None for
+    anyone else (build the statement for that user)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if sees_everything(user):
+        return "all", None
+    if user.role in (Role.LEADER, Role.CADRE):
+        return user.role, BoundUser(user.role)
+    return None
+
+
 def sees_everything(user) -> bool:
     return user.role in (Role.ADMIN, Role.INSPECTOR)
+
+
+def own_township_id(user) -> int | None:
+    """The township a leader is held to; None for district users (and for a cadre, who is held to
+    their pairings instead)."""
+    return None if sees_everything(user) else user.township_id
 
 
 def viewer_scope(user) -> str:
@@ -173,13 +215,13 @@ def scoped(stmt: Select, user, model=None) -> Select:
 
 
 def count_beyond(stmt: Select, user, visible: int, model=None) -> int:
-    """How many rows of `stmt` (not yet scoped) lie outside what `user` may see, given that
-    `visible` of them are inside.
+    """Exception 5: how many rows of `stmt` (not yet scoped) lie outside what `user` may see,
+    given that `visible` of them are inside.
 
-    A deliberate exception, for one case: a list of one visible cadre's rows opened from the
-    work record, whose figures count the cadre's work everywhere (ranks are the same whoever looks).
-    The list shows only the rows the user may see and says how many others there are, as a
-    number, never the rows; the record page shows that number already.
+    For one case: a list of one visible cadre's rows opened from the work record, whose figures
+    count the cadre's work everywhere (ranks are the same whoever looks, exception 3). The list
+    shows only the rows the user may see and says how many others there are, as a number, never
+    the rows; the record page shows that number already.
     """
     model = model or stmt.column_descriptions[0]["entity"]
     if condition(model, user) is None:
@@ -221,3 +263,95 @@ def township_of_request(value: str | None, user) -> Township | None:
     if township is None:
         abort(404)
     return township
+
+
+def township_asked(user, value) -> int | None:
+    """The township id a list's ?township=ID asks for, as given: district users narrow a list to
+    any township (an id of no township lists nothing); a leader is held to the own township by
+    the scope, so the parameter is not theirs to set (None)."""
+    if user.role is Role.LEADER:
+        return None
+    try:
+        return db_int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# -- the deliberate exceptions ------------------------------------------------------------------
+
+def household_history(stmt: Select, household_id: int, user, model=None) -> Select:
+    """Exception 1: the rows of one household's history (its pairings, visits or demands: `model`,
+    by default the first entity of `stmt`) for its page. The caller has fetched the household
+    through get_scoped_or_404, so the user may see it.
+
+    Visits and demands: all of them, whoever recorded or owns them. Pairings: for a cadre, every
+    pairing the household has had (who helped it before them); for others, their scope's.
+    """
+    model = model or stmt.column_descriptions[0]["entity"]
+    stmt = stmt.where(model.household_id == household_id)
+    if model is Pairing and user.role is not Role.CADRE:
+        return scoped(stmt, user, Pairing)
+    return stmt
+
+
+def village_pairings(stmt: Select, village_id: int) -> Select:
+    """Exception 1: the link and stationed pairings of a village's page (ended ones too), all of
+    them: whoever may see the village sees who is linked to it and stationed in it (a cadre, the
+    rest of their village's team). The caller has fetched the village through get_scoped_or_404;
+    the map's popups name the same cadres (reports.villages)."""
+    return stmt.where(Pairing.village_id == village_id, Pairing.household_id.is_(None))
+
+
+def pairable_cadres(stmt: Select, user) -> Select:
+    """Exception 2: the cadres `user` may pick when pairing or transferring. Cadres belong to
+    district units, not townships, and a leader pairs cadres from any unit with the township's
+    households: a leader picks from the whole roster (the pages show a cadre's name, unit, a
+    masked phone and how many households they have, nothing else). Others: their scope's."""
+    return stmt if user.role is Role.LEADER else scoped(stmt, user, Cadre)
+
+
+class _WholeDistrict:
+    """Stands for 'no scope' where a figure must be the same for every viewer."""
+
+    id = cadre_id = township_id = None
+    role = Role.ADMIN
+    is_authenticated = True
+
+
+#: Exception 3: the user the work record computes its ranks and its 捆绑考核 village progress as,
+#: so that a cadre's rank is the same whoever looks; the rows shown are limited by record_cadres.
+DISTRICT_WIDE = _WholeDistrict()
+
+
+def record_cadres(user, first: date, last: date) -> set[int] | None:
+    """Exception 4: the ids of the cadres whose work record from first to last `user` may read
+    (None: every cadre). A cadre: their own. A leader: every cadre with a pairing in the township
+    at some point of the period, also when it has ended since (the Cadre rule counts active
+    pairings only; the record is about the period)."""
+    if sees_everything(user):
+        return None
+    if user.role is Role.CADRE:
+        return {user.cadre_id}
+    overlapping = sa.and_(Pairing.started_on <= last, sa.or_(Pairing.ended_on.is_(None), Pairing.ended_on >= first))
+    return set(db.session.scalars(scoped(sa.select(Pairing.cadre_id).distinct(), user, Pairing).where(overlapping)))
+
+
+#: Exception 6: the flags on visit records are for these roles only, who see the whole district
+FLAG_READERS = (Role.ADMIN, Role.INSPECTOR)
+
+
+def flags_limit(township_id: int | None, column=None):
+    """Exception 6: the clause on the visits the flag checks read. Only FLAG_READERS read flags, so
+    the checks read every visit of the district, unscoped; a township asked for (township_asked)
+    narrows them to its visits. `column`: the township column to narrow (default Visit's)."""
+    column = Visit.township_id if column is None else column
+    return column == township_id if township_id else sa.true()
+
+
+def owned_by_cadre(user):
+    """Exception 7: a cadre's to-do lists (the home, the demand list unless 全部 is asked) show the
+    demands they own, out of the wider set they may see (also those their households raised, owned
+    by someone else). The clause on Demand; None for other users."""
+    if user.role is Role.CADRE and user.cadre_id:
+        return Demand.owner_id == user.cadre_id
+    return None

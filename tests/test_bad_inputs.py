@@ -180,7 +180,8 @@ def test_control_characters_in_a_search_box(client, auth, f):
 # --- page numbers and ids out of range -----------------------------------------------------------
 
 LISTS = ["/households/", "/demands/", "/projects/", "/audit/", "/pairings/", "/pairings/violations", "/callbacks/",
-         "/villages/", "/records/", "/map", "/pairings/attendance", "/pairings/attendance/year"]
+         "/villages/", "/records/", "/map", "/pairings/attendance", "/pairings/attendance/year", "/cadres/",
+         "/visits/", "/visits/holidays", "/dashboard"]
 
 
 @pytest.mark.parametrize("path", LISTS)

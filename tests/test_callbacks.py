@@ -10,6 +10,8 @@ from relief.callbacks import services
 from relief.dates import today
 from relief.extensions import db
 from relief.models import Answer, AuditEvent, Callback, Role, Satisfaction, VisitKind
+from relief.callbacks import bulletin
+from relief.exports.rows import callback_sheet
 from relief.reports import callbacks as reports
 
 from .conftest import csrf_token
@@ -143,7 +145,7 @@ def test_the_draw_page_says_how_many_households_have_no_phone(client, auth, dist
     f.user("admin", Role.ADMIN)
     f.commit()
     auth.login("admin")
-    month = reports.month_of(today())
+    month = services.month_of(today())
     response = _post(client, "/callbacks/draw", {"month": month, "seed": "5"}, "/callbacks/")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "另有 1 户没有登记联系电话" in html
@@ -176,7 +178,7 @@ def test_draw_is_audited_once(district):
 @pytest.fixture
 def world(f, district):
     """This month's sample of the district, and a user of every role."""
-    services.draw(reports.month_of(today()), 3, today=today())
+    services.draw(services.month_of(today()), 3, today=today())
     leader = f.user("leader", Role.LEADER, township=district["small"])
     f.user("admin", Role.ADMIN)
     f.user("inspector", Role.INSPECTOR)
@@ -230,7 +232,7 @@ def test_admin_draws_from_the_page(client, auth, district, f):
     f.user("admin", Role.ADMIN)
     f.commit()
     auth.login("admin")
-    month = reports.month_of(today())
+    month = services.month_of(today())
     page = client.get(f"/callbacks/?month={month}").get_data(as_text=True)
     assert "抽取样本" in page
     response = _post(client, "/callbacks/draw", {"month": month, "seed": "5"}, "/callbacks/")
@@ -399,7 +401,7 @@ def answered(f, district):
 
 
 def test_bulletin_figures_per_township_and_unit(answered, district):
-    b = reports.bulletin(answered["admin"], MONTH)
+    b = bulletin.bulletin(answered["admin"], MONTH)
     rows = {t.name: (t.sampled, t.called, t.reached, t.answered, t.satisfied, t.mostly, t.unsatisfied, t.mismatches)
             for t in b.townships}
     assert rows == {"大镇": (3, 3, 2, 2, 1, 1, 0, 0), "小镇": (1, 1, 1, 1, 0, 0, 1, 1)}
@@ -424,7 +426,7 @@ def test_bulletin_page_is_printable_and_scoped(client, auth, answered):
 
 
 def test_callback_sheet_rows_for_the_year(answered, district):
-    headers, rows = reports.callback_sheet(answered["admin"], 2025)
+    headers, rows = callback_sheet(answered["admin"], 2025)
     rows = list(rows)
     assert headers[:5] == ["月份", "乡镇", "村", "户主姓名", "联系电话"] and len(rows) == 4
     by_name = {r[3]: dict(zip(headers, r)) for r in rows}
@@ -435,11 +437,11 @@ def test_callback_sheet_rows_for_the_year(answered, district):
     assert small["备注"] == "=HYPERLINK(\"x\")" and isinstance(small["备注"], str)
     unreached = [r for r in rows if r[8] == "否"]
     assert len(unreached) == 1 and unreached[0][12] == "" and unreached[0][14] == ""
-    _, full = reports.callback_sheet(answered["admin"], 2025, full_ids=True)
+    _, full = callback_sheet(answered["admin"], 2025, full_ids=True)
     assert {r[4] for r in full} == {"13812345678"}
-    assert list(reports.callback_sheet(answered["admin"], 2024)[1]) == []
-    assert [r[1] for r in reports.callback_sheet(answered["leader"], 2025)[1]] == ["小镇"]
-    assert [r[1] for r in reports.callback_sheet(answered["admin"], 2025, district["small"].id)[1]] == ["小镇"]
+    assert list(callback_sheet(answered["admin"], 2024)[1]) == []
+    assert [r[1] for r in callback_sheet(answered["leader"], 2025)[1]] == ["小镇"]
+    assert [r[1] for r in callback_sheet(answered["admin"], 2025, district["small"].id)[1]] == ["小镇"]
 
 
 def test_a_mismatch_links_to_each_recorded_visit(client, auth, f, call):

@@ -59,7 +59,7 @@ def test_small_demo_is_seed_004s_district(runner, monkeypatch):
     assert len(years) == 3
     # the demo plants 12 made-up records for the inspector, and its honest data raises no flag
     from relief.dates import today
-    from relief.reports.flags import visit_flags
+    from relief.flags.services import visit_flags
 
     year = today().year
     assert len(visit_flags(year)) + len(visit_flags(year - 1)) == 12

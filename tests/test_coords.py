@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from relief.geo.coords import CoordinateError, CoordSystem, distance_m, from_wgs84, parse_system, to_wgs84
 from relief.models import Role, Village
-from relief.reports.flags import visit_flags
+from relief.flags.services import visit_flags
 
 from .forms import submit
 

@@ -8,7 +8,7 @@ import pytest
 
 from relief.dates import today
 from relief.extensions import db
-from relief.holidays import window
+from relief.reports.holidays import window
 from relief.models import (
     Attendance,
     DemandStatus,
@@ -18,6 +18,7 @@ from relief.models import (
     Role,
     VisitKind,
 )
+from relief.dashboard.cadres import cadre_table
 from relief.reports import conditions, dashboard
 
 YEAR = today().year - 1  # every holiday window of that year is over, whenever the tests run
@@ -123,16 +124,16 @@ def test_the_district_figures_and_the_drill_down(district, app):
 
 
 def test_the_cadre_table_sorts_and_counts(district):
-    rows, total = dashboard.cadre_table(district["leader"], YEAR, today(), sort="overdue")
+    rows, total = cadre_table(district["leader"], YEAR, today(), sort="overdue")
     assert total == 4  # 一号, 二号 with households; 驻村甲, 队员乙 stationed; not the one who left
     assert [(r.name, r.households, r.overdue) for r in rows[:2]] == [("二号", 2, 2), ("一号", 2, 0)]
     one = next(r for r in rows if r.name == "一号")
     assert one.last_visit == today() - timedelta(days=10)
     assert one.visits_year == sum(1 for v in district["visits"]
                                   if v.cadre_id == district["c1"].id and v.visited_on.year == YEAR)
-    by_name, _ = dashboard.cadre_table(district["leader"], YEAR, today(), sort="name", descending=False)
+    by_name, _ = cadre_table(district["leader"], YEAR, today(), sort="name", descending=False)
     assert [r.name for r in by_name] == sorted(r.name for r in by_name)
-    page2, total = dashboard.cadre_table(district["leader"], YEAR, today(), per_page=3, page=2)
+    page2, total = cadre_table(district["leader"], YEAR, today(), per_page=3, page=2)
     assert len(page2) == 1 and total == 4
 
 
@@ -250,5 +251,5 @@ def test_an_old_visit_before_a_new_pairing_is_still_the_last_contact(f, app):
     listed = db.session.scalar(select(func.count()).select_from(Household)
                                .where(Household.township_id == town.id, conditions.due_condition("overdue", now)))
     assert h.overdue == listed == 1
-    [row], _total = dashboard.cadre_table(leader, YEAR, now)
+    [row], _total = cadre_table(leader, YEAR, now)
     assert (row.name, row.households, row.overdue) == ("新干部", 2, 1)

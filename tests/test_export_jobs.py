@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from relief.exports import jobs, writer
+from relief import spreadsheets as writer
+from relief.exports import jobs
 from relief.extensions import db
 from relief.models import AuditEvent, User
 

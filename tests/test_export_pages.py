@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from relief import reports
-from relief.exports import report
+from relief.exports import yearly_report as report
 from relief.extensions import db
 from relief.models import AuditEvent
-from relief.reports.export import township_figures
+from relief.reports.yearly import township_figures
 from relief.reports.yearly import YearFigures
 
 from .test_exports import district, table  # noqa: F401  (fixture)

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from relief.extensions import db
-from relief.holidays import window
+from relief.reports.holidays import window
 from relief.models import (
     AuditEvent,
     DemandStatus,

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from relief.models import Role
-from relief.reports.flags import distance_km, visit_flags
+from relief.flags.record_evidence import distance_km
+from relief.flags.services import visit_flags
 
 DAY = date(2025, 5, 1)
 VLAT, VLNG = 33.95, 118.33

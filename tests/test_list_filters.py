@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from relief.dates import today
-from relief.holidays import window
+from relief.reports.holidays import window
 from relief.models import DemandStatus, Role, VisitKind
 
 

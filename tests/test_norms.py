@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from relief.models import HouseholdStatus, PairingKind, Role, StationRole
-from relief.reports import norms
+from relief.pairings import violations
 
 S, T, L = PairingKind.STATIONED, PairingKind.TEAM, PairingKind.LINK
 
@@ -68,9 +68,9 @@ def test_the_report_finds_exactly_the_planted_violations(app, planted, f):
     admin = f.user(role=Role.ADMIN)
     from relief.extensions import db
 
-    households = db.session.scalars(norms.households_without_cadre(admin)).all()
+    households = db.session.scalars(violations.households_without_cadre(admin)).all()
     assert ids(households) == {h["poor"].id, h["monitored"].id, h["ended"].id, h["outside"].id}
-    villages = norms.village_norms(admin)
+    villages = violations.village_norms(admin)
     assert ids(x for x in villages if x.missing_link) == {v["no_link"].id, v["outside"].id, v["ended_link"].id}
     assert ids(x for x in villages if x.missing_stationed) == {v["no_stationed"].id}
     assert ids(x for x in villages if x.team_problem) == {

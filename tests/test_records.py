@@ -19,7 +19,7 @@ from relief.models import (
     VisitKind,
 )
 from relief.records.excel import HEADERS
-from relief.reports.records import CadreRecord, bundle, quarter_bounds, quarter_records, score_of
+from relief.records.figures import CadreRecord, bundle, quarter_bounds, quarter_records, score_of
 
 YEAR, Q = 2024, 2
 TODAY = date(2024, 8, 1)

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from relief import reports
-from relief.holidays import window
+from relief.reports.holidays import window
 from relief.models import HouseholdStatus, PairingKind, ProjectStatus, ProjectType, Role, VisitKind
 
 

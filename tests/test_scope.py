@@ -1,4 +1,6 @@
 """What each role may see: out of scope is a 404, never a 403 that reveals the row exists."""
+from datetime import date
+
 import pytest
 
 from relief.models import Role
@@ -88,3 +90,92 @@ def test_scoped_helper_limits_every_model_for_a_cadre(app, world):
     assert db.session.scalars(scoped(sa.select(Village.name), cadre, Village)).all() == ["东村"]
     assert len(db.session.scalars(scoped(sa.select(Pairing), cadre)).all()) == 1
     assert db.session.scalars(scoped(sa.select(Household.id), None, Household)).all() == []
+
+
+# --- the meta-test: every page goes through scoping ------------------------------------------
+
+#: what only the west township's rows say: none of it may reach a user of the east township
+WEST_WORDS = ("西村", "李三", "乙干部", "西镇", "西边的项目", "西边的诉求", "西边走访记了什么")
+
+
+@pytest.fixture
+def west(f, world):
+    """The world's west township with one row of everything: a visit with a photo, a demand, a
+    project with a photographed update, a stationed pairing, a call-back."""
+    from relief.extensions import db
+    from relief.models import Pairing, PairingKind, ProjectPhoto, ProjectUpdate, VisitPhoto
+
+    v2, c2, h2 = world["v2"], world["c2"], world["h2"]
+    visit = f.visit(c2, h2, notes="西边走访记了什么")
+    db.session.add(VisitPhoto(visit=visit, width=1, height=1, data=b"\xff\xd8west"))
+    demand = f.demand(c2, h2, text="西边的诉求")
+    project = f.project(v2, name="西边的项目", cadre=c2)
+    update = ProjectUpdate(project=project, on=date.today(), text="进展")
+    db.session.add(update)
+    db.session.add(ProjectPhoto(update=update, width=1, height=1, data=b"\xff\xd8west"))
+    f.pairing(c2, village=v2, kind=PairingKind.STATIONED)
+    callback = f.callback(h2, c2, date.today().strftime("%Y-%m"))
+    db.session.flush()
+    pairing = db.session.scalar(db.select(Pairing).where(Pairing.household_id == h2.id))
+    photo = db.session.scalar(db.select(VisitPhoto.id))
+    project_photo = db.session.scalar(db.select(ProjectPhoto.id))
+    f.commit()
+    return {"household_id": h2.id, "village_id": v2.id, "cadre_id": c2.id, "pairing_id": pairing.id,
+            "visit_id": visit.id, "demand_id": demand.id, "project_id": project.id, "callback_id": callback.id,
+            ("visits.photo", "photo_id"): photo, ("projects.photo", "photo_id"): project_photo,
+            "user_id": world["admin"].id, "township": world["t2"].id}
+
+
+def _text(response) -> str:
+    """What an answer shows: its text, or every cell of a workbook."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+        return " ".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+                        if v is not None)
+    return response.get_data(as_text=True)
+
+
+#: rules that show no user's rows: the static files, the sign-in pages, the service worker and its
+#: offline shell, the API description
+NO_ROWS = {"static", "auth.login", "auth.password", "visits.service_worker", "visits.offline", "api.openapi",
+           "main.healthz"}
+#: query parameters through which a page is asked about one row, and which west row to ask about
+ASKED = {"township": "township", "village": "village_id", "cadre": "cadre_id", "household": "household_id",
+         "owner": "cadre_id", "household_id": "household_id", "village_id": "village_id"}
+
+
+@pytest.mark.parametrize("who", ["leader1", "cadre1"])
+def test_no_page_shows_a_row_of_another_township(app, client, auth, world, west, who):
+    """Every GET route, as a leader and as a cadre of the east township: a page about a west row
+    (by its id in the path, or asked in the query) is a 404 or a 403, and no page ever shows a
+    word of the west township's rows."""
+    auth.login(who)
+    year = date.today().year
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NO_ROWS:
+            continue
+        if rule.arguments:
+            if not all(isinstance(west.get((rule.endpoint, a), west.get(a)), int) for a in rule.arguments):
+                continue  # a job id or an import kind: no row of a township
+            path = rule.rule
+            for a in rule.arguments:
+                path = path.replace(f"<int:{a}>", str(west.get((rule.endpoint, a), west.get(a))))
+            r = client.get(path)
+            assert r.status_code in (403, 404), (who, path, r.status_code)
+            checked += 1
+            continue
+        base = rule.rule + (f"?year={year}&format=xlsx" if rule.endpoint == "exports.download" else "")
+        joiner = "&" if "?" in base else "?"
+        asked = [f"{base}{joiner}{key}={west[row]}" for key, row in ASKED.items()] + [f"{base}{joiner}township=西镇"]
+        for path in [base, *asked]:
+            r = client.get(path)
+            if r.status_code == 200:
+                shown = _text(r)
+                assert not [w for w in WEST_WORDS if w in shown], (who, path, [w for w in WEST_WORDS if w in shown])
+            checked += 1
+    assert checked > 200

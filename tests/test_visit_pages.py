@@ -9,7 +9,7 @@ from PIL import Image
 
 from relief.dates import today
 from relief.extensions import db
-from relief.holidays import window
+from relief.reports.holidays import window
 from relief.models import AuditEvent, PairingKind, Role, Visit, VisitKind, VisitPhoto, utcnow
 
 from .conftest import csrf_token

@@ -31,7 +31,7 @@ from relief.dates import today
 from relief.errors import _messages
 from relief.extensions import csrf, db, limiter
 from relief.models import Demand, Role, Visit
-from relief.reports.flags import visit_flags as find_flags
+from relief.flags.services import visit_flags as find_flags
 from relief.reports.villages import progress_rows
 from relief.scope import sees_everything, viewer_scope
 from relief.targets import progress_ratio

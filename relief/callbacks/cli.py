@@ -20,11 +20,10 @@ def draw_command(month: str | None, seed: int | None) -> None:
     from relief.callbacks import services
     from relief.dates import today
     from relief.models import Township
-    from relief.reports.callbacks import month_of
 
     try:
         with writing():
-            result = services.draw(month or month_of(today()), seed, today=today())
+            result = services.draw(month or services.month_of(today()), seed, today=today())
             names = dict(db.session.execute(db.select(Township.id, Township.name)).all())
             db.session.commit()
     except services.CallbackError as err:

@@ -1,8 +1,10 @@
-"""Call-backs: draw a month's sample, reveal a phone for the call, record what the household said."""
+"""Call-backs: the months and their samples, draw a month's sample, reveal a phone for the call,
+record what the household said."""
 from __future__ import annotations
 
 import math
 import random
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -13,14 +15,73 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql import Select
 
 from relief import audit
 from relief.extensions import db
-from relief.models import Answer, Callback, Household, Pairing, PairingKind, Satisfaction, utcnow
-from relief.reports.callbacks import draw_of, month_of, parse_month
+from relief.models import Answer, Cadre, Callback, Household, Pairing, PairingKind, Satisfaction, utcnow
+from relief.scope import scoped
 
 #: seeds are kept in an INTEGER column
 MAX_SEED = 2**31 - 1
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def parse_month(text: str | None) -> str | None:
+    """'2025-5' or '2025-05' as '2025-05'; None when it is not a month."""
+    m = _MONTH.match((text or "").strip())
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2100:
+        return None
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def sample(user, month: str, township_id: int | None = None, state: str | None = None) -> Select:
+    """The month's sampled households the user may see (state: pending, reached, unreached)."""
+    stmt = (scoped(sa.select(Callback), user)
+            .where(Callback.month == month)
+            .join(Household, Household.id == Callback.household_id)
+            .options(joinedload(Callback.household).joinedload(Household.village),
+                     joinedload(Callback.household).joinedload(Household.township),
+                     joinedload(Callback.cadre).joinedload(Cadre.unit))
+            .order_by(Callback.township_id, Household.village_id, Household.head_name, Callback.id))
+    if township_id:
+        stmt = stmt.where(Callback.township_id == township_id)
+    if state == "pending":
+        stmt = stmt.where(Callback.called_at.is_(None))
+    elif state == "reached":
+        stmt = stmt.where(Callback.reached.is_(True))
+    elif state == "unreached":
+        stmt = stmt.where(Callback.reached.is_(False))
+    return stmt
+
+
+def months_drawn(user) -> list[str]:
+    """Months with a sample the user can see, newest first."""
+    return db.session.scalars(scoped(sa.select(Callback.month).distinct(), user, Callback)
+                              .order_by(Callback.month.desc())).all()
+
+
+@dataclass
+class Draw:
+    month: str
+    households: int
+    seed: int | None
+    drawn_at: object
+
+
+def draw_of(month: str) -> Draw | None:
+    """The district's draw for a month (count, seed, when), or None if not drawn yet."""
+    n, seed, at = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(Callback.seed), sa.func.min(Callback.drawn_at))
+        .where(Callback.month == month)).one()
+    return Draw(month, n, seed, at) if n else None
 
 
 class CallbackError(Exception):

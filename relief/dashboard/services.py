@@ -5,13 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-import sqlalchemy as sa
-
 from relief.cache import cached
-from relief.extensions import db
-from relief.models import Township
+from relief.filters import township_choices
 from relief.reports import dashboard
-from relief.scope import scoped, sees_everything, viewer_scope
+
+from .cadres import CadreRow, cadre_table
+from relief.scope import own_township_id, sees_everything, viewer_scope
 
 
 class TownshipChoice(NamedTuple):
@@ -22,7 +21,7 @@ class TownshipChoice(NamedTuple):
 @dataclass
 class DashboardPage:
     figures: dashboard.Overview
-    cadres: list[dashboard.CadreRow]
+    cadres: list[CadreRow]
     total: int
     drill: list[dashboard.TownshipRow]
     townships: list[TownshipChoice]
@@ -30,7 +29,7 @@ class DashboardPage:
 
 def figures_township(user, township_id: int | None) -> int | None:
     """The township whose data a view of the figures reads (None: the whole district)."""
-    return township_id or (None if sees_everything(user) else user.township_id)
+    return township_id or own_township_id(user)
 
 
 def page(user, year: int, today: date, township_id: int | None, sort: str, descending: bool, page_no: int,
@@ -40,10 +39,8 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
         everything = sees_everything(user)
         drill = dashboard.township_rows(user, year, today) if everything and not township_id else []
         figures = dashboard.overview(user, year, today, township_id, rows=drill or None)
-        cadres, total = dashboard.cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
-        townships = db.session.execute(scoped(sa.select(Township.id, Township.name), user, Township)
-                                       .order_by(Township.name)).all() if everything else []
-        return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in townships])
+        cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
+        return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in township_choices(user)])
 
     return cached("dashboard", figures_township(user, township_id),
                   (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)

@@ -9,12 +9,12 @@ from relief import charts
 from relief.access import roles_required
 from relief.cache import cached_html
 from relief.dates import today, year_from_request
-from relief.fields import db_int
 from relief.models import Role
-from relief.reports import dashboard
+from relief.paging import Page, check_page, page_number
 from relief.scope import township_of_request
 
 from . import services
+from .cadres import CADRE_SORTS
 
 bp = Blueprint("dashboard", __name__)
 
@@ -25,21 +25,22 @@ def index():
     year, notice = year_from_request(request.args.get("year"))
     township = township_of_request(request.args.get("township"), current_user)
     tid = township.id if township else None
-    sort = request.args.get("sort") if request.args.get("sort") in dashboard.CADRE_SORTS else "overdue"
+    sort = request.args.get("sort") if request.args.get("sort") in CADRE_SORTS else "overdue"
     descending = request.args.get("dir") != "asc"
-    page_no = min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
+    page_no = page_number()
     per_page = current_app.config["PER_PAGE"]
     now = today()
     scope_args = {"township": tid} if tid else {}
 
     def body() -> str:
         data = services.page(current_user, year, now, tid, sort, descending, page_no, per_page)
+        check_page(page_no, len(data.cadres), data.total, per_page)
         # under the bars the month's number only: "12月" does not fit a twelfth of a phone's width
         chart = charts.bar_chart([{"label": _("%(m)d月", m=m + 1), "tick": str(m + 1), "value": n}
                                   for m, n in enumerate(data.figures.months)])
         return render_template(
             "dashboard/_content.html", f=data.figures, year=year, notice=notice, township=township,
-            cadres=data.cadres, total=data.total, page_no=page_no, per_page=per_page, sort=sort,
+            cadres=data.cadres, total=data.total, page=Page(data.cadres, page_no, per_page, data.total), sort=sort,
             descending=descending, chart=chart, drill=data.drill, today=now, scope=scope_args,
             due_days=current_app.config["VISIT_DUE_DAYS"],
             norm=current_app.config["ATTENDANCE_NORM_DAYS"], townships_for_filter=data.townships)

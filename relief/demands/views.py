@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -14,80 +12,27 @@ from relief.access import writers_only
 from relief.dates import today
 from relief.paging import paginate
 from relief.extensions import db
-from relief.models import Cadre, Demand, Household, Role, Village, Visit
-from relief.filters import Filters
-from relief.reports import conditions
-from relief.scope import count_beyond, get_scoped_or_404, scoped
+from relief.models import Demand, Role
+from relief.scope import get_scoped_or_404
 
 from . import services
+from .filters import STATE_LABELS, TABS, list_filters
 
 bp = Blueprint("demands", __name__, url_prefix="/demands")
-
-#: the tabs above the list; `closed` (either way settled) is still accepted as a filter
-TABS = ("open", "overdue", "resolved", "cannot_resolve", "all")
 
 
 @bp.get("/")
 @login_required
 def index():
-    filters = _filters().check()
-    show = filters.state
+    filters = list_filters().check()
     mine = current_user.role is Role.CADRE and request.args.get("mine", "1") != "0"
-    base = sa.select(Demand).where(filters.state_condition, *filters.where)
-    if mine:
-        base = base.where(Demand.owner_id == current_user.cadre_id)
-    is_open = Demand.status.in_(services.OPEN)
-    # open ones first, the earliest deadline (most overdue) on top; settled ones newest first
-    stmt = scoped(base, current_user).options(
-        joinedload(Demand.household).load_only(Household.id, Household.head_name),
-        joinedload(Demand.village), joinedload(Demand.owner)).order_by(
-        sa.case((is_open, 0), else_=1), sa.case((is_open, Demand.deadline)), Demand.resolved_on.desc(), Demand.id)
-    page = paginate(stmt)
-    beyond = count_beyond(base, current_user, page.total) if filters.one_cadre else 0
-    # the tabs' counts: the same filters but the state and its period
-    counts = scoped(sa.select(sa.func.count().filter(conditions.demand_condition("open", filters.today)),
-                              sa.func.count().filter(conditions.demand_condition("overdue", filters.today)))
-                    .select_from(Demand).where(*filters.where), current_user, Demand)
-    if mine:
-        counts = counts.where(Demand.owner_id == current_user.cadre_id)
-    n_open, n_overdue = db.session.execute(counts).one()
-    return render_template("demands/index.html", page=page, show=show, mine=mine, tabs=list(TABS), labels=STATE_LABELS,
-                           n_open=n_open, n_overdue=n_overdue, today=today(), filters=filters, beyond=beyond)
-
-
-STATE_LABELS = {"open": _l("未办结"), "overdue": _l("已超期"), "resolved": _l("已办结"),
-                "cannot_resolve": _l("无法解决"), "closed": _l("已办结或无法解决"), "all": _l("全部")}
-
-
-def _filters() -> Filters:
-    """The demand list's filters: the state (its tabs), a period, a township, a cadre, a household."""
-    f = Filters()
-    key = "status" if f.raw("status") else "show"  # `show` is the state's former name
-    state = f.choice(key, {k: str(v) for k, v in STATE_LABELS.items()}, _("状态")) or "open"
-    period = f.period()
-    f.state = state
-    # the state is shown by the tabs, so it is kept apart from the other filters (the tabs' counts
-    # use those); a period makes it a filter of its own, in words
-    f.state_condition = conditions.demand_condition(state, f.today, *((period.first, period.last) if period else ()))
-    if period:
-        words = {"open": _("%(p)s内提出、尚未办结"), "overdue": _("%(p)s内有超期未办的日子"),
-                 "resolved": _("%(p)s内办结"), "cannot_resolve": _("%(p)s内确认无法解决"),
-                 "closed": _("%(p)s内办结或确认无法解决"), "all": _("%(p)s内提出")}[state]
-        f.add(None, words % {"p": period.label}, "period")
-    township = f.township()
-    if township:
-        f.add(Demand.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
-    owner = f.row("owner", Cadre, _("负责干部"))
-    if owner:
-        f.one_cadre = True
-        f.add(Demand.owner_id == owner.id, _("负责干部：%(name)s", name=owner.name), "owner")
-    household = f.row("household", Household, _("帮扶户"))
-    if household:
-        f.add(Demand.household_id == household.id, _("帮扶户：%(name)s", name=household.head_name), "household")
-    village = f.row("village", Village, _("村"))
-    if village:
-        f.add(Demand.village_id == village.id, _("村：%(name)s", name=village.name), "village")
-    return f
+    page = paginate(services.demand_list(current_user, filters.state_condition, filters.where, mine))
+    beyond = services.beyond(current_user, filters.state_condition, filters.where, page.total, mine) \
+        if filters.one_cadre else 0
+    n_open, n_overdue = services.tab_counts(current_user, filters.where, filters.today, mine)
+    return render_template("demands/index.html", page=page, show=filters.state, mine=mine, tabs=list(TABS),
+                           labels=STATE_LABELS, n_open=n_open, n_overdue=n_overdue, today=today(), filters=filters,
+                           beyond=beyond)
 
 
 def _demand(demand_id: int) -> Demand:
@@ -96,12 +41,9 @@ def _demand(demand_id: int) -> Demand:
 
 
 def _render(demand: Demand, errors: dict | None = None, status: int = 200):
-    visits = {}
-    ids = [i for i in (demand.visit_id, demand.resolved_in_visit_id) if i]
-    if ids:  # only the visits the user may open are linked
-        visits = {v.id: v for v in db.session.scalars(scoped(sa.select(Visit), current_user).where(Visit.id.in_(ids)))}
     return render_template("demands/show.html", d=demand, errors=errors or {}, today=today(),
-                           writable=services.writable(current_user, demand.id), visits=visits,
+                           writable=services.writable(current_user, demand.id),
+                           visits=services.linked_visits(current_user, demand),
                            new_deadline=services.default_deadline(today())), status
 
 

@@ -17,10 +17,10 @@ from relief.ids import mask_id, mask_phone
 from relief.models import Role, Township
 from relief.rates import shown_fraction
 from relief.reports import year_figures
-from relief.reports import export as rows
-from relief.reports.callbacks import callback_sheet
 
-from .writer import Col, Sheet, write_csv, write_xlsx
+from relief.spreadsheets import Col, Sheet, write_csv, write_xlsx
+
+from . import rows
 
 SHEET_KEYS = ("summary", "villages", "households", "cadres", "projects", "visits", "callbacks")
 SHEET_NAMES = {"summary": "汇总", "villages": "村集体经济", "households": "结对帮扶户", "cadres": "帮扶干部",
@@ -97,7 +97,7 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
             yield (visited_on, township, village, head_name, cadre, kind, aid_yuan, notes,
                    recorded_at + CST_OFFSET if recorded_at else None)
 
-    callback_headers, callback_rows = callback_sheet(user, year, tid, full_ids=full_ids)
+    callback_headers, callback_rows = rows.callback_sheet(user, year, tid, full_ids=full_ids)
 
     def callbacks():
         for r in callback_rows:

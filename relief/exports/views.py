@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import tempfile
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,11 +12,11 @@ from relief.database import writing
 from relief.dates import today
 from relief.extensions import db
 from relief.models import Role, Township
-from relief.reports import village_progress, year_figures
-from relief.reports.export import township_figures
+from relief.filters import township_choices
 from relief.scope import township_of_request
 
-from . import jobs, report, services
+from . import jobs, services
+from .yearly_report import percent, report_page
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,8 +44,7 @@ def _township(args=None) -> Township | None:
 @bp.get("/")
 @roles_required(Role.ADMIN, Role.LEADER)
 def index():
-    townships = db.session.scalars(sa.select(Township).order_by(Township.name)).all() \
-        if current_user.role is Role.ADMIN else []
+    townships = township_choices(current_user)
     years = list(range(today().year, today().year - 6, -1))
     in_background = jobs.enabled()
     running = jobs.running(current_user) if in_background else None
@@ -151,13 +149,7 @@ def job_file(job_id: str):
 def yearly_report():
     year = _year()
     township = _township()
-    tid = township.id if township else None
-    figures = year_figures(current_user, year, township_id=tid)
-    targets = {p.target_yuan for p in village_progress(current_user, year, township_id=tid)}
-    rows = [(t, name, f, report.figure_links(f, year, t)) for t, name, f in township_figures(current_user, year)
-            if tid is None or t == tid]
-    links = report.figure_links(figures, year, tid)
-    return render_template("exports/report.html", year=year, township=township, figures=figures, links=links,
-                           headline=report.headline(figures, targets, report.linker(links)),
-                           work=report.work_sentence(figures, report.linker(links)),
-                           rows=rows, fmt=report, years=list(range(today().year, today().year - 6, -1)))
+    page = report_page(current_user, year, township.id if township else None)
+    return render_template("exports/report.html", year=year, township=township, figures=page.figures,
+                           links=page.links, headline=page.headline, work=page.work, rows=page.rows,
+                           percent=percent, years=list(range(today().year, today().year - 6, -1)))

@@ -24,7 +24,6 @@ from relief.geo.coords import CoordinateError, CoordSystem, parse_system
 log = logging.getLogger(__name__)
 
 TIANDITU_SUBDOMAINS = "01234567"
-TIANDITU_HOSTS = tuple(f"t{s}.tianditu.gov.cn" for s in TIANDITU_SUBDOMAINS)
 _TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
              "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
              "&TILECOL={{x}}&tk={key}")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from relief.extensions import db
 
 from . import cells
-from .table import Table, data_rows
+from .table import RowError, Table, data_rows
 
 #: rows per INSERT/UPDATE statement (tests lower it to inject a failure midway)
 CHUNK = 1000
@@ -37,17 +37,6 @@ class Column:
     #: the setting for the smallest plausible value other than 0, and the message below it
     floor: str | None = None
     too_small: Callable[[Any, Any], str] | None = None
-
-
-@dataclass(order=True)
-class RowError:
-    row: int
-    position: int
-    column: str = field(compare=False)
-    message: str = field(compare=False)
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.column}: {self.message}"
 
 
 @dataclass

@@ -6,10 +6,10 @@ one transaction, so a failure or a killed process midway leaves nothing behind.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -17,8 +17,10 @@ from relief import audit
 from relief.dates import today
 from relief.extensions import db
 from relief.ids import mask_id, mask_phone
-from relief.models import Role
+from relief.models import AuditEvent, Role
 from relief.models.vocabulary import SYNONYMS
+from relief.scope import scoped
+from relief.spreadsheets import Col, Sheet, xlsx_bytes
 
 from .base import Context, Counts, Kind, Problems, Row, RowError, parse_rows
 from .households import Households
@@ -59,6 +61,13 @@ class Outcome:
         return _("%(kind)s：共%(rows)d行，新增%(created)d，更新%(updated)d，未变%(unchanged)d，已存在跳过%(skipped)d",
                  kind=KINDS[self.kind].label, rows=self.rows, created=c.created, updated=c.updated,
                  unchanged=c.unchanged, skipped=c.skipped)
+
+
+def recent_imports(user, limit: int = 10) -> list[AuditEvent]:
+    """The latest imports in the audit trail the user may read, newest first."""
+    return db.session.scalars(
+        scoped(sa.select(AuditEvent), user).where(AuditEvent.action == "import")
+        .order_by(AuditEvent.id.desc()).limit(limit)).all()
 
 
 def run_import(kind_name: str, data: bytes, filename: str, user=None, dry_run: bool = False) -> Outcome:
@@ -132,30 +141,16 @@ def _shown(column, row: Row) -> str:
 
 def template_workbook(kind_name: str) -> bytes:
     """An .xlsx with the kind's header row, ID and phone columns formatted as text, and notes."""
-    import xlsxwriter
-
     kind = KINDS[kind_name]
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
-    sheet = book.add_worksheet(str(kind.label))
-    head = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
-    as_text = book.add_format({"num_format": "@"})
-    as_date = book.add_format({"num_format": "yyyy-mm-dd"})
-    for col, column in enumerate(kind.columns):
-        fmt = as_text if column.header in _MASKED else (as_date if column.key == "started_on" else None)
-        sheet.set_column(col, col, max(12, len(column.header) * 2 + 4), fmt)
-        sheet.write_string(0, col, column.header, head)
-    sheet.freeze_panes(1, 0)
-    notes = book.add_worksheet(_("填写说明"))
-    notes.set_column(0, 0, 22)
-    notes.set_column(1, 1, 80)
-    notes.write_string(0, 0, _("列"), head)
-    notes.write_string(0, 1, _("说明"), head)
-    for row, column in enumerate(kind.columns, start=1):
-        notes.write_string(row, 0, column.header)
-        notes.write_string(row, 1, str(column_note(kind_name, column)))
-    book.close()
-    return buf.getvalue()
+    columns = [Col(column.header, max(12, len(column.header) * 2 + 4),
+                   typed="text" if column.header in _MASKED else "date" if column.key == "started_on" else None)
+               for column in kind.columns]
+    notes = [(column.header, str(column_note(kind_name, column))) for column in kind.columns]
+    return xlsx_bytes([
+        Sheet(kind_name, str(kind.label), columns, lambda: [], autofilter=False, header_height=None),
+        Sheet("notes", _("填写说明"), [Col(_("列"), 22), Col(_("说明"), 80)], lambda: notes, autofilter=False,
+              freeze=False, header_height=None),
+    ])
 
 
 def column_note(kind_name: str, column) -> str:

@@ -180,10 +180,21 @@ def _merged_down(upper: list, lower: list, found: dict[str, list[int]]) -> bool:
     return same >= 2
 
 
+@dataclass(order=True)
+class RowError:
+    """A problem of one row (or of the header row): the command line prints it as row N: column: message."""
+
+    row: int
+    position: int
+    column: str = field(compare=False)
+    message: str = field(compare=False)
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.column}: {self.message}"
+
+
 def find_table(book: Workbook, kind) -> tuple[Table, list]:
     """The sheet and header that best match `kind`; header problems (missing or doubled columns)."""
-    from .base import RowError
-
     scored = [(_best_header(sheet, kind), i) for i, sheet in enumerate(book.sheets)]
     (score, header_rows, found), index = max(scored, key=lambda s: (s[0][0], -s[1]))
     table = Table(book.sheets[index], index, len(book.sheets), header_rows,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,11 +10,10 @@ from flask_login import current_user
 from relief.access import roles_required
 from relief.dates import to_cst
 from relief.extensions import db
-from relief.models import AuditEvent, Role
-from relief.scope import scoped
+from relief.models import Role
 
 from . import pending
-from .services import FORMATS, KINDS, FileProblem, column_note, run_import, template_workbook
+from .services import FORMATS, KINDS, FileProblem, column_note, recent_imports, run_import, template_workbook
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,10 +34,8 @@ def _too_large(_err):
 
 
 def _page(status: int = 200, error: str | None = None, kind: str | None = None):
-    recent = db.session.scalars(
-        scoped(sa.select(AuditEvent), current_user).where(AuditEvent.action == "import")
-        .order_by(AuditEvent.id.desc()).limit(10)).all()
-    return render_template("imports/index.html", kinds=KINDS, note=column_note, recent=recent, error=error,
+    return render_template("imports/index.html", kinds=KINDS, note=column_note, recent=recent_imports(current_user),
+                           error=error,
                            when=lambda at: to_cst(at).strftime("%Y-%m-%d %H:%M"),
                            chosen=kind, accept=",".join(FORMATS),
                            max_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)), status

@@ -4,14 +4,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from relief import reports
 from relief.cache import CadreScope, cached, cached_html
 from relief.dates import today
 from relief.extensions import db
-from relief.models import Cadre, Role
-from relief.scope import sees_everything, viewer_scope
+from relief.models import Role
+from relief.cadres.services import cadre_with_unit
+from relief.scope import own_township_id, viewer_scope
 
 bp = Blueprint("main", __name__)
 
@@ -37,15 +37,14 @@ def home():
     user = current_user._get_current_object()
     if user.role is Role.CADRE:
         def body() -> str:
-            cadre = db.session.scalar(sa.select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.id == user.cadre_id))
-            return render_template("main/_home_cadre.html", cadre=cadre,
+            return render_template("main/_home_cadre.html", cadre=cadre_with_unit(user.cadre_id),
                                    households=reports.my_households(user.cadre_id, today()),
                                    villages=reports.my_villages(user.cadre_id),
                                    demands=reports.open_demands(user, limit=20),
                                    demand_count=reports.open_demand_count(user), today=today())
 
         return render_template("main/home_cadre.html", content=cached_html("home", CadreScope(user.cadre_id), body))
-    township = None if sees_everything(user) else user.township_id
+    township = own_township_id(user)
     summary = cached("summary", township, (viewer_scope(user), today()), lambda: reports.summary(user, today()))
     return render_template("main/home_overview.html", summary=summary,
                            demands=reports.open_demands(user, limit=10), today=today())

@@ -22,9 +22,9 @@ from relief.extensions import db
 from relief.rates import percent
 from relief.geo import tiles
 from relief.geo.coords import CoordSystem
-from relief.models import Township, Village, VillageIncome
+from relief.models import Village, VillageIncome
 from relief.reports.villages import VillageProgress, village_progress
-from relief.scope import condition, scoped
+from relief.scope import scoped
 from relief.targets import BAND_LABELS, BANDS
 
 from . import basemap, folium_local
@@ -60,9 +60,7 @@ def collect(user, year: int, township_id: int | None, version: tuple) -> MapData
             .join(Village, Village.id == VillageIncome.village_id)
             .where(Village.is_weak, VillageIncome.year.in_(years))
             .group_by(VillageIncome.village_id))
-    scope = condition(Village, user)
-    if scope is not None:
-        stmt = stmt.where(scope)
+    stmt = scoped(stmt, user, Village)
     if township_id:
         stmt = stmt.where(Village.township_id == township_id)
     # plain rows: a province has tens of thousands
@@ -179,7 +177,3 @@ def frame_html(user, data: MapData, township_id: int | None, *, title: str, lang
         data.html = folium_local.render(base, payload(data, village_url, crs), center=center, title=title,
                                         lang=lang, assets=assets)
     return data.html
-
-
-def visible_townships(user):
-    return db.session.scalars(scoped(sa.select(Township), user).order_by(Township.name)).all()

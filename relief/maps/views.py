@@ -1,7 +1,7 @@
 """The progress map: /map (the app page) and /map/frame (folium's document, shown in the page)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,8 +12,9 @@ from relief.dates import today, year_from_request
 from relief.headers import csp_nonce
 from relief.i18n import HTML_LANG
 from relief.models import Role
-from relief.paging import check_page, page_number
-from relief.scope import sees_everything, township_of_request
+from relief.filters import township_choices
+from relief.paging import page_number, paginate_list
+from relief.scope import township_of_request
 
 from . import services
 
@@ -43,17 +44,14 @@ def _title(year: int, township) -> str:
 def index():
     year, notice, township = _request_args()
     title = _title(year, township)
-    page_no = page_number()
+    page_number()  # a page that cannot exist is a 404 before anything is drawn
 
     def body() -> str:
         data = services.map_data(current_user, year, township.id if township else None, str(get_locale()))
-        rows = sorted(data.rows, key=lambda r: (r.progress, r.township, r.name))
-        per_page = current_app.config["PER_PAGE"]
-        shown = rows[(page_no - 1) * per_page: page_no * per_page]
-        check_page(page_no, len(shown), len(rows), per_page)
-        townships = services.visible_townships(current_user) if sees_everything(current_user) else []
+        page = paginate_list(sorted(data.rows, key=lambda r: (r.progress, r.township, r.name)))
         return render_template("maps/_content.html", data=data, township=township, notice=notice, title=title,
-                               rows=shown, total=len(rows), page_no=page_no, per_page=per_page, townships=townships,
+                               rows=page.items, total=page.total, page=page,
+                               townships=township_choices(current_user),
                                today_year=today().year, frame_url=url_for("maps.frame", year=data.year,
                                                                           township=township.name if township else None))
 

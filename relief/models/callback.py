@@ -23,6 +23,15 @@ class Satisfaction(LabelledEnum):
     MOSTLY = ("mostly", N_("基本满意"))
     UNSATISFIED = ("unsatisfied", N_("不满意"))
 
+    @property
+    def is_content(self) -> bool:
+        """满意 or 基本满意: what the satisfaction rate counts (of the households that answered)."""
+        return self in (Satisfaction.SATISFIED, Satisfaction.MOSTLY)
+
+    @classmethod
+    def content(cls) -> tuple[Satisfaction, ...]:
+        return tuple(s for s in cls if s.is_content)
+
 
 class Callback(db.Model):
     """One sampled household in one month and, once phoned, what it said."""

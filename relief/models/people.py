@@ -131,6 +131,15 @@ class HouseholdStatus(LabelledEnum):
     LIFTED = ("lifted", N_("已脱贫"))
     MONITORED = ("monitored", N_("监测户"))
 
+    @property
+    def needs_cadre(self) -> bool:
+        """Poor or monitored: the household must have an active cadre (DESIGN.md rule 1)."""
+        return self in (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
+
+    @classmethod
+    def needing(cls) -> tuple[HouseholdStatus, ...]:
+        return tuple(s for s in cls if s.needs_cadre)
+
 
 class MonitorCategory(LabelledEnum):
     UNSTABLE = ("unstable", N_("脱贫不稳定户"))
@@ -193,7 +202,7 @@ class Household(db.Model):
 
     @property
     def needs_cadre(self) -> bool:
-        return self.status in (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
+        return self.status.needs_cadre
 
     def __repr__(self) -> str:
         return f"<Household {self.head_name}>"

@@ -29,6 +29,16 @@ class ProjectStatus(LabelledEnum):
     OPERATING = ("operating", N_("运营"))
 
     @property
+    def is_under_way(self) -> bool:
+        """Past planning (being built, completed or operating): its expected income counts toward
+        the village's projected income."""
+        return self is not ProjectStatus.PLANNED
+
+    @classmethod
+    def under_way(cls) -> tuple[ProjectStatus, ...]:
+        return tuple(s for s in cls if s.is_under_way)
+
+    @property
     def next(self) -> ProjectStatus | None:
         order = list(ProjectStatus)
         i = order.index(self)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -11,10 +12,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
 
 from relief.extensions import db
-from relief.models import Attendance, Cadre, Pairing, Role, Village
+from relief.models import Attendance, Cadre, Pairing, PairingKind, Role, Village
 from relief.scope import scoped
-
-from .services import STATIONED_KINDS
 
 #: the first year attendance may be entered for
 FIRST_YEAR = 2000
@@ -80,7 +79,7 @@ def _stationed(user, township_id):
     stmt = (scoped(sa.select(Pairing), user)
             .join(Village, Village.id == Pairing.village_id)
             .join(Cadre, Cadre.id == Pairing.cadre_id)
-            .where(Pairing.kind.in_(STATIONED_KINDS))
+            .where(Pairing.kind.in_(PairingKind.stationed_kinds()))
             .options(joinedload(Pairing.cadre).joinedload(Cadre.unit),
                      joinedload(Pairing.village).joinedload(Village.township)))
     if township_id:
@@ -148,3 +147,31 @@ def save_attendance(user, year: int, month: int, entries: dict[int, int | None],
             changed += 1
     db.session.flush()
     return changed
+
+
+@dataclass
+class AttendanceYear:
+    pairing_id: int
+    #: month (1-12) -> days recorded
+    months: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+    #: recorded months under the norm
+    under: int = 0
+
+
+def attendance_year(pairing_ids: list[int], year: int, norm: int | None = None) -> dict[int, AttendanceYear]:
+    """A year of attendance for the given (already scoped) pairings, one row per pairing."""
+    norm = norm if norm is not None else current_app.config["ATTENDANCE_NORM_DAYS"]
+    if not pairing_ids:
+        return {}
+    cols = [sa.func.max(Attendance.days).filter(Attendance.month == m) for m in range(1, 13)]
+    rows = db.session.execute(
+        sa.select(Attendance.pairing_id, sa.func.sum(Attendance.days),
+                  sa.func.count().filter(Attendance.days < norm), *cols)
+        .where(Attendance.year == year, Attendance.pairing_id.in_(pairing_ids))
+        .group_by(Attendance.pairing_id))
+    out = {}
+    for pid, total, under, *months in rows:
+        out[pid] = AttendanceYear(pid, {m: d for m, d in enumerate(months, 1) if d is not None}, total or 0, under)
+    return out
+

@@ -13,13 +13,13 @@ from relief.paging import paginate
 from relief.extensions import db
 from relief.errors import abort_with
 from relief.models import Pairing
-from relief.reports import norms
+from relief.filters import township_choices
 from relief.reports.dashboard import attendance_figures
 from relief.fields import db_int, year_int
 
 from . import attendance as att
 from .forms import SheetForm
-from .views import READERS, WRITERS, bp, chosen_township, townships_for
+from . import READERS, WRITERS, bp, lookup
 
 
 def _month_args(now: date) -> tuple[int, int]:
@@ -59,7 +59,7 @@ def attendance():
         flash(problem, "warning")
     if problem:
         year, month = now.year, now.month
-    township_id = chosen_township(current_user)
+    township_id = lookup.chosen_township(current_user, request.args)
     form = SheetForm()
     typed, errors, summary = {}, {}, None
     if request.method == "POST":
@@ -92,7 +92,7 @@ def attendance():
         (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1))
     return render_template(
         "pairings/attendance.html", form=form, page=page, values=values, typed=typed, errors=errors,
-        summary=summary, year=year, month=month, township_id=township_id, townships=townships_for(current_user),
+        summary=summary, year=year, month=month, township_id=township_id, townships=township_choices(current_user),
         max_days=att.days_so_far(year, month, now), norm=current_app.config["ATTENDANCE_NORM_DAYS"],
         may_write=current_user.role in WRITERS, prev_m=prev_m, next_m=next_m, years=range(now.year, now.year - 6, -1),
     ), 422 if errors else 200
@@ -105,7 +105,7 @@ def attendance_year():
     year = request.args.get("year", now.year, type=year_int)
     if not att.FIRST_YEAR <= year <= now.year:
         year = now.year
-    township_id = chosen_township(current_user)
+    township_id = lookup.chosen_township(current_user, request.args)
     months = request.args.get("months") or None  # the dashboard's figures: months at or under the norm
     if months not in (None, "met", "below"):
         abort_with(400, _("“months”应为 met（满%(n)d天的月份）或 below（不足%(n)d天的月份）",
@@ -115,7 +115,7 @@ def attendance_year():
     if months:
         rows = rows.where(Pairing.id.in_(att.pairings_with_months(year, met=months == "met")))
     page = paginate(rows)
-    data = norms.attendance_year([p.id for p in page.items], year)
+    data = att.attendance_year([p.id for p in page.items], year)
     figures = attendance_figures(current_user, year, township_id)
     months_recorded, months_under = figures.months, figures.months - figures.months_met
     shown = {"met": figures.months_met, "below": months_under}.get(months, months_recorded)
@@ -127,7 +127,7 @@ def attendance_year():
 
     return render_template(
         "pairings/attendance_year.html", page=page, data=data, year=year, township_id=township_id,
-        townships=townships_for(current_user), norm=current_app.config["ATTENDANCE_NORM_DAYS"],
+        townships=township_choices(current_user), norm=current_app.config["ATTENDANCE_NORM_DAYS"],
         months_recorded=months_recorded, months_under=months_under, last_month=last_month, active_in=active_in,
         months=months, shown=shown,
         years=range(now.year, now.year - 6, -1))

@@ -11,9 +11,8 @@ from relief.monitoring.links import report_qr
 from relief.scope import get_scoped_or_404
 from relief.fields import db_int
 
-from . import lookup
+from . import bp, lookup
 from .qr import tel_qr_svg
-from .views import bp
 
 
 @bp.get("/<int:pairing_id>/card")

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
 
+from relief.cadres.services import active_households
 from relief.extensions import db
 from relief.models import Cadre, Household, Pairing, PairingKind, Unit, Village
-from relief.scope import scoped
+from relief.scope import own_township_id, pairable_cadres, scoped, township_asked
 
 #: how many matches a search on the pairing forms shows
 SEARCH_LIMIT = 20
@@ -25,6 +26,11 @@ class PairingFilters:
     q: str = ""
     #: active, ended or all
     state: str = "active"
+
+
+def chosen_township(user, args) -> int | None:
+    """The township a pairings page is narrowed to: a leader's own, or the ?township=ID asked."""
+    return township_asked(user, args.get("township")) or own_township_id(user)
 
 
 def pairing_list(user, filters: PairingFilters) -> Select:
@@ -59,41 +65,73 @@ def _cadre_matches(q: str):
     return Cadre.name.contains(q, autoescape=True)
 
 
-def _active_households():
-    return (sa.select(Pairing.cadre_id, sa.func.count().label("n"))
-            .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
-            .group_by(Pairing.cadre_id).subquery())
-
-
-def find_cadres(q: str, limit: int = SEARCH_LIMIT) -> list[tuple[Cadre, int]]:
-    """Active cadres whose name or phone matches, each with their active household count.
-
-    Cadres belong to district units, not townships: a leader pairs cadres from any unit with
-    the township's households, so the whole roster is searchable here (name, unit and a
-    masked phone are shown; nothing else about the cadre).
-    """
+def find_cadres(user, q: str, limit: int = SEARCH_LIMIT) -> list[tuple[Cadre, int]]:
+    """Active cadres the user may pair (scope.pairable_cadres: a leader, the whole roster) whose
+    name or phone matches, each with their active household count."""
     q = (q or "").strip()
     if not q:
         return []
-    n = _active_households()
-    return db.session.execute(
+    n = active_households()
+    return db.session.execute(pairable_cadres(
         sa.select(Cadre, sa.func.coalesce(n.c.n, 0))
         .join(Unit, Unit.id == Cadre.unit_id)
         .outerjoin(n, n.c.cadre_id == Cadre.id)
         .where(Cadre.is_active, _cadre_matches(q))
         .options(joinedload(Cadre.unit))
-        .order_by(Cadre.name, Cadre.id).limit(limit)
+        .order_by(Cadre.name, Cadre.id).limit(limit), user)
     ).all()
 
 
-def cadre_with_load(cadre_id: int | None) -> tuple[Cadre, int] | None:
+def cadre_with_load(user, cadre_id: int | None) -> tuple[Cadre, int] | None:
+    """The cadre chosen on a form, with their active household count, if the user may pair them."""
     if not cadre_id:
         return None
-    n = _active_households()
-    return db.session.execute(
+    n = active_households()
+    return db.session.execute(pairable_cadres(
         sa.select(Cadre, sa.func.coalesce(n.c.n, 0)).outerjoin(n, n.c.cadre_id == Cadre.id)
-        .where(Cadre.id == cadre_id).options(joinedload(Cadre.unit))
+        .where(Cadre.id == cadre_id).options(joinedload(Cadre.unit)), user)
     ).first()
+
+
+def pairable_cadre(user, cadre_id: int | None) -> Cadre | None:
+    """The cadre a pairing form names, if the user may pair them (scope.pairable_cadres)."""
+    if not cadre_id:
+        return None
+    return db.session.scalar(pairable_cadres(sa.select(Cadre).where(Cadre.id == cadre_id), user))
+
+
+def chosen_household(user, household_id: int | None) -> Household | None:
+    """The household a pairing form has chosen, if the user may see it (village and township loaded)."""
+    if not household_id:
+        return None
+    return db.session.scalar(scoped(sa.select(Household), user).where(Household.id == household_id)
+                             .options(joinedload(Household.village), joinedload(Household.township)))
+
+
+def chosen_village(user, village_id: int | None) -> Village | None:
+    """The village a pairing form has chosen, if the user may see it (township loaded)."""
+    if not village_id:
+        return None
+    return db.session.scalar(scoped(sa.select(Village), user).where(Village.id == village_id)
+                             .options(joinedload(Village.township)))
+
+
+def villages_of(user, township_id: int | None) -> list:
+    """(id, name) of the township's villages the user may see, for the list's village filter."""
+    if not township_id:
+        return []
+    return db.session.execute(scoped(sa.select(Village.id, Village.name), user, Village)
+                              .where(Village.township_id == township_id).order_by(Village.name)).all()
+
+
+def history(user, pairing: Pairing) -> list[Pairing]:
+    """Every pairing of the same household (or the same village in the same kind) the user may see,
+    newest first."""
+    same_target = (Pairing.household_id == pairing.household_id if pairing.household_id
+                   else sa.and_(Pairing.village_id == pairing.village_id, Pairing.kind == pairing.kind))
+    return db.session.scalars(
+        scoped(sa.select(Pairing), user).where(same_target)
+        .options(joinedload(Pairing.cadre)).order_by(Pairing.started_on.desc(), Pairing.id.desc())).all()
 
 
 def find_households(user, q: str, limit: int = SEARCH_LIMIT) -> list[Household]:

@@ -18,10 +18,6 @@ from relief.scope import can_see
 from . import norms
 
 
-#: kept for relief.pairings.attendance; the grouping is PairingKind.stationed_kinds()
-STATIONED_KINDS = PairingKind.stationed_kinds()
-
-
 class PairingError(ValueError):
     """A pairing that would break a rule; the message says what to fix."""
 

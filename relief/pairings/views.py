@@ -1,8 +1,7 @@
 """Pairings management: the list, create, a pairing's page with end and transfer, the norms page."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -10,47 +9,24 @@ from sqlalchemy.orm import joinedload
 from relief.access import roles_required
 from relief.paging import paginate
 from relief.extensions import db
-from relief.models import Cadre, Household, Pairing, PairingKind, Role, Township, Village
-from relief.reports import norms
-from relief.scope import get_scoped_or_404, scoped
+from relief.models import Cadre, Household, Pairing, PairingKind, Village
+from relief.filters import township_choices
+from relief.scope import get_scoped_or_404
 from relief.fields import db_int
 
-from . import lookup, services
+from . import READERS, WRITERS, bp, lookup, services
+from .violations import TEAM_SIZE, households_without_cadre, village_norms
 from .forms import EndForm, PairingForm, TransferForm
-
-bp = Blueprint("pairings", __name__, url_prefix="/pairings")
-
-READERS = (Role.ADMIN, Role.LEADER, Role.INSPECTOR)
-WRITERS = (Role.ADMIN, Role.LEADER)
-
-
-def townships_for(user) -> list[Township]:
-    """Townships to filter by: none for a leader (always their own), all for the district."""
-    if user.role is Role.LEADER:
-        return []
-    return db.session.scalars(scoped(sa.select(Township), user).order_by(Township.name)).all()
-
-
-def chosen_township(user) -> int | None:
-    return user.township_id if user.role is Role.LEADER else request.args.get("township", type=db_int)
-
 
 def _filters() -> lookup.PairingFilters:
     state = request.args.get("state", "active")
     return lookup.PairingFilters(
         kind=PairingKind.from_label(request.args.get("kind", "")),
-        township_id=chosen_township(current_user),
+        township_id=lookup.chosen_township(current_user, request.args),
         village_id=request.args.get("village", type=db_int),
         cadre_id=request.args.get("cadre", type=db_int),
         q=(request.args.get("q") or "").strip()[:32],
         state=state if state in ("active", "ended", "all") else "active")
-
-
-def _villages_of(township_id: int | None):
-    if not township_id:
-        return []
-    return db.session.execute(scoped(sa.select(Village.id, Village.name), current_user, Village)
-                              .where(Village.township_id == township_id).order_by(Village.name)).all()
 
 
 @bp.get("/")
@@ -59,7 +35,7 @@ def index():
     filters = _filters()
     page = paginate(lookup.pairing_list(current_user, filters))
     return render_template("pairings/index.html", page=page, filters=filters, kinds=list(PairingKind),
-                           townships=townships_for(current_user), villages=_villages_of(filters.township_id))
+                           townships=township_choices(current_user), villages=lookup.villages_of(current_user, filters.township_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -92,7 +68,7 @@ def _searching() -> bool:
 
 
 def _create(form: PairingForm, kind: PairingKind) -> tuple[Pairing | None, str | None]:
-    cadre = db.session.get(Cadre, form.cadre_id.data)
+    cadre = lookup.pairable_cadre(current_user, form.cadre_id.data)
     household = village = None
     if kind is PairingKind.HOUSEHOLD:
         household = get_scoped_or_404(Household, form.household_id.data, current_user)
@@ -121,20 +97,16 @@ def _query(name: str) -> str:
 def _choices(form: PairingForm, kind: PairingKind) -> dict:
     """Search results for the form's radio lists, with the current choice kept at the top."""
     cadre_q, target_q = _query("cadre_q"), _query("target_q")
-    cadres = lookup.find_cadres(cadre_q)
-    chosen = lookup.cadre_with_load(form.cadre_id.data)
+    cadres = lookup.find_cadres(current_user, cadre_q)
+    chosen = lookup.cadre_with_load(current_user, form.cadre_id.data)
     if chosen and chosen[0].id not in {c.id for c, _n in cadres}:
         cadres.insert(0, chosen)
     if kind is PairingKind.HOUSEHOLD:
         targets = lookup.find_households(current_user, target_q)
-        picked = form.household_id.data and db.session.scalar(
-            scoped(sa.select(Household), current_user).where(Household.id == form.household_id.data)
-            .options(joinedload(Household.village), joinedload(Household.township)))
+        picked = lookup.chosen_household(current_user, form.household_id.data)
     else:
         targets = lookup.find_villages(current_user, target_q)
-        picked = form.village_id.data and db.session.scalar(
-            scoped(sa.select(Village), current_user).where(Village.id == form.village_id.data)
-            .options(joinedload(Village.township)))
+        picked = lookup.chosen_village(current_user, form.village_id.data)
     if picked and picked.id not in {t.id for t in targets}:
         targets.insert(0, picked)
     return {"cadre_q": cadre_q, "target_q": target_q, "cadres": cadres, "targets": targets,
@@ -148,15 +120,11 @@ def _load(pairing_id: int) -> Pairing:
 
 
 def _render_show(pairing: Pairing, end_form=None, transfer_form=None, error=None, status=200):
-    same_target = (Pairing.household_id == pairing.household_id if pairing.household_id
-                   else sa.and_(Pairing.village_id == pairing.village_id, Pairing.kind == pairing.kind))
-    history = db.session.scalars(
-        scoped(sa.select(Pairing), current_user).where(same_target)
-        .options(joinedload(Pairing.cadre)).order_by(Pairing.started_on.desc(), Pairing.id.desc())).all()
+    history = lookup.history(current_user, pairing)
     t_q = _query("t_q")
     transfer_form = transfer_form or TransferForm(prefix="t")
-    candidates = [(c, n) for c, n in lookup.find_cadres(t_q) if c.id != pairing.cadre_id]
-    chosen = lookup.cadre_with_load(transfer_form.cadre_id.data)
+    candidates = [(c, n) for c, n in lookup.find_cadres(current_user, t_q) if c.id != pairing.cadre_id]
+    chosen = lookup.cadre_with_load(current_user, transfer_form.cadre_id.data)
     if chosen and chosen[0].id not in {c.id for c, _n in candidates}:
         candidates.insert(0, chosen)
     return render_template("pairings/show.html", p=pairing, history=history, end_form=end_form or EndForm(),
@@ -200,7 +168,7 @@ def transfer(pairing_id: int):
         return _render_show(pairing, transfer_form=form)
     if not form.validate_on_submit():
         return _render_show(pairing, transfer_form=form, error=_("请按提示修改后再保存"), status=422)
-    to = db.session.get(Cadre, form.cadre_id.data)
+    to = lookup.pairable_cadre(current_user, form.cadre_id.data)
     if to is None:
         form.cadre_id.errors.append(_("找不到该干部，请重新查找"))
         return _render_show(pairing, transfer_form=form, error=_("请按提示修改后再保存"), status=422)
@@ -220,15 +188,13 @@ def transfer(pairing_id: int):
 @bp.get("/violations")
 @roles_required(*READERS)
 def violations():
-    township_id = chosen_township(current_user)
-    households = paginate(norms.households_without_cadre(current_user, township_id).options(
+    township_id = lookup.chosen_township(current_user, request.args)
+    households = paginate(households_without_cadre(current_user, township_id).options(
         joinedload(Household.village), joinedload(Household.township)))
-    villages = norms.village_norms(current_user, township_id)
+    villages = village_norms(current_user, township_id)
     return render_template("pairings/violations.html", households=households, township_id=township_id,
-                           townships=townships_for(current_user),
+                           townships=township_choices(current_user),
                            missing_link=[v for v in villages if v.missing_link],
                            missing_stationed=[v for v in villages if v.missing_stationed],
-                           teams=[v for v in villages if v.team_problem], team_size=norms.TEAM_SIZE)
+                           teams=[v for v in villages if v.team_problem], team_size=TEAM_SIZE)
 
-
-from . import attendance_views, card_views  # noqa: E402,F401  (routes on this blueprint)

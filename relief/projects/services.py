@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.sql import Select
 
 from relief.dates import today
 from relief.extensions import db
@@ -26,12 +27,39 @@ from relief.models import (
     Role,
     Village,
 )
+from relief.scope import count_beyond, scoped
 
 from . import photos as photo_files
 
 
 class ProjectError(ValueError):
     """A change that cannot be made; the message says what to fix."""
+
+
+def project_list(user, where: list) -> Select:
+    """The projects the user may see that match the ledger's filters, by township and village."""
+    return (scoped(sa.select(Project).where(*where), user)
+            .order_by(Project.township_id, Project.village_id, Project.id))
+
+
+def people(user, where: list) -> int:
+    """The people the ledger's projects benefit."""
+    return db.session.scalar(scoped(sa.select(sa.func.coalesce(sa.func.sum(Project.people_benefited), 0))
+                                    .where(*where), user, Project))
+
+
+def beyond(user, where: list, visible: int) -> int:
+    """How many of one cadre's projects (the work record's figure) the user may not see."""
+    return count_beyond(sa.select(Project).where(*where), user, visible)
+
+
+def photo(user, photo_id: int):
+    """(data, content type) of a progress photo, only for those who may see its project; else None."""
+    return db.session.execute(scoped(
+        sa.select(ProjectPhoto.data, ProjectPhoto.content_type)
+        .join(ProjectUpdate, ProjectUpdate.id == ProjectPhoto.update_id)
+        .join(Project, Project.id == ProjectUpdate.project_id)
+        .where(ProjectPhoto.id == photo_id), user, Project)).first()
 
 
 def may_write(user, village: Village) -> bool:

@@ -1,7 +1,6 @@
 """Projects: the ledger, one project's page, creating, editing, stage changes and progress entries."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,22 +10,20 @@ from relief.access import roles_required
 from relief.paging import paginate
 from relief.extensions import db
 from relief.models import (
-    Cadre,
     Project,
     ProjectPhoto,
     ProjectStatus,
     ProjectType,
     ProjectUpdate,
     Role,
-    Township,
     Village,
 )
-from relief.filters import Filters
-from relief.reports import conditions
-from relief.scope import count_beyond, get_scoped_or_404, scoped
+from relief.filters import township_choices
+from relief.scope import get_scoped_or_404
 from relief.fields import db_int, refused_status
 
 from . import services
+from .filters import list_filters
 from .forms import AdvanceForm, ProjectForm, UpdateForm
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -37,14 +34,11 @@ _PAGE = [joinedload(Project.village).joinedload(Village.township), joinedload(Pr
 @bp.get("/")
 @login_required
 def index():
-    filters = _filters().check()
-    base = sa.select(Project).where(*filters.where)
-    stmt = scoped(base, current_user).options(*_PAGE).order_by(Project.township_id, Project.village_id, Project.id)
-    page = paginate(stmt)
-    people = db.session.scalar(scoped(sa.select(sa.func.coalesce(sa.func.sum(Project.people_benefited), 0))
-                                      .where(*filters.where), current_user, Project))
-    beyond = count_beyond(base, current_user, page.total) if filters.one_cadre else 0
-    townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
+    filters = list_filters().check()
+    page = paginate(services.project_list(current_user, filters.where).options(*_PAGE))
+    people = services.people(current_user, filters.where)
+    beyond = services.beyond(current_user, filters.where, page.total) if filters.one_cadre else 0
+    townships = township_choices(current_user)
     township = filters.township()
     return render_template("projects/index.html", page=page, q=filters.raw("q"),
                            status=ProjectStatus.from_label(filters.raw("status")),
@@ -54,36 +48,6 @@ def index():
                            beyond=beyond)
 
 
-def _filters() -> Filters:
-    """The project ledger's filters: the search form's and those of the figures that link here."""
-    f = Filters()
-    q = f.raw("q")
-    if q:
-        f.add(Project.name.contains(q, autoescape=True), _("项目名称含“%(q)s”", q=q), "q")
-    township = f.township()
-    if township:
-        f.add(Project.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
-    village = f.row("village", Village, _("村"))
-    if village:
-        f.add(Project.village_id == village.id, _("村：%(name)s", name=village.name), "village")
-    status = f.enum("status", ProjectStatus, _("阶段"))
-    if status:
-        f.add(Project.status == status, _("阶段：%(s)s", s=status.label), "status")
-    kind = f.enum("type", ProjectType, _("类型"))
-    if kind:
-        f.add(Project.type == kind, _("类型：%(s)s", s=kind.label), "type")
-    cadre = f.row("cadre", Cadre, _("干部"))
-    if cadre:
-        f.one_cadre = True
-        f.add(Project.responsible_cadre_id == cadre.id, _("负责干部：%(name)s", name=cadre.name), "cadre")
-    period = f.period("implemented")
-    if period:
-        f.add(conditions.project_implemented(period.first, period.last), _("%(p)s内实施", p=period.label),
-              "implemented")
-    period = f.period("running")
-    if period:
-        f.add(conditions.project_running(period.first, period.last), _("%(p)s内在建或运营", p=period.label), "running")
-    return f
 
 
 @bp.get("/<int:project_id>")
@@ -220,11 +184,7 @@ def add_update(project_id: int):
 @bp.get("/photos/<int:photo_id>")
 @login_required
 def photo(photo_id: int):
-    row = db.session.execute(scoped(
-        sa.select(ProjectPhoto.data, ProjectPhoto.content_type)
-        .join(ProjectUpdate, ProjectUpdate.id == ProjectPhoto.update_id)
-        .join(Project, Project.id == ProjectUpdate.project_id)
-        .where(ProjectPhoto.id == photo_id), current_user, Project)).first()
+    row = services.photo(current_user, photo_id)
     if row is None:
         abort(404)
     return Response(row.data, mimetype=row.content_type)

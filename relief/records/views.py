@@ -1,7 +1,6 @@
 """The quarterly work record (实绩档案): each cadre's figures, score and ranks; Excel per quarter."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,17 +8,19 @@ from flask_login import current_user, login_required
 from relief import audit
 from relief.access import roles_required
 from relief.dates import today
-from relief.paging import check_page, page_number
 from relief.extensions import db
-from relief.models import Cadre, Role
-from relief.reports.records import quarter_bounds, quarter_of, quarter_records
 from relief.fields import db_int, year_int
-from relief.scope import scoped
+from relief.models import Role
+from relief.paging import paginate_list
 
+from . import services
 from .excel import workbook
+from .figures import quarter_bounds, quarter_of, quarter_records
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: who may download the quarter's workbook of every record
+DOWNLOADERS = (Role.ADMIN, Role.INSPECTOR)
 
 
 def _quarter() -> tuple[int, int]:
@@ -40,36 +41,26 @@ def _quarter() -> tuple[int, int]:
 @login_required
 def index():
     year, quarter = _quarter()
-    records = quarter_records(current_user, year, quarter, today())
-    units = sorted({(r.unit_id, r.unit) for r in records}, key=lambda u: u[1])
-    townships = sorted({item for r in records for item in r.townships.items()}, key=lambda t: t[1])
     unit_id = request.args.get("unit", type=db_int)
     township_id = request.args.get("township", type=db_int)
     q = (request.args.get("q") or "").strip()
-    rows = [r for r in records if (not unit_id or r.unit_id == unit_id)
-            and (not township_id or township_id in r.townships) and (not q or q in r.name)]
-    rows.sort(key=lambda r: (-r.total, r.unit, r.name))
-    per_page = current_app.config["PER_PAGE"]
-    page_no = page_number()
-    check_page(page_no, len(rows[(page_no - 1) * per_page: page_no * per_page]), len(rows), per_page)
+    found = services.record_list(current_user, year, quarter, today(), unit_id, township_id, q)
+    page = paginate_list(found.rows)
     first, last = quarter_bounds(year, quarter)
-    shown = rows[(page_no - 1) * per_page: page_no * per_page]
-    # a figure links to the cadre's rows only where the user may open that cadre's lists
-    linkable = set(db.session.scalars(scoped(sa.select(Cadre.id), current_user, Cadre)
-                                      .where(Cadre.id.in_([r.cadre_id for r in shown])))) if shown else set()
     return render_template(
-        "records/index.html", rows=shown, total=len(rows), linkable=linkable, period=f"{year}-Q{quarter}",
-        page_no=page_no, per_page=per_page, year=year, quarter=quarter, first=first, last=last, units=units,
-        townships=townships, unit_id=unit_id, township_id=township_id, q=q,
+        "records/index.html", rows=page.items, page=page, total=page.total,
+        linkable=services.linkable(current_user, [r.cadre_id for r in page.items]), period=f"{year}-Q{quarter}",
+        year=year, quarter=quarter, first=first, last=last, units=found.units,
+        townships=found.townships, unit_id=unit_id, township_id=township_id, q=q,
         weights=current_app.config["RECORD_WEIGHTS"], norm=current_app.config["ATTENDANCE_NORM_DAYS"],
-        this_year=today().year, downloadable=current_user.role in (Role.ADMIN, Role.INSPECTOR))
+        this_year=today().year, downloadable=current_user.role in DOWNLOADERS)
 
 
 @bp.get("/download")
-@roles_required(Role.ADMIN, Role.INSPECTOR)
+@roles_required(*DOWNLOADERS)
 def download():
     year, quarter = _quarter()
-    records = sorted(quarter_records(current_user, year, quarter, today()), key=lambda r: (-r.total, r.unit, r.name))
+    records = services.ranked(quarter_records(current_user, year, quarter, today()))
     data = workbook(records, year, quarter, current_app.config["RECORD_WEIGHTS"],
                     current_app.config["ATTENDANCE_NORM_DAYS"])
     audit.log(db.session, "export", "record", None, note=f"{year}Q{quarter}: {len(records)} cadres")

@@ -6,7 +6,6 @@ villages:   weak villages' income against target (progress, colour band, project
 yearly:     the headline figures of a year (the export's 汇总 sheet, the yearly report).
 """
 from .households import (
-    OPEN_DEMAND,
     PairedHousehold,
     Summary,
     due_state,
@@ -20,6 +19,6 @@ from .holidays import Coverage, holiday_coverage
 from .villages import VillageProgress, village_progress
 from .yearly import YearFigures, year_figures
 
-__all__ = ["OPEN_DEMAND", "Coverage", "PairedHousehold", "Summary", "VillageProgress", "YearFigures",
+__all__ = ["Coverage", "PairedHousehold", "Summary", "VillageProgress", "YearFigures",
            "due_state", "holiday_coverage", "my_households", "my_villages", "open_demand_count", "open_demands", "summary",
            "village_progress", "year_figures"]

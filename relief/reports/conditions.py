@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import aliased
 
-from relief.holidays import window
 from relief.models import (
     Attendance,
     Cadre,
@@ -39,14 +38,17 @@ from relief.models import (
     VisitKind,
 )
 
-OPEN_DEMAND = (DemandStatus.OPEN, DemandStatus.IN_PROGRESS)
-STATIONED = (PairingKind.STATIONED, PairingKind.TEAM)
-HOLIDAY_KINDS = {"spring_festival": VisitKind.SPRING_FESTIVAL, "mid_autumn": VisitKind.MID_AUTUMN}
+from .holidays import window
 
 # The per-household subqueries use their own aliases, so that inside a query that already reads
 # Pairing or Visit (the cadre table) they still look at all of the household's rows.
 _P = aliased(Pairing, name="hh_pairing")
 _V = aliased(Visit, name="hh_visit")
+
+
+def in_township(column, township_id: int | None):
+    """Rows of one township (a page narrowed to it), or every row the scope lets through (None)."""
+    return column == township_id if township_id else sa.true()
 
 
 def overlapping(model, first: date, last: date):
@@ -112,7 +114,7 @@ def holiday_condition(kind: str, year: int, covered: bool | None = None, cadre_i
     paired = paired_during(start, end, cadre_id)
     if covered is None:
         return paired
-    visited = sa.exists().where(_V.household_id == Household.id, _V.kind == HOLIDAY_KINDS[kind],
+    visited = sa.exists().where(_V.household_id == Household.id, _V.kind == VisitKind(kind),
                                 _V.visited_on.between(start, end))
     return sa.and_(paired, visited if covered else ~visited)
 
@@ -125,20 +127,16 @@ def demand_overdue_during(first: date, last: date, today: date):
     until = min(last, today)
     if until < first:
         return sa.false()
-    settled_late = sa.and_(Demand.status.not_in(OPEN_DEMAND), Demand.resolved_on.is_not(None),
+    settled_late = sa.and_(Demand.status.in_(DemandStatus.closed_statuses()), Demand.resolved_on.is_not(None),
                            Demand.resolved_on > Demand.deadline, Demand.resolved_on >= first)
-    return sa.and_(Demand.deadline < until, sa.or_(Demand.status.in_(OPEN_DEMAND), settled_late))
-
-
-#: the demand list's states: open and overdue (still to do), resolved, cannot_resolve, closed (either), all
-DEMAND_STATES = ("open", "overdue", "resolved", "cannot_resolve", "closed", "all")
+    return sa.and_(Demand.deadline < until, sa.or_(Demand.status.in_(DemandStatus.open_statuses()), settled_late))
 
 
 def demand_condition(state: str, today: date, first: date | None = None, last: date | None = None):
     """Demands in `state`; with a period, the date that falls in it is the one the state is about:
     settled ones by when they were settled, overdue ones by the days they were overdue, the rest
     (open, all) by when they were raised."""
-    is_open = Demand.status.in_(OPEN_DEMAND)
+    is_open = Demand.status.in_(DemandStatus.open_statuses())
     period = first is not None
     if state == "overdue":
         return demand_overdue_during(first, last, today) if period else sa.and_(is_open, Demand.deadline < today)
@@ -162,7 +160,7 @@ def demand_condition(state: str, today: date, first: date | None = None, last: d
 def visit_kind_condition(kind: str):
     """One kind of visit, or `holiday`: both 慰问 kinds (the work record's 节日慰问)."""
     if kind == "holiday":
-        return Visit.kind.in_(tuple(HOLIDAY_KINDS.values()))
+        return Visit.kind.in_(VisitKind.holiday_kinds())
     return Visit.kind == VisitKind(kind)
 
 
@@ -194,14 +192,14 @@ def cadre_paired(township_id: int | None = None, first: date | None = None, last
 
 
 def cadre_stationed():
-    return Cadre.id.in_(sa.select(Pairing.cadre_id).where(Pairing.kind.in_(STATIONED), Pairing.ended_on.is_(None)))
+    return Cadre.id.in_(sa.select(Pairing.cadre_id).where(Pairing.kind.in_(PairingKind.stationed_kinds()), Pairing.ended_on.is_(None)))
 
 
 def cadre_attendance_below(year: int, township_id: int | None = None):
     """Still stationed, with at least one month of the year under the norm (the dashboard's figure)."""
     norm = current_app.config["ATTENDANCE_NORM_DAYS"]
     below = (sa.select(Pairing.cadre_id).join(Attendance, Attendance.pairing_id == Pairing.id)
-             .where(Pairing.kind.in_(STATIONED), Pairing.ended_on.is_(None),
+             .where(Pairing.kind.in_(PairingKind.stationed_kinds()), Pairing.ended_on.is_(None),
                     Attendance.year == year, Attendance.days < norm))
     if township_id is not None:
         below = below.where(Pairing.township_id == township_id)

@@ -2,7 +2,9 @@
 
 Every figure can be narrowed to one township (the district's drill-down) or grouped by township
 (`by_township=True`: one row per township). The conditions that define a figure (.conditions)
-are also the filters of the list behind it (relief.filters), so a number and its list agree.
+are also the filters of the list behind it (relief.filters), so a number and its list agree. The
+home's headline figures are these (reports.summary); the dashboard page's cadre table
+(relief.dashboard.cadres) reads the same per-household aggregates (`contacts`).
 
 Definitions:
 - needing: households in 贫困 or 监测户 status; paired: with an active household pairing.
@@ -24,10 +26,8 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from relief.extensions import db
-from relief.holidays import window
 from relief.models import (
     Attendance,
-    Cadre,
     Demand,
     Household,
     HouseholdStatus,
@@ -36,33 +36,22 @@ from relief.models import (
     Project,
     ProjectStatus,
     Township,
-    Unit,
     Village,
     Visit,
 )
-from relief.scope import condition
+from relief.scope import condition, scoped
 from relief.targets import village_band
 
-from .conditions import (
-    _P,
-    _V,
-    HOLIDAY_KINDS,
-    STATIONED,
-    demand_condition,
-)
-from .holidays import holiday_coverage
+from .conditions import _P, _V, demand_condition
+from .holidays import HOLIDAYS, coverage_rate, holiday_coverage, window
 
 VISITED_WINDOWS = (30, 90)
-NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
 
 
-def _where(stmt, model, user, township_column=None, township_id=None):
-    scope = condition(model, user)
-    if scope is not None:
-        stmt = stmt.where(scope)
-    if township_id:
-        stmt = stmt.where(township_column == township_id)
-    return stmt
+def narrowed(stmt, model, user, township_column=None, township_id=None):
+    """`stmt` limited to what the user may see (scope.scoped) and, if given, to one township."""
+    stmt = scoped(stmt, user, model)
+    return stmt.where(township_column == township_id) if township_id else stmt
 
 
 def _key(column, by_township: bool):
@@ -90,7 +79,7 @@ class HouseholdFigures:
 
 
 @dataclass
-class _Contacts:
+class Contacts:
     """Per-household aggregates over the households in view, for the figures of one day.
 
     active: the household's active household pairings (hid, since = the earliest start);
@@ -123,7 +112,7 @@ class _Contacts:
                     sa.case((self.active.c.since < cutoff, sa.true()), else_=any_visit)))).self_group()
 
 
-def _contacts(today: date, households=None) -> _Contacts:
+def contacts(today: date, households=None) -> Contacts:
     """The aggregates over `households` (a select of ids; None: every household)."""
     d = current_app.config["VISIT_DUE_DAYS"]
     window = max(VISITED_WINDOWS[-1], 2 * d)
@@ -134,16 +123,16 @@ def _contacts(today: date, households=None) -> _Contacts:
     if households is not None:
         active = active.where(_P.household_id.in_(households))
         recent = recent.where(_V.household_id.in_(households))
-    return _Contacts(active.group_by(_P.household_id).subquery("active"),
+    return Contacts(active.group_by(_P.household_id).subquery("active"),
                      recent.group_by(_V.household_id).subquery("recent"), today, d)
 
 
 def household_figures(user, today: date, township_id=None, by_township=False) -> list[HouseholdFigures]:
     in_view = None
     if condition(Household, user) is not None or township_id:
-        in_view = _where(sa.select(Household.id), Household, user, Household.township_id, township_id)
-    c = _contacts(today, in_view)
-    needing = Household.status.in_(NEEDING)
+        in_view = narrowed(sa.select(Household.id), Household, user, Household.township_id, township_id)
+    c = contacts(today, in_view)
+    needing = Household.status.in_(HouseholdStatus.needing())
     stmt = sa.select(
         _key(Household.township_id, by_township), sa.func.count().filter(needing),
         sa.func.count().filter(needing, c.paired), sa.func.count().filter(c.paired),
@@ -151,7 +140,7 @@ def household_figures(user, today: date, township_id=None, by_township=False) ->
         sa.func.count().filter(c.overdue(Household.id)),
     ).select_from(Household).outerjoin(c.active, c.active.c.hid == Household.id) \
         .outerjoin(c.recent, c.recent.c.hid == Household.id)
-    stmt = _where(stmt, Household, user, Household.township_id, township_id)
+    stmt = narrowed(stmt, Household, user, Household.township_id, township_id)
     if by_township:
         stmt = stmt.group_by(Household.township_id)
     return [HouseholdFigures(*row) for row in db.session.execute(stmt)]
@@ -173,7 +162,7 @@ def demand_figures(user, year: int, today: date, township_id=None, by_township=F
         sa.func.count().filter(demand_condition("overdue", today)),
         sa.func.count().filter(demand_condition("resolved", today, date(year, 1, 1), date(year, 12, 31))),
     ).select_from(Demand)
-    stmt = _where(stmt, Demand, user, Demand.township_id, township_id)
+    stmt = narrowed(stmt, Demand, user, Demand.township_id, township_id)
     if by_township:
         stmt = stmt.group_by(Demand.township_id)
     return [DemandFigures(*row) for row in db.session.execute(stmt)]
@@ -191,14 +180,14 @@ def village_figures(user, year: int, township_id=None, by_township=False) -> lis
     stmt = sa.select(_key(Village.township_id, by_township), sa.func.count(),
                      sa.func.count().filter(village_band("green", year)),
                      sa.func.count().filter(village_band("red", year))).where(Village.is_weak)
-    stmt = _where(stmt, Village, user, Village.township_id, township_id)
+    stmt = narrowed(stmt, Village, user, Village.township_id, township_id)
     if by_township:
         stmt = stmt.group_by(Village.township_id)
     return [VillageFigures(*row) for row in db.session.execute(stmt)]
 
 
 def projects_by_status(user, township_id=None) -> dict[ProjectStatus, int]:
-    stmt = _where(sa.select(Project.status, sa.func.count()).group_by(Project.status), Project, user,
+    stmt = narrowed(sa.select(Project.status, sa.func.count()).group_by(Project.status), Project, user,
                   Project.township_id, township_id)
     counts = dict(db.session.execute(stmt).all())
     return {s: counts.get(s, 0) for s in ProjectStatus}
@@ -222,8 +211,8 @@ def attendance_figures(user, year: int, township_id=None) -> AttendanceFigures:
                       sa.func.count(sa.distinct(sa.case((sa.and_(Attendance.days < norm, p.ended_on.is_(None)),
                                                          p.cadre_id)))))
             .select_from(Attendance).join(p, p.id == Attendance.pairing_id)
-            .where(Attendance.year == year, p.kind.in_(STATIONED)))
-    return AttendanceFigures(*db.session.execute(_where(stmt, Attendance, user, p.township_id, township_id)).one())
+            .where(Attendance.year == year, p.kind.in_(PairingKind.stationed_kinds())))
+    return AttendanceFigures(*db.session.execute(narrowed(stmt, Attendance, user, p.township_id, township_id)).one())
 
 
 def visits_by_month(user, year: int, township_id=None) -> list[int]:
@@ -231,67 +220,8 @@ def visits_by_month(user, year: int, township_id=None) -> list[int]:
     month = sa.extract("month", Visit.visited_on)
     stmt = (sa.select(month, sa.func.count())
             .where(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))).group_by(month))
-    counts = {int(m): n for m, n in db.session.execute(_where(stmt, Visit, user, Visit.township_id, township_id))}
+    counts = {int(m): n for m, n in db.session.execute(narrowed(stmt, Visit, user, Visit.township_id, township_id))}
     return [counts.get(m, 0) for m in range(1, 13)]
-
-
-# -- cadres ---------------------------------------------------------------------------------
-
-@dataclass
-class CadreRow:
-    id: int
-    name: str
-    unit: str
-    households: int
-    last_visit: date | None
-    visits_year: int
-    overdue: int
-
-
-#: the cadre table's sortable columns, as the `sort` query parameter names them
-CADRE_SORTS = ("overdue", "households", "last_visit", "visits", "name")
-
-
-def cadre_table(user, year: int, today: date, township_id=None, sort: str = "overdue", descending: bool = True,
-                page: int = 1, per_page: int = 30) -> tuple[list[CadreRow], int]:
-    """Cadres with an active pairing in scope: households, last visit, visits this year, overdue households."""
-    paired_here = None
-    if condition(Pairing, user) is not None or township_id:
-        paired_here = _where(sa.select(Pairing.household_id).where(Pairing.kind == PairingKind.HOUSEHOLD,
-                                                                   Pairing.ended_on.is_(None)),
-                             Pairing, user, Pairing.township_id, township_id)
-    c = _contacts(today, paired_here)
-    households = _where(
-        sa.select(Pairing.cadre_id.label("cadre_id"), sa.func.count(sa.distinct(Pairing.household_id)).label("n"),
-                  sa.func.count(sa.distinct(Pairing.household_id)).filter(c.overdue(Pairing.household_id))
-                  .label("overdue"))
-        .join(Household, Household.id == Pairing.household_id)
-        .outerjoin(c.active, c.active.c.hid == Pairing.household_id)
-        .outerjoin(c.recent, c.recent.c.hid == Pairing.household_id)
-        .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None)).group_by(Pairing.cadre_id),
-        Pairing, user, Pairing.township_id, township_id).subquery()
-    visits = _where(
-        sa.select(Visit.cadre_id.label("cadre_id"), sa.func.max(Visit.visited_on).label("last"),
-                  sa.func.count().filter(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))).label("n"))
-        .group_by(Visit.cadre_id), Visit, user, Visit.township_id, township_id).subquery()
-    active = sa.select(Pairing.cadre_id).where(Pairing.ended_on.is_(None))
-    if township_id:
-        active = active.where(Pairing.township_id == township_id)
-    columns = {"households": sa.func.coalesce(households.c.n, 0), "last_visit": visits.c["last"],
-               "visits": sa.func.coalesce(visits.c.n, 0), "overdue": sa.func.coalesce(households.c.overdue, 0),
-               "name": Cadre.name}
-    stmt = _where(sa.select(Cadre.id, Cadre.name, Unit.name, columns["households"], columns["last_visit"],
-                            columns["visits"], columns["overdue"])
-                  .join(Unit, Unit.id == Cadre.unit_id)
-                  .outerjoin(households, households.c.cadre_id == Cadre.id)
-                  .outerjoin(visits, visits.c.cadre_id == Cadre.id)
-                  .where(Cadre.id.in_(active)), Cadre, user)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    key = columns[sort if sort in columns else "overdue"]
-    order = key.desc().nulls_last() if descending else key.asc().nulls_first()
-    rows = db.session.execute(stmt.order_by(order, Cadre.name, Cadre.id)
-                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    return [CadreRow(*row) for row in rows], total
 
 
 # -- holidays, and the page as a whole -------------------------------------------------------
@@ -306,13 +236,13 @@ class HolidayFigures:
 
     @property
     def rate(self) -> float:
-        return self.covered / self.paired if self.paired else 0.0
+        return coverage_rate(self.paired, self.covered)
 
 
 def _holidays(user, year: int, by_township: bool) -> dict[str, dict]:
     """{kind: {township id or None: Coverage}} from reports.holidays, one query per holiday."""
     return {kind: {c.key: c for c in holiday_coverage(user, year, kind, by="township" if by_township else None)}
-            for kind in HOLIDAY_KINDS}
+            for kind in HOLIDAYS}
 
 
 def _holiday(kind: str, year: int, coverage) -> HolidayFigures:
@@ -352,7 +282,7 @@ def overview(user, year: int, today: date, township_id=None, rows: list[Township
     return Overview(households=households, demands=demands, villages=villages,
                     projects=projects_by_status(user, township_id),
                     attendance=attendance_figures(user, year, township_id),
-                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in HOLIDAY_KINDS],
+                    holidays=[_holiday(kind, year, coverage[kind].get(township_id)) for kind in HOLIDAYS],
                     months=visits_by_month(user, year, township_id))
 
 
@@ -372,9 +302,9 @@ def township_rows(user, year: int, today: date) -> list[TownshipRow]:
     demands = {r.key: r for r in demand_figures(user, year, today, by_township=True)}
     villages = {r.key: r for r in village_figures(user, year, by_township=True)}
     coverage = _holidays(user, year, by_township=True)
-    townships = db.session.execute(_where(sa.select(Township.id, Township.name), Township, user)
+    townships = db.session.execute(narrowed(sa.select(Township.id, Township.name), Township, user)
                                    .order_by(Township.name)).all()
     return [TownshipRow(tid, name, households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
                         demands.get(tid) or DemandFigures(tid, 0, 0, 0), villages.get(tid) or VillageFigures(tid, 0, 0, 0),
-                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAY_KINDS])
+                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS])
             for tid, name in townships]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 from relief.extensions import db
 from relief.models import (
     Demand,
+    DemandStatus,
     Household,
     HouseholdStatus,
     Pairing,
@@ -19,9 +20,8 @@ from relief.models import (
     Village,
     Visit,
 )
-from relief.scope import scoped
+from relief.scope import owned_by_cadre, scoped
 
-from .conditions import OPEN_DEMAND
 from .dashboard import (
     DemandFigures,
     HouseholdFigures,
@@ -107,10 +107,9 @@ def my_villages(cadre_id: int):
 
 
 def _open_demands(user):
-    stmt = scoped(sa.select(Demand).where(Demand.status.in_(OPEN_DEMAND)), user, Demand)
-    if user.cadre_id and user.role.value == "cadre":
-        stmt = stmt.where(Demand.owner_id == user.cadre_id)
-    return stmt
+    stmt = scoped(sa.select(Demand).where(Demand.status.in_(DemandStatus.open_statuses())), user, Demand)
+    own = owned_by_cadre(user)
+    return stmt if own is None else stmt.where(own)
 
 
 def open_demands(user, limit: int | None = None):

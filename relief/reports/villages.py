@@ -8,12 +8,10 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from relief.extensions import db
-from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, Role, Township, Village, VillageIncome
-from relief.scope import BoundUser, bound, scoped, sees_everything
+from relief.models import Cadre, Pairing, PairingKind, Project, ProjectStatus, Township, Village, VillageIncome
+from relief.scope import bound, prepared_for, scoped
 from relief.targets import progress_band, progress_ratio, target_expression
 
-#: projects whose expected income counts toward the projected figure
-RUNNING = (ProjectStatus.BUILDING, ProjectStatus.COMPLETED, ProjectStatus.OPERATING)
 
 
 @dataclass(slots=True)
@@ -71,7 +69,7 @@ def _progress_statement(user, by_township: bool, by_village: bool):
     pending = (sa.select(sa.func.coalesce(sa.func.sum(
                    sa.case((Project.expected_income_yuan > Project.actual_income_yuan,
                             Project.expected_income_yuan - Project.actual_income_yuan), else_=0)), 0))
-               .where(Project.village_id == Village.id, Project.status.in_(RUNNING)).scalar_subquery())
+               .where(Project.village_id == Village.id, Project.status.in_(ProjectStatus.under_way())).scalar_subquery())
     stmt = (sa.select(Village.id, Village.name, Township.name, Village.township_id, Village.lat, Village.lng,
                       sa.func.coalesce(income, 0),
                       target_expression(year, sa.bindparam("default_target", type_=sa.Integer)), projects, pending,
@@ -110,13 +108,14 @@ def progress_rows(user, year: int, township_id: int | None = None, village_id: i
     params = {"year": year, "default_target": current_app.config["DEFAULT_TARGET_YUAN"],
               "only_township": township_id, "only_village": village_id}
     shape = (bool(township_id), bool(village_id))
-    if getattr(user, "is_authenticated", False) and sees_everything(user):
-        stmt = _statement(("all", *shape), None)
-    elif getattr(user, "is_authenticated", False) and user.role in (Role.LEADER, Role.CADRE):
-        stmt = _statement((user.role, *shape), BoundUser(user.role))
-        params.update(bound(user))
-    else:
+    prepared = prepared_for(user)
+    if prepared is None:
         stmt = _progress_statement(user, *shape)
+    else:
+        key, bound_user = prepared
+        stmt = _statement((key, *shape), bound_user)
+        if bound_user is not None:
+            params.update(bound(user))
     # plain rows from the session's connection: the ORM adds nothing to columns, and a province
     # has thousands of weak villages
     return db.session.connection().execute(stmt, params)

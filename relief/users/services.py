@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from relief.auth.services import end_all_sessions, set_password
 from relief.extensions import db
@@ -12,6 +13,17 @@ from relief.security import hash_password, password_problem
 
 class UserError(ValueError):
     """A request that cannot be carried out; the message says what to fix."""
+
+
+def all_users() -> list[User]:
+    """Every login with its township and cadre, by role and name (the admin's list)."""
+    return db.session.scalars(sa.select(User).options(joinedload(User.township), joinedload(User.cadre))
+                              .order_by(User.role, User.username)).all()
+
+
+def township_names() -> list[str]:
+    """Every township's name, for a leader's login."""
+    return db.session.scalars(sa.select(Township.name).order_by(Township.name)).all()
 
 
 def resolve_links(role: Role, township_name: str | None, cadre_phone: str | None):

@@ -1,18 +1,16 @@
 """User management for the admin."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from relief import audit
 from relief.access import roles_required
 from relief.auth import services as auth_services
 from relief.fields import refused_status
 from relief.extensions import db
-from relief.models import Role, Township, User
+from relief.models import Role, User
 
 from . import services
 from .forms import ResetPasswordForm, UserForm
@@ -21,15 +19,13 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 def _township_choices():
-    return [("", "—")] + [(t.name, t.name) for t in db.session.scalars(sa.select(Township).order_by(Township.name))]
+    return [("", "—")] + [(name, name) for name in services.township_names()]
 
 
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def index():
-    users = db.session.scalars(sa.select(User).options(joinedload(User.township), joinedload(User.cadre))
-                               .order_by(User.role, User.username)).all()
-    return render_template("users/index.html", users=users)
+    return render_template("users/index.html", users=services.all_users())
 
 
 @bp.route("/new", methods=["GET", "POST"])

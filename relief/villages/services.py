@@ -1,4 +1,5 @@
-"""Village collective income (村集体经济收入) and its targets: entry, overrides, history.
+"""Villages: the list and one village's page; collective income (村集体经济收入) and its targets:
+entry, overrides, history.
 
 Only the district admin enters incomes and targets. Functions take the acting user, check it,
 write through the ORM (so the audit trail records every change) and flush; the view commits.
@@ -9,11 +10,15 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql import Select
 
 from relief.dates import today
 from relief.extensions import db
 from relief.geo.coords import CoordinateError, CoordSystem, parse_system, to_wgs84
-from relief.models import IncomeTarget, Role, Village, VillageIncome
+from relief.models import Household, IncomeTarget, Pairing, Project, Role, Village, VillageIncome
+from relief.reports.villages import VillageProgress, village_progress
+from relief.scope import scoped, village_pairings
 from relief.targets import progress_band, progress_ratio, target_expression
 
 FIRST_YEAR = 2000
@@ -23,6 +28,16 @@ TARGET_YEARS_AHEAD = 5
 
 class VillageError(ValueError):
     """A change that cannot be made; the message says what to fix."""
+
+
+def village_list(user, where: list) -> Select:
+    """(village, households) for the villages the user may see that match the filters."""
+    counts = (sa.select(Household.village_id, sa.func.count().label("n"))
+              .group_by(Household.village_id).subquery())
+    return (scoped(sa.select(Village, sa.func.coalesce(counts.c.n, 0)), user, Village)
+            .outerjoin(counts, counts.c.village_id == Village.id)
+            .options(joinedload(Village.township)).where(*where)
+            .order_by(Village.township_id, Village.name, Village.id))
 
 
 def _admin_only(user) -> None:
@@ -156,3 +171,30 @@ def income_history(village: Village) -> list[YearIncome]:
         .order_by(VillageIncome.year)
     ).all()
     return [YearIncome(*row) for row in rows]
+
+
+@dataclass
+class VillagePage:
+    history: list[YearIncome]
+    #: the village's link and stationed pairings, active first
+    pairings: list[Pairing]
+    projects: list[Project]
+    households: int
+    progress: VillageProgress | None
+
+
+def village_page(user, village: Village, year: int) -> VillagePage:
+    """What a village's page shows: income by year, its cadres, projects and households, progress."""
+    pairings = db.session.scalars(
+        village_pairings(sa.select(Pairing), village.id)
+        .options(joinedload(Pairing.cadre)).order_by(Pairing.ended_on.is_not(None), Pairing.started_on.desc())
+    ).all()
+    projects = db.session.scalars(
+        scoped(sa.select(Project), user).where(Project.village_id == village.id)
+        .order_by(Project.status, Project.id)
+    ).all()
+    households = db.session.scalar(
+        scoped(sa.select(sa.func.count()).select_from(Household), user, Household)
+        .where(Household.village_id == village.id))
+    progress = village_progress(user, year, village_id=village.id)
+    return VillagePage(income_history(village), pairings, projects, households, progress[0] if progress else None)

@@ -1,7 +1,6 @@
 """Villages: the list, one village's page, and (admin) collective income and target entry."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,18 +9,18 @@ from sqlalchemy.orm import joinedload
 from relief import charts
 from relief.access import roles_required
 from relief.dates import today
-from relief.paging import check_page, page_number
 from relief.extensions import db
-from relief.models import Household, Pairing, Project, Role, Township, Village
-from relief.models.org import CoordSystem
-from relief.projects.services import may_write as may_write_projects
-from relief.filters import Filters
-from relief.reports.villages import village_progress
-from relief.scope import get_scoped_or_404, scoped
-from relief.targets import BAND_LABELS, BANDS, target_for, village_band
 from relief.fields import refused_status, wan_text, year_int
+from relief.filters import township_choices
+from relief.models import Role, Village
+from relief.models.org import CoordSystem
+from relief.paging import paginate_rows
+from relief.projects.services import may_write as may_write_projects
+from relief.scope import get_scoped_or_404
+from relief.targets import target_for
 
 from . import services
+from .filters import list_filters
 from .forms import DistrictTargetForm, IncomeForm, LocationForm, VillageTargetForm
 
 bp = Blueprint("villages", __name__, url_prefix="/villages")
@@ -30,45 +29,15 @@ bp = Blueprint("villages", __name__, url_prefix="/villages")
 @bp.get("/")
 @login_required
 def index():
-    filters = _filters().check()
-    counts = (sa.select(Household.village_id, sa.func.count().label("n"))
-              .group_by(Household.village_id).subquery())
-    stmt = (scoped(sa.select(Village, sa.func.coalesce(counts.c.n, 0)), current_user, Village)
-            .outerjoin(counts, counts.c.village_id == Village.id)
-            .options(joinedload(Village.township)).where(*filters.where))
-    stmt = stmt.order_by(Village.township_id, Village.name, Village.id)
-    per_page = current_app.config["PER_PAGE"]
-    page_no = page_number()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(per_page).offset((page_no - 1) * per_page)).all()
-    check_page(page_no, len(rows), total, per_page)
-    townships = db.session.scalars(scoped(sa.select(Township), current_user).order_by(Township.name)).all()
+    filters = list_filters().check()
+    page = paginate_rows(services.village_list(current_user, filters.where))
     township = filters.township()
-    return render_template("villages/index.html", rows=rows, total=total, page_no=page_no, per_page=per_page,
+    return render_template("villages/index.html", rows=page.items, page=page, total=page.total,
                            q=filters.raw("q"), weak_only=filters.raw("weak") == "1",
-                           township_id=township.id if township else None, townships=townships, filters=filters)
+                           township_id=township.id if township else None,
+                           townships=township_choices(current_user), filters=filters)
 
 
-def _filters() -> Filters:
-    """The village list's filters: the search form's and those of the figures that link here."""
-    f = Filters()
-    q = f.raw("q")
-    if q:
-        f.add(Village.name.contains(q, autoescape=True), _("村名含“%(q)s”", q=q), "q")
-    township = f.township()
-    if township:
-        f.add(Village.township_id == township.id, _("乡镇：%(name)s", name=township.name), "township")
-    bands = {**{b: str(BAND_LABELS[b]) for b in BANDS}, "short": _("未达标（不足100%）")}
-    band = f.choice("band", bands, _("收入进度"))
-    year = f.year()
-    weak = f.choice("weak", {"1": _("经济薄弱村")}, _("类别"))
-    if weak or band:
-        f.add(Village.is_weak, _("经济薄弱村"), "weak", *(("band",) if band else ()))
-    if band:
-        year = year or f.today.year
-        condition = sa.not_(village_band("green", year)) if band == "short" else village_band(band, year)
-        f.add(condition, _("%(year)d 年%(band)s", year=year, band=bands[band]), "band", "year")
-    return f
 
 
 @bp.get("/<int:village_id>")
@@ -76,25 +45,13 @@ def _filters() -> Filters:
 def show(village_id: int):
     village = get_scoped_or_404(Village, village_id, current_user, options=[joinedload(Village.township)])
     year = today().year
-    history = services.income_history(village)
-    pairings = db.session.scalars(
-        sa.select(Pairing).where(Pairing.village_id == village.id, Pairing.household_id.is_(None))
-        .options(joinedload(Pairing.cadre)).order_by(Pairing.ended_on.is_not(None), Pairing.started_on.desc())
-    ).all()
-    projects = db.session.scalars(
-        scoped(sa.select(Project), current_user).where(Project.village_id == village.id)
-        .order_by(Project.status, Project.id)
-    ).all()
-    households = db.session.scalar(
-        scoped(sa.select(sa.func.count()).select_from(Household), current_user, Household)
-        .where(Household.village_id == village.id))
-    progress = village_progress(current_user, year, village_id=village.id)
+    page = services.village_page(current_user, village, year)
     chart = charts.bar_chart([
         {"label": str(h.year), "value": h.income_yuan, "marker": h.target_yuan, "css": f"bar-{h.band}",
-         "text": wan_text(round(h.income_yuan, -3))} for h in history[-8:]]) if history else None
-    return render_template("villages/show.html", v=village, history=history, chart=chart, pairings=pairings,
-                           projects=projects, households=households, year=year,
-                           progress=progress[0] if progress else None, target=target_for(village, year),
+         "text": wan_text(round(h.income_yuan, -3))} for h in page.history[-8:]]) if page.history else None
+    return render_template("villages/show.html", v=village, history=page.history, chart=chart,
+                           pairings=page.pairings, projects=page.projects, households=page.households, year=year,
+                           progress=page.progress, target=target_for(village, year),
                            may_edit_projects=may_write_projects(current_user, village))
 
 

@@ -27,6 +27,7 @@ from relief.flags import photo_evidence
 from relief.photos import parse_capture_time
 from relief.models import (
     Demand,
+    DemandStatus,
     Household,
     Pairing,
     PairingKind,
@@ -113,7 +114,7 @@ def target_for(user, household_id: int | None = None, village_id: int | None = N
 
 def open_demands_for(target: Target) -> list[Demand]:
     """Open demands a visit to this household (or this village, outside any household) may settle."""
-    stmt = sa.select(Demand).where(Demand.status.in_(demand_services.OPEN))
+    stmt = sa.select(Demand).where(Demand.status.in_(DemandStatus.open_statuses()))
     if target.household is not None:
         stmt = stmt.where(Demand.household_id == target.household.id)
     else:
@@ -270,7 +271,7 @@ def _settled(target: Target, payload: VisitIn, errors: dict) -> list[tuple[Deman
         demand = found.get(r.id)
         if demand is None:
             errors[f"resolved.{i}.id"] = _("第 %(n)d 条办结：这条诉求不属于本次走访的对象", n=i + 1)
-        elif demand.status in demand_services.OPEN:
+        elif demand.status.is_open:
             out.append((demand, r.resolution))
     return out
 

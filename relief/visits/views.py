@@ -1,8 +1,8 @@
-"""The visit form, a visit's page, its photos, editing, holiday coverage and the service worker."""
+"""The visit form, the list of visits, a visit's page, its photos, editing, holiday coverage and the
+service worker."""
 from __future__ import annotations
 
 import uuid
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -21,13 +21,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from relief.dates import today
 from relief.extensions import db
-from relief.holidays import holiday_of
-from relief.models import Demand, Visit, VisitKind, VisitPhoto
-from relief.scope import get_scoped_or_404, scoped
+from relief.reports.holidays import holiday_of
+from relief.models import Visit, VisitKind, VisitPhoto
+from relief.scope import get_scoped_or_404
 from relief.fields import db_int
+from relief.paging import paginate
 
-from . import holidays as holiday_pages
-from . import offline, services
+from . import coverage, offline, pages, services
+from .filters import list_filters
 from .schemas import NOTES_MAX
 
 bp = Blueprint("visits", __name__)
@@ -131,13 +132,22 @@ def _visit(visit_id: int) -> Visit:
         selectinload(Visit.demands)])
 
 
+@bp.get("/visits/")
+@login_required
+def index():
+    """The list of visits: the rows behind every count of visits (a month of the dashboard's chart, a
+    cadre's visits of the year or the quarter, a township's visits of the year in the report)."""
+    filters = list_filters().check()
+    page = paginate(pages.visit_list(current_user, filters.where))
+    beyond = pages.beyond(current_user, filters.where, page.total) if filters.one_cadre else 0
+    return render_template("visits/index.html", page=page, filters=filters, beyond=beyond)
+
+
 @bp.get("/visits/<int:visit_id>")
 @login_required
 def show(visit_id: int):
     visit = _visit(visit_id)
-    settled = db.session.scalars(sa.select(Demand).where(Demand.resolved_in_visit_id == visit.id)
-                                 .order_by(Demand.id)).all()
-    return render_template("visits/show.html", v=visit, settled=settled, may_edit=services.may_edit(current_user, visit),
+    return render_template("visits/show.html", v=visit, settled=pages.settled_in(visit), may_edit=services.may_edit(current_user, visit),
                            edit_until=services.edit_deadline(visit))
 
 
@@ -170,10 +180,7 @@ def edit(visit_id: int):
 @login_required
 def photo(photo_id: int):
     """A visit photo, only for those who may see the visit."""
-    row = db.session.execute(
-        scoped(sa.select(VisitPhoto.data, VisitPhoto.content_type), current_user, Visit)
-        .join(Visit, Visit.id == VisitPhoto.visit_id).where(VisitPhoto.id == photo_id)
-    ).first()
+    row = pages.photo(current_user, photo_id)
     if row is None:
         abort(404)
     response = make_response(row.data)
@@ -187,7 +194,7 @@ def photo(photo_id: int):
 @login_required
 def holidays():
     """Spring Festival and Mid-Autumn visit coverage per township, village and cadre."""
-    page = holiday_pages.coverage_page(current_user, request.args, today())
+    page = coverage.coverage_page(current_user, request.args, today())
     return render_template("visits/holidays.html", p=page)
 
 
@@ -199,5 +206,3 @@ def cst(utc_naive) -> str:
     value = to_cst(utc_naive)
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
-
-from . import list_views  # noqa: E402,F401  (the list of visits, on this blueprint)

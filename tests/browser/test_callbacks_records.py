@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from relief.reports.callbacks import month_of
+from relief.callbacks.services import month_of
 
 #: A4 is 210 mm wide; print.css leaves 12 mm margins: 186 mm at 96 px per inch
 PRINTABLE_PX = int(186 / 25.4 * 96)

@@ -5,7 +5,7 @@ from PIL import Image
 import sqlalchemy as sa
 from relief import create_app
 from relief.extensions import db
-from relief.models import User, Household, Pairing, PairingKind, Role
+from relief.models import User, Pairing, PairingKind
 from relief.dates import today
 from relief.auth.services import issue_token
 

@@ -1,19 +1,17 @@
-"""The holiday-coverage page: relief.reports.holiday_coverage with names attached, lowest first."""
+"""The holiday-coverage page (/visits/holidays): relief.reports.holiday_coverage with names attached, lowest first."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
 from relief.extensions import db
-from relief.holidays import window
 from relief.models import Cadre, Township, Unit, Village
-from relief.reports.holidays import Coverage, holiday_coverage
-from relief.fields import db_int, year_int
+from relief.reports.holidays import HOLIDAYS, Coverage, coverage_rate, holiday_coverage, window
+from relief.fields import year_int
+from relief.paging import Page, paginate_list
 
-KINDS = ("spring_festival", "mid_autumn")
 GROUPS = ("township", "village", "cadre")
 
 
@@ -27,7 +25,7 @@ class Row:
 
     @property
     def rate(self) -> float:
-        return self.covered / self.paired if self.paired else 0.0
+        return coverage_rate(self.paired, self.covered)
 
 
 @dataclass
@@ -38,10 +36,9 @@ class CoveragePage:
     start: date
     end: date
     total: Coverage
-    rows: list[Row] = field(default_factory=list)
-    count: int = 0
-    page: int = 1
-    per_page: int = 30
+    #: the groups shown (named), and the page of groups they are
+    rows: list[Row]
+    pages: Page
     years: list[int] = field(default_factory=list)
 
 
@@ -66,17 +63,15 @@ def _names(by: str, keys: list[int]) -> dict[int, tuple[str, str]]:
 
 
 def coverage_page(user, args, today: date) -> CoveragePage:
+    """The holiday's coverage for the year asked, grouped as asked, lowest rate first, one page."""
     year = args.get("year", type=year_int) or today.year
     year = min(max(year, 2000), today.year + 1)
-    kind = args.get("kind") if args.get("kind") in KINDS else _default_kind(today)
+    kind = args.get("kind") if args.get("kind") in HOLIDAYS else _default_kind(today)
     by = args.get("by") if args.get("by") in GROUPS else "township"
-    page_no = max(args.get("page", 1, type=db_int), 1)
-    per_page = current_app.config["PER_PAGE"]
     start, end = window(kind, year)
     total = (holiday_coverage(user, year, kind) or [Coverage(None, 0, 0)])[0]
     groups = sorted(holiday_coverage(user, year, kind, by=by), key=lambda c: (c.rate, -c.paired, c.key or 0))
-    shown = groups[(page_no - 1) * per_page: page_no * per_page]
-    names = _names(by, [c.key for c in shown if c.key is not None])
-    rows = [Row(c.key, *names.get(c.key, ("—", "")), c.paired, c.covered) for c in shown]
-    return CoveragePage(year, kind, by, start, end, total, rows, len(groups), page_no, per_page,
-                        list(range(today.year, today.year - 5, -1)))
+    page = paginate_list(groups)
+    names = _names(by, [c.key for c in page.items if c.key is not None])
+    rows = [Row(c.key, *names.get(c.key, ("—", "")), c.paired, c.covered) for c in page.items]
+    return CoveragePage(year, kind, by, start, end, total, rows, page, list(range(today.year, today.year - 5, -1)))

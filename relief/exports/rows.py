@@ -1,9 +1,9 @@
-"""Per-row aggregates of a year for the export workbook and the yearly report.
+"""The rows of the yearly workbook's sheets (villages, households, cadres, projects, visits, 回访).
 
 Each function is a fixed number of GROUP BY queries over what the user may see (and,
 optionally, one township); the long lists are generators streamed with yield_per so a
-district's year never sits in memory. The year's definitions match yearly.year_figures:
-a pairing counts when it overlaps the year, a project when it ran during the year.
+district's year never sits in memory. The year's definitions match reports.yearly (the 汇总
+sheet): a pairing counts when it overlaps the year, a project when it ran during the year.
 """
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from relief.dates import to_cst
 from relief.extensions import db
+from relief.ids import mask_phone
 from relief.models import (
     Cadre,
+    Callback,
     Demand,
-    DemandStatus,
     Household,
     HouseholdIncome,
     Pairing,
@@ -29,34 +31,20 @@ from relief.models import (
     Visit,
     VisitKind,
 )
-from relief.scope import condition, scoped
-
-from .holidays import holiday_coverage
-from .villages import VillageProgress, village_progress
-from .conditions import demand_condition, project_implemented
-from .yearly import YearFigures, rate
+from relief.reports.callbacks import mismatches
+from relief.reports.conditions import demand_condition, in_township, overlapping, project_implemented
+from relief.reports.villages import VillageProgress, village_progress
+from relief.scope import scoped
 
 STREAM = {"yield_per": 2000}
-HOLIDAY_KINDS = (VisitKind.SPRING_FESTIVAL, VisitKind.MID_AUTUMN)
 
 
 def _bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def _in(column, township_id):
-    return column == township_id if township_id else sa.true()
-
-
-def _scope(stmt, model, user):
-    clause = condition(model, user)
-    return stmt if clause is None else stmt.where(clause)
-
-
 def _pairings_in_year(year: int, township_id: int | None):
-    first, last = _bounds(year)
-    return sa.and_(Pairing.started_on <= last, sa.or_(Pairing.ended_on.is_(None), Pairing.ended_on >= first),
-                   _in(Pairing.township_id, township_id))
+    return sa.and_(overlapping(Pairing, *_bounds(year)), in_township(Pairing.township_id, township_id))
 
 
 def village_rows(user, year: int, township_id: int | None = None,
@@ -64,7 +52,7 @@ def village_rows(user, year: int, township_id: int | None = None,
     """Weak villages with this year's progress and their income in each of the last `years` years."""
     progress = village_progress(user, year, township_id=township_id)
     span = list(range(year - years + 1, year + 1))
-    weak = scoped(sa.select(Village.id).where(Village.is_weak, _in(Village.township_id, township_id)), user, Village)
+    weak = scoped(sa.select(Village.id).where(Village.is_weak, in_township(Village.township_id, township_id)), user, Village)
     incomes: dict[int, dict[int, int]] = {}
     for vid, y, income in db.session.execute(
             sa.select(VillageIncome.village_id, VillageIncome.year, VillageIncome.income_yuan)
@@ -76,18 +64,18 @@ def village_rows(user, year: int, township_id: int | None = None,
 def household_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.Row]:
     """Every household paired during the year: its cadres, visits, holiday visits, demands, income."""
     first, last = _bounds(year)
-    pairs = _scope(sa.select(Pairing.household_id, Pairing.cadre_id)
-                   .where(Pairing.kind == PairingKind.HOUSEHOLD, _pairings_in_year(year, township_id)),
-                   Pairing, user).distinct().subquery()
+    pairs = scoped(sa.select(Pairing.household_id, Pairing.cadre_id)
+                   .where(Pairing.kind == PairingKind.HOUSEHOLD, _pairings_in_year(year, township_id)), user,
+                   Pairing).distinct().subquery()
     cadres = (sa.select(pairs.c.household_id, sa.func.aggregate_strings(Cadre.name, "、").label("names"))
               .join(Cadre, Cadre.id == pairs.c.cadre_id).group_by(pairs.c.household_id).subquery())
     visits = (sa.select(Visit.household_id, sa.func.count().label("n"),
-                        sa.func.count().filter(Visit.kind.in_(HOLIDAY_KINDS)).label("holiday"))
+                        sa.func.count().filter(Visit.kind.in_(VisitKind.holiday_kinds())).label("holiday"))
               .where(Visit.household_id.is_not(None), Visit.visited_on.between(first, last),
-                     _in(Visit.township_id, township_id))
+                     in_township(Visit.township_id, township_id))
               .group_by(Visit.household_id).subquery())
-    raised = Demand.raised_on.between(first, last)
-    resolved = sa.and_(Demand.status == DemandStatus.RESOLVED, Demand.resolved_on.between(first, last))
+    raised = demand_condition("all", last, first, last)
+    resolved = demand_condition("resolved", last, first, last)
     demands = (sa.select(Demand.household_id, sa.func.count().filter(raised).label("raised"),
                          sa.func.count().filter(resolved).label("resolved"))
                .where(Demand.household_id.is_not(None), sa.or_(raised, resolved))
@@ -110,7 +98,7 @@ def household_rows(user, year: int, township_id: int | None = None) -> Iterator[
             .outerjoin(demands, demands.c.household_id == Household.id)
             .outerjoin(income, income.c.household_id == Household.id)
             .order_by(Township.name, Village.name, Household.head_name, Household.id))
-    yield from db.session.execute(_scope(stmt, Household, user), execution_options=STREAM)
+    yield from db.session.execute(scoped(stmt, user, Household), execution_options=STREAM)
 
 
 _KIND_LABEL = sa.case((Pairing.kind == PairingKind.LINK, "挂钩"), (Pairing.kind == PairingKind.STATIONED, "驻村"),
@@ -121,23 +109,23 @@ def cadre_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.R
     """Every cadre with a pairing during the year: households, villages, visits, demands resolved."""
     first, last = _bounds(year)
     in_year = _pairings_in_year(year, township_id)
-    base = _scope(sa.select(Pairing.cadre_id).where(in_year), Pairing, user).distinct().subquery()
-    households = _scope(sa.select(Pairing.cadre_id, sa.func.count(sa.distinct(Pairing.household_id)).label("n"))
-                        .where(in_year, Pairing.kind == PairingKind.HOUSEHOLD), Pairing, user) \
+    base = scoped(sa.select(Pairing.cadre_id).where(in_year), user, Pairing).distinct().subquery()
+    households = scoped(sa.select(Pairing.cadre_id, sa.func.count(sa.distinct(Pairing.household_id)).label("n"))
+                        .where(in_year, Pairing.kind == PairingKind.HOUSEHOLD), user, Pairing) \
         .group_by(Pairing.cadre_id).subquery()
-    place_rows = _scope(sa.select(Pairing.cadre_id, (Village.name + "（" + _KIND_LABEL + "）").label("place"))
+    place_rows = scoped(sa.select(Pairing.cadre_id, (Village.name + "（" + _KIND_LABEL + "）").label("place"))
                         .join(Village, Village.id == Pairing.village_id)
-                        .where(in_year, Pairing.kind != PairingKind.HOUSEHOLD), Pairing, user).distinct().subquery()
+                        .where(in_year, Pairing.kind != PairingKind.HOUSEHOLD), user, Pairing).distinct().subquery()
     places = (sa.select(place_rows.c.cadre_id, sa.func.aggregate_strings(place_rows.c.place, "、").label("places"))
               .group_by(place_rows.c.cadre_id).subquery())
-    visits = _scope(sa.select(Visit.cadre_id, sa.func.count().label("n"))
-                    .where(Visit.visited_on.between(first, last), _in(Visit.township_id, township_id)), Visit, user) \
+    visits = scoped(sa.select(Visit.cadre_id, sa.func.count().label("n"))
+                    .where(Visit.visited_on.between(first, last), in_township(Visit.township_id, township_id)), user, Visit) \
         .group_by(Visit.cadre_id).subquery()
-    raised = Demand.raised_on.between(first, last)
-    resolved = sa.and_(Demand.status == DemandStatus.RESOLVED, Demand.resolved_on.between(first, last))
-    demands = _scope(sa.select(Demand.owner_id, sa.func.count().filter(raised).label("raised"),
+    raised = demand_condition("all", last, first, last)
+    resolved = demand_condition("resolved", last, first, last)
+    demands = scoped(sa.select(Demand.owner_id, sa.func.count().filter(raised).label("raised"),
                                sa.func.count().filter(resolved).label("resolved"))
-                     .where(sa.or_(raised, resolved), _in(Demand.township_id, township_id)), Demand, user) \
+                     .where(sa.or_(raised, resolved), in_township(Demand.township_id, township_id)), user, Demand) \
         .group_by(Demand.owner_id).subquery()
     stmt = (sa.select(Cadre.name, Unit.name.label("unit"), Cadre.title, Cadre.rank, Cadre.phone,
                       sa.func.coalesce(households.c.n, 0).label("households"), places.c.places,
@@ -165,10 +153,9 @@ def project_rows(user, year: int, township_id: int | None = None) -> Iterator[sa
             .join(Village, Village.id == Project.village_id)
             .join(Township, Township.id == Project.township_id)
             .outerjoin(Cadre, Cadre.id == Project.responsible_cadre_id)
-            .where(Project.started_on <= last, sa.or_(Project.finished_on.is_(None), Project.finished_on >= first),
-                   _in(Project.township_id, township_id))
+            .where(project_implemented(first, last), in_township(Project.township_id, township_id))
             .order_by(Township.name, Village.name, Project.name, Project.id))
-    yield from db.session.execute(_scope(stmt, Project, user), execution_options=STREAM)
+    yield from db.session.execute(scoped(stmt, user, Project), execution_options=STREAM)
 
 
 def visit_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.Row]:
@@ -181,58 +168,51 @@ def visit_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.R
             .join(Township, Township.id == Visit.township_id)
             .join(Cadre, Cadre.id == Visit.cadre_id)
             .outerjoin(Household, Household.id == Visit.household_id)
-            .where(Visit.visited_on.between(first, last), _in(Visit.township_id, township_id))
+            .where(Visit.visited_on.between(first, last), in_township(Visit.township_id, township_id))
             .order_by(Visit.visited_on, Visit.id))
-    yield from db.session.execute(_scope(stmt, Visit, user), execution_options=STREAM)
+    yield from db.session.execute(scoped(stmt, user, Visit), execution_options=STREAM)
 
 
-def township_figures(user, year: int) -> list[tuple[int, str, YearFigures]]:
-    """year_figures for every township the user may see, from one GROUP BY query per figure."""
-    first, last = _bounds(year)
-    townships = db.session.execute(scoped(sa.select(Township.id, Township.name), user, Township)
-                                   .order_by(Township.name)).all()
+SHEET_HEADERS = ["月份", "乡镇", "村", "户主姓名", "联系电话", "帮扶干部", "干部单位", "回访时间", "是否接通",
+                 "干部近三个月是否走访", "自述走访次数", "诉求是否解决", "满意度", "备注", "与走访记录不符",
+                 "记录的走访日期"]
 
-    def grouped(stmt, model, key, n=1) -> dict:
-        rows = db.session.execute(_scope(stmt, model, user).group_by(key)).all()
-        return {r[0]: (r[1] if n == 1 else tuple(r[1:])) for r in rows}
 
-    in_year = _pairings_in_year(year, None)
-    paired = grouped(sa.select(Pairing.township_id, sa.func.count(sa.distinct(Pairing.household_id)))
-                     .where(Pairing.kind == PairingKind.HOUSEHOLD, in_year), Pairing, Pairing.township_id)
-    cadres = grouped(sa.select(Pairing.township_id, sa.func.count(sa.distinct(Pairing.cadre_id))).where(in_year),
-                     Pairing, Pairing.township_id)
-    visits = grouped(sa.select(Visit.township_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Visit.aid_yuan), 0))
-                     .where(Visit.visited_on.between(first, last)), Visit, Visit.township_id, 2)
-    raised = grouped(sa.select(Demand.township_id, sa.func.count()).where(demand_condition("all", last, first, last)),
-                     Demand, Demand.township_id)
-    resolved = grouped(sa.select(Demand.township_id, sa.func.count())
-                       .where(demand_condition("resolved", last, first, last)), Demand, Demand.township_id)
-    projects = grouped(sa.select(Project.township_id, sa.func.count(),
-                                 sa.func.coalesce(sa.func.sum(Project.people_benefited), 0))
-                       .where(project_implemented(first, last)), Project, Project.township_id, 2)
-    lifted = grouped(sa.select(Household.township_id, sa.func.count(),
-                               sa.func.coalesce(sa.func.sum(Household.members), 0))
-                     .where(Household.lifted_year == year), Household, Household.township_id, 2)
-    weak: dict[int, list[int]] = {}
-    for p in village_progress(user, year):
-        counts = weak.setdefault(p.township_id, [0, 0])
-        counts[0] += 1
-        counts[1] += p.reached
-    coverage = {kind: {c.key: (c.paired, c.covered) for c in holiday_coverage(user, year, kind, by="township")}
-                for kind in ("spring_festival", "mid_autumn")}
-    out = []
-    for tid, name in townships:
-        v, aid = visits.get(tid, (0, 0))
-        n_projects, beneficiaries = projects.get(tid, (0, 0))
-        w, reached = weak.get(tid, (0, 0))
-        spring = coverage["spring_festival"].get(tid, (0, 0))
-        autumn = coverage["mid_autumn"].get(tid, (0, 0))
-        out.append((tid, name, YearFigures(
-            year=year, weak_villages=w, villages_at_target=reached, paired_households=paired.get(tid, 0),
-            cadres=cadres.get(tid, 0), visits=v, spring_festival_coverage=rate(*spring),
-            mid_autumn_coverage=rate(*autumn), demands=raised.get(tid, 0),
-            demands_resolved=resolved.get(tid, 0), projects=n_projects, project_beneficiaries=beneficiaries,
-            people_lifted=lifted.get(tid, (0, 0))[1], households_lifted=lifted.get(tid, (0, 0))[0],
-            aid_yuan=aid, spring_festival_paired=spring[0],
-            spring_festival_covered=spring[1], mid_autumn_paired=autumn[0], mid_autumn_covered=autumn[1])))
-    return out
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("是" if value else "否")
+
+
+def callback_sheet(user, year: int, township_id: int | None = None, *,
+                   full_ids: bool = False) -> tuple[list[str], Iterator[list]]:
+    """The export's 回访 sheet for a year: its headers and one row per sampled household.
+
+    Phones are masked unless full_ids. Text cells are plain str (the writer must write them as
+    text); counts are int; an unanswered question is an empty string.
+    """
+    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    stmt = (scoped(sa.select(Callback.id, Callback.month, Township.name, Village.name, Household.head_name,
+                             Household.phone, Cadre.name, Unit.name, Callback.called_at, Callback.reached,
+                             Callback.cadre_visited, Callback.visits_claimed, Callback.demand_resolved,
+                             Callback.satisfaction, Callback.remark), user, Callback)
+            .join(Household, Household.id == Callback.household_id)
+            .join(Village, Village.id == Household.village_id)
+            .join(Township, Township.id == Callback.township_id)
+            .join(Cadre, Cadre.id == Callback.cadre_id)
+            .join(Unit, Unit.id == Cadre.unit_id)
+            .where(Callback.month.in_(months))
+            .order_by(Callback.month, Township.name, Village.name, Household.head_name, Callback.id))
+    if township_id:
+        stmt = stmt.where(Callback.township_id == township_id)
+    found = {m.callback.id: m for m in mismatches(user, months, township_id)}
+
+    def rows() -> Iterator[list]:
+        for (cid, month, township, village, head, phone, cadre, unit, called_at, reached, visited, claimed,
+             resolved, satisfaction, remark) in db.session.execute(stmt.execution_options(yield_per=1000)):
+            m = found.get(cid)
+            yield [month, township, village, head, (phone or "") if full_ids else mask_phone(phone), cadre, unit,
+                   to_cst(called_at).strftime("%Y-%m-%d %H:%M") if called_at else "", _yes_no(reached),
+                   visited.zh if visited else "", claimed if claimed is not None else "",
+                   resolved.zh if resolved else "", satisfaction.zh if satisfaction else "", remark or "",
+                   "是" if m else "", "、".join(v.visited_on.isoformat() for v in m.visits) if m else ""]
+
+    return list(SHEET_HEADERS), rows()

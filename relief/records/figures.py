@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
 
 from relief.extensions import db
+from relief.filters import month_period, quarter_period
 from relief.models import (
     Attendance,
     Cadre,
@@ -40,36 +41,23 @@ from relief.models import (
     PairingKind,
     Project,
     Rank,
-    Role,
     Satisfaction,
     Township,
     Unit,
     Visit,
     VisitKind,
 )
-from relief.scope import scoped
-
-from .conditions import demand_condition, overlapping, project_running
-from .villages import village_progress
+from relief.reports.conditions import demand_condition, overlapping, project_running
+from relief.reports.villages import village_progress
+from relief.scope import DISTRICT_WIDE, record_cadres
 
 COUNTS = ("households", "visits", "holiday_visits", "demands_resolved", "demands_overdue", "projects")
 RATES = ("attendance", "satisfaction")
-HOLIDAY_KINDS = (VisitKind.SPRING_FESTIVAL, VisitKind.MID_AUTUMN)
-STATIONED_KINDS = (PairingKind.STATIONED, PairingKind.TEAM)
-
-
-class _WholeDistrict:
-    """Stands for 'no scope' where figures must be the same for every viewer (ranks, bundling)."""
-
-    role = Role.ADMIN
-    is_authenticated = True
-    cadre_id = township_id = None
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    first = date(year, 3 * quarter - 2, 1)
-    nxt = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return first, nxt - timedelta(days=1)
+    period = quarter_period(year, quarter)
+    return period.first, period.last
 
 
 def quarter_of(day: date) -> tuple[int, int]:
@@ -148,8 +136,28 @@ def _ranks(records: list[CadreRecord]) -> list[int]:
     return [ranks[r.cadre_id] for r in records]
 
 
-def _overlapping(first: date, last: date):
-    return overlapping(Pairing, first, last)
+@dataclass(frozen=True)
+class _Quarter:
+    year: int
+    quarter: int
+    today: date
+
+    @property
+    def bounds(self) -> tuple[date, date]:
+        return quarter_bounds(self.year, self.quarter)
+
+    @property
+    def paired(self):
+        """A pairing overlapping the quarter."""
+        return overlapping(Pairing, *self.bounds)
+
+    @property
+    def months(self) -> list[int]:
+        return list(range(3 * self.quarter - 2, 3 * self.quarter + 1))
+
+    @property
+    def begun_months(self) -> list[int]:
+        return [m for m in self.months if date(self.year, m, 1) <= self.today]
 
 
 def _grouped(stmt) -> dict:
@@ -158,92 +166,120 @@ def _grouped(stmt) -> dict:
 
 def quarter_records(user, year: int, quarter: int, today: date) -> list[CadreRecord]:
     """Every cadre's record for the quarter that `user` may see, ranked over the whole district."""
-    cfg = current_app.config
-    weights = cfg["RECORD_WEIGHTS"]
-    first, last = quarter_bounds(year, quarter)
-    overlap = _overlapping(first, last)
+    q = _Quarter(year, quarter, today)
+    records = _roster(q)
+    if not records:
+        return []
+    _work(records, q)
+    _attendance(records, q)
+    _callbacks(records, q)
+    _bundling(records, q)
+    weights = current_app.config["RECORD_WEIGHTS"]
+    for r in records.values():
+        r.score = score_of(r, weights)
+        r.total = bundle(r.score, r.village_progress, weights.get("bundle", 0))
+    _rank(records.values())
+    visible = record_cadres(user, *q.bounds)
+    return [r for r in records.values() if visible is None or r.cadre_id in visible]
 
-    # who: cadres with a pairing in the quarter or a visit dated in it
-    active_ids = sa.union(sa.select(Pairing.cadre_id).where(overlap),
+
+def _roster(q: _Quarter) -> dict[int, CadreRecord]:
+    """Who has a record: cadres with a pairing in the quarter or a visit dated in it, with the
+    townships of their pairings."""
+    first, last = q.bounds
+    active_ids = sa.union(sa.select(Pairing.cadre_id).where(q.paired),
                           sa.select(Visit.cadre_id).where(Visit.visited_on.between(first, last))).subquery()
     roster = db.session.execute(
         sa.select(Cadre.id, Cadre.name, Cadre.unit_id, Unit.name, Cadre.rank)
         .join(Unit, Unit.id == Cadre.unit_id)
         .where(Cadre.id.in_(sa.select(active_ids.c.cadre_id))).order_by(Unit.name, Cadre.name, Cadre.id)).all()
     records = {cid: CadreRecord(cid, name, unit_id, unit, rank) for cid, name, unit_id, unit, rank in roster}
-    if not records:
-        return []
-    for cid, tid, tname in db.session.execute(
-            sa.select(Pairing.cadre_id, Pairing.township_id, Township.name).distinct()
-            .join(Township, Township.id == Pairing.township_id).where(overlap)):
-        records[cid].townships[tid] = tname
+    if records:
+        for cid, tid, tname in db.session.execute(
+                sa.select(Pairing.cadre_id, Pairing.township_id, Township.name).distinct()
+                .join(Township, Township.id == Pairing.township_id).where(q.paired)):
+            records[cid].townships[tid] = tname
+    return records
 
+
+def _work(records: dict[int, CadreRecord], q: _Quarter) -> None:
+    """Households, visits and holiday visits, demands resolved and overdue, projects."""
+    first, last = q.bounds
     households = _grouped(sa.select(Pairing.cadre_id, sa.func.count(sa.distinct(Pairing.household_id)))
-                          .where(overlap, Pairing.kind == PairingKind.HOUSEHOLD).group_by(Pairing.cadre_id))
-    visits = _grouped(sa.select(Visit.cadre_id, sa.func.count(), sa.func.count().filter(Visit.kind.in_(HOLIDAY_KINDS)))
+                          .where(q.paired, Pairing.kind == PairingKind.HOUSEHOLD).group_by(Pairing.cadre_id))
+    visits = _grouped(sa.select(Visit.cadre_id, sa.func.count(),
+                                sa.func.count().filter(Visit.kind.in_(VisitKind.holiday_kinds())))
                       .where(Visit.visited_on.between(first, last)).group_by(Visit.cadre_id))
     demands = _grouped(
         sa.select(Demand.owner_id,
-                  sa.func.count().filter(demand_condition("resolved", today, first, last)),
-                  sa.func.count().filter(demand_condition("overdue", today, first, last)))
+                  sa.func.count().filter(demand_condition("resolved", q.today, first, last)),
+                  sa.func.count().filter(demand_condition("overdue", q.today, first, last)))
         .group_by(Demand.owner_id))
     projects = _grouped(sa.select(Project.responsible_cadre_id, sa.func.count())
                         .where(Project.responsible_cadre_id.is_not(None), project_running(first, last))
                         .group_by(Project.responsible_cadre_id))
-
-    # attendance: the quarter's months that have begun; a month counts when the cadre was stationed in it
-    months = [m for m in range(3 * quarter - 2, 3 * quarter + 1) if date(year, m, 1) <= today]
-    stationed_months = {}
-    if months:
-        flags = []
-        for m in months:
-            m_first, m_last = date(year, m, 1), _month_end(year, m)
-            flags.append(sa.func.max(sa.case((_overlapping(m_first, m_last), 1), else_=0)))
-        stationed_months = {cid: sum(row) for cid, *row in db.session.execute(
-            sa.select(Pairing.cadre_id, *flags).where(Pairing.kind.in_(STATIONED_KINDS), overlap)
-            .group_by(Pairing.cadre_id))}
-    days = _grouped(sa.select(Pairing.cadre_id, sa.func.sum(Attendance.days))
-                    .join(Pairing, Pairing.id == Attendance.pairing_id)
-                    .where(Pairing.kind.in_(STATIONED_KINDS), Attendance.year == year,
-                           Attendance.month.in_(months or [0]))
-                    .group_by(Pairing.cadre_id))
-    reached = Callback.reached.is_(True)
-    callbacks = _grouped(
-        sa.select(Callback.cadre_id,
-                  sa.func.count().filter(reached, Callback.satisfaction.is_not(None)),
-                  sa.func.count().filter(reached, Callback.satisfaction.in_((Satisfaction.SATISFIED,
-                                                                             Satisfaction.MOSTLY))),
-                  sa.func.count().filter(reached, Callback.satisfaction == Satisfaction.UNSATISFIED))
-        .where(Callback.month.in_([f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]))
-        .group_by(Callback.cadre_id))
-
-    # 捆绑考核: district leaders' linked weak villages, progress for the year
-    links = db.session.execute(
-        sa.select(Pairing.cadre_id, Pairing.village_id).join(Cadre, Cadre.id == Pairing.cadre_id)
-        .where(overlap, Pairing.kind == PairingKind.LINK, Cadre.rank == Rank.DISTRICT_LEADER)).all()
-    progress = {p.id: p for p in village_progress(_WholeDistrict(), year)} if links else {}
-    linked = defaultdict(list)
-    for cid, vid in links:
-        if vid in progress and cid in records:
-            linked[cid].append(progress[vid])
-
-    norm = cfg["ATTENDANCE_NORM_DAYS"]
     for cid, r in records.items():
         r.households = households.get(cid, (0,))[0]
         r.visits, r.holiday_visits = visits.get(cid, (0, 0))
         r.demands_resolved, r.demands_overdue = demands.get(cid, (0, 0))
         r.projects = projects.get(cid, (0,))[0]
+
+
+def _attendance(records: dict[int, CadreRecord], q: _Quarter) -> None:
+    """Days in the village in the quarter's months that have begun, against the norm for every
+    month the cadre was stationed in."""
+    stationed = Pairing.kind.in_(PairingKind.stationed_kinds())
+    months = q.begun_months
+    stationed_months = {}
+    if months:
+        periods = [month_period(q.year, m) for m in months]
+        flags = [sa.func.max(sa.case((overlapping(Pairing, p.first, p.last), 1), else_=0)) for p in periods]
+        stationed_months = {cid: sum(row) for cid, *row in db.session.execute(
+            sa.select(Pairing.cadre_id, *flags).where(stationed, q.paired).group_by(Pairing.cadre_id))}
+    days = _grouped(sa.select(Pairing.cadre_id, sa.func.sum(Attendance.days))
+                    .join(Pairing, Pairing.id == Attendance.pairing_id)
+                    .where(stationed, Attendance.year == q.year, Attendance.month.in_(months or [0]))
+                    .group_by(Pairing.cadre_id))
+    norm = current_app.config["ATTENDANCE_NORM_DAYS"]
+    for cid, r in records.items():
         r.attendance_norm = norm * stationed_months.get(cid, 0)
         r.attendance_days = int(days.get(cid, (0,))[0] or 0) if r.attendance_norm else 0
-        r.callbacks_answered, r.callbacks_content, r.callbacks_unsatisfied = callbacks.get(cid, (0, 0, 0))
-        if linked.get(cid):
-            r.linked_villages = [p.name for p in linked[cid]]
-            r.village_progress = sum(p.progress for p in linked[cid]) / len(linked[cid])
-        r.score = score_of(r, weights)
-        r.total = bundle(r.score, r.village_progress, weights.get("bundle", 0))
 
+
+def _callbacks(records: dict[int, CadreRecord], q: _Quarter) -> None:
+    """The call-backs of the quarter's months about the cadre's households: answered, content, not."""
+    reached = Callback.reached.is_(True)
+    callbacks = _grouped(
+        sa.select(Callback.cadre_id,
+                  sa.func.count().filter(reached, Callback.satisfaction.is_not(None)),
+                  sa.func.count().filter(reached, Callback.satisfaction.in_(Satisfaction.content())),
+                  sa.func.count().filter(reached, Callback.satisfaction == Satisfaction.UNSATISFIED))
+        .where(Callback.month.in_([f"{q.year:04d}-{m:02d}" for m in q.months]))
+        .group_by(Callback.cadre_id))
+    for cid, r in records.items():
+        r.callbacks_answered, r.callbacks_content, r.callbacks_unsatisfied = callbacks.get(cid, (0, 0, 0))
+
+
+def _bundling(records: dict[int, CadreRecord], q: _Quarter) -> None:
+    """捆绑考核: district leaders' linked weak villages and their income progress for the year,
+    the same for every viewer (scope.DISTRICT_WIDE)."""
+    links = db.session.execute(
+        sa.select(Pairing.cadre_id, Pairing.village_id).join(Cadre, Cadre.id == Pairing.cadre_id)
+        .where(q.paired, Pairing.kind == PairingKind.LINK, Cadre.rank == Rank.DISTRICT_LEADER)).all()
+    progress = {p.id: p for p in village_progress(DISTRICT_WIDE, q.year)} if links else {}
+    linked = defaultdict(list)
+    for cid, vid in links:
+        if vid in progress and cid in records:
+            linked[cid].append(progress[vid])
+    for cid, villages in linked.items():
+        records[cid].linked_villages = [p.name for p in villages]
+        records[cid].village_progress = sum(p.progress for p in villages) / len(villages)
+
+
+def _rank(records) -> None:
+    """Ranks within each unit and each township the cadre was paired in, over the whole district."""
     by_unit, by_township = defaultdict(list), defaultdict(list)
-    for r in records.values():
+    for r in records:
         by_unit[r.unit_id].append(r)
         for tid in r.townships:
             by_township[tid].append(r)
@@ -253,20 +289,3 @@ def quarter_records(user, year: int, quarter: int, today: date) -> list[CadreRec
     for tid, group in by_township.items():
         for r, rank in zip(group, _ranks(group)):
             r.township_ranks[tid] = (rank, len(group))
-
-    visible = _visible(user, first, last)
-    return [r for r in records.values() if visible is None or r.cadre_id in visible]
-
-
-def _month_end(year: int, month: int) -> date:
-    return (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
-
-
-def _visible(user, first: date, last: date) -> set[int] | None:
-    """The cadres whose record the user may read: all, their own, or those paired in the township."""
-    if user.role in (Role.ADMIN, Role.INSPECTOR):
-        return None
-    if user.role is Role.CADRE:
-        return {user.cadre_id}
-    return set(db.session.scalars(scoped(sa.select(Pairing.cadre_id).distinct(), user, Pairing)
-                                  .where(_overlapping(first, last))))

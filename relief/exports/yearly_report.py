@@ -1,4 +1,5 @@
-"""The yearly report's headline, in the seeds' own style, generated from the year's figures.
+"""The printable yearly report (/exports/report): its headline in the seeds' own style, generated
+from the year's figures, and the rows each figure links to.
 
 "全年共实施帮扶项目423个，帮助3.5万人脱贫；34个经济薄弱村集体经济收入均达到15万元。"
 均达到 is said only when every weak village reached its target.
@@ -14,7 +15,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from relief.rates import percent_text
-from relief.reports.yearly import YearFigures
+from relief.reports import village_progress, year_figures
+from relief.reports.yearly import YearFigures, township_figures
 
 
 def _chinese() -> bool:
@@ -140,3 +142,24 @@ def figure_links(fig: YearFigures, year: int, township_id: int | None) -> dict[s
 
 def linker(links: dict[str, FigureLink]) -> Linker:
     return lambda key, text: links[key].markup(text) if key in links else text
+
+
+@dataclass
+class ReportPage:
+    figures: YearFigures
+    links: dict[str, FigureLink]
+    headline: str
+    work: str
+    #: the townships' rows: (id, name, figures, links)
+    rows: list[tuple[int, str, YearFigures, dict[str, FigureLink]]]
+
+
+def report_page(user, year: int, township_id: int | None) -> ReportPage:
+    """The year's figures for the user's scope (or one township), in words and per township."""
+    figures = year_figures(user, year, township_id=township_id)
+    targets = {p.target_yuan for p in village_progress(user, year, township_id=township_id)}
+    rows = [(t, name, f, figure_links(f, year, t)) for t, name, f in township_figures(user, year)
+            if township_id is None or t == township_id]
+    links = figure_links(figures, year, township_id)
+    return ReportPage(figures, links, headline(figures, targets, linker(links)), work_sentence(figures, linker(links)),
+                      rows)

@@ -1,4 +1,6 @@
-"""Writing sheets to .xlsx (xlsxwriter, streamed) or .csv, with every text cell kept as text.
+"""relief's one spreadsheet writer: sheets to .xlsx (xlsxwriter, streamed) or .csv, with every text
+cell kept as text. The yearly workbook (relief.exports), the work record's workbook (relief.records)
+and the import templates (relief.imports) are all written here.
 
 A text value is always written with write_string, so "=HYPERLINK(...)", "+1", "-2" or "@SUM"
 stay text in Excel and WPS; the workbook is also opened with strings_to_formulas off as a
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,8 +27,10 @@ MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
 class Col:
     header: str
     width: float = 12
-    #: text, int, yuan, percent, date, datetime, or auto (number format chosen per cell by `formats`)
+    #: text, int, yuan, percent, decimal, date, datetime, or auto (number format chosen per cell by `formats`)
     kind: str = "text"
+    #: the format of the whole column, for cells typed in later (an import template's ID column: text)
+    typed: str | None = None
 
 
 @dataclass
@@ -36,7 +41,10 @@ class Sheet:
     rows: Callable[[], Iterable[tuple]]
     #: for kind "auto" columns: the format of each row's cell (by row index), e.g. the 汇总 rates
     cell_kind: Callable[[tuple], str] | None = None
+    #: a filter on the header row (when there are rows), the header row kept in view, its height
     autofilter: bool = True
+    freeze: bool = True
+    header_height: float | None = 32
 
 
 def _plain(value):
@@ -57,7 +65,7 @@ Progress = Callable[[int, str, int], None]
 
 
 def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress | None = None) -> dict[str, int]:
-    """Write the sheets in order, each row streamed (constant_memory); return rows per sheet."""
+    """Write the sheets in order to a binary file, each row streamed (constant_memory); return rows per sheet."""
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False,
                                         "default_date_format": "yyyy-mm-dd"})
@@ -69,6 +77,7 @@ def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress 
         "int": book.add_format({"num_format": "#,##0"}),
         "yuan": book.add_format({"num_format": "#,##0"}),
         "percent": book.add_format({"num_format": "0%"}),  # relief.rates: whole percent
+        "decimal": book.add_format({"num_format": "0.00"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
     }
@@ -79,9 +88,11 @@ def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress 
             progress(index, sheet.name, 0)
         ws = book.add_worksheet(sheet.name)
         for c, col in enumerate(sheet.columns):
-            ws.set_column(c, c, col.width)
-        ws.freeze_panes(1, 0)
-        ws.set_row(0, 32)
+            ws.set_column(c, c, col.width, fmt[col.typed] if col.typed else None)
+        if sheet.freeze:
+            ws.freeze_panes(1, 0)
+        if sheet.header_height:
+            ws.set_row(0, sheet.header_height)
         for c, col in enumerate(sheet.columns):
             ws.write_string(0, c, col.header, fmt["head"])
         r = 0
@@ -144,6 +155,13 @@ def _cell(ws, r: int, c: int, value, kind: str, fmt: dict) -> None:
         ws.write_number(r, c, value, fmt.get(kind) or fmt["int"])
     else:
         ws.write_string(r, c, str(value)[:MAX_CELL_TEXT])
+
+
+def xlsx_bytes(sheets: list[Sheet], title: str = "") -> bytes:
+    """The workbook as bytes (for a small one, sent as the answer)."""
+    out = io.BytesIO()
+    write_xlsx(out, sheets, title)
+    return out.getvalue()
 
 
 def safe_csv_text(value: str) -> str:

@@ -1,23 +1,22 @@
-"""The pairing norms (DESIGN.md rule 1) and stationed attendance, as aggregate queries.
+"""The pairing norms broken today (DESIGN.md rule 1), for the violations page, as aggregate queries.
 
 households_without_cadre: poor or monitored households with no active household pairing.
 village_norms:            weak villages (and villages with stationed cadres) whose linked leader,
                           stationed cadre or three-person team from the stationed cadre's unit is missing.
-attendance_year:          days in the village per month of stationed pairings, with months under the norm.
+
+A new pairing is checked against the norms by relief.pairings.norms before it is made.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.sql import Select
 
 from relief.extensions import db
-from relief.models import Attendance, Cadre, Household, HouseholdStatus, Pairing, PairingKind, Township, Village
-from relief.scope import condition, scoped
+from relief.models import Cadre, Household, HouseholdStatus, Pairing, PairingKind, Township, Village
+from relief.scope import scoped
 
-NEEDING = (HouseholdStatus.POOR, HouseholdStatus.MONITORED)
 #: people in a stationed cadre's support team
 TEAM_SIZE = 3
 
@@ -28,7 +27,7 @@ def households_without_cadre(user, township_id: int | None = None) -> Select:
                                                    Pairing.household_id.is_not(None))
     stmt = (scoped(sa.select(Household), user)
             .join(Village, Village.id == Household.village_id)
-            .where(Household.status.in_(NEEDING), Household.id.not_in(paired)))
+            .where(Household.status.in_(HouseholdStatus.needing()), Household.id.not_in(paired)))
     if township_id:
         stmt = stmt.where(Household.township_id == township_id)
     return stmt.order_by(Household.township_id, Village.name, Household.head_name, Household.id)
@@ -97,45 +96,3 @@ def village_norms(user, township_id: int | None = None) -> list[VillageNorm]:
     if township_id:
         stmt = stmt.where(Village.township_id == township_id)
     return [VillageNorm(*row) for row in db.session.execute(stmt)]
-
-
-@dataclass
-class AttendanceYear:
-    pairing_id: int
-    #: month (1-12) -> days recorded
-    months: dict[int, int] = field(default_factory=dict)
-    total: int = 0
-    #: recorded months under the norm
-    under: int = 0
-
-
-def attendance_year(pairing_ids: list[int], year: int, norm: int | None = None) -> dict[int, AttendanceYear]:
-    """A year of attendance for the given (already scoped) pairings, one row per pairing."""
-    norm = norm if norm is not None else current_app.config["ATTENDANCE_NORM_DAYS"]
-    if not pairing_ids:
-        return {}
-    cols = [sa.func.max(Attendance.days).filter(Attendance.month == m) for m in range(1, 13)]
-    rows = db.session.execute(
-        sa.select(Attendance.pairing_id, sa.func.sum(Attendance.days),
-                  sa.func.count().filter(Attendance.days < norm), *cols)
-        .where(Attendance.year == year, Attendance.pairing_id.in_(pairing_ids))
-        .group_by(Attendance.pairing_id))
-    out = {}
-    for pid, total, under, *months in rows:
-        out[pid] = AttendanceYear(pid, {m: d for m, d in enumerate(months, 1) if d is not None}, total or 0, under)
-    return out
-
-
-def attendance_shortfall(user, year: int, township_id: int | None = None, norm: int | None = None) -> tuple[int, int]:
-    """(recorded months, months under the norm) in the year for stationed pairings the user may see."""
-    norm = norm if norm is not None else current_app.config["ATTENDANCE_NORM_DAYS"]
-    stmt = (sa.select(sa.func.count(), sa.func.count().filter(Attendance.days < norm))
-            .select_from(Attendance).join(Pairing, Pairing.id == Attendance.pairing_id)
-            .where(Attendance.year == year))
-    clause = condition(Pairing, user)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    if township_id:
-        stmt = stmt.where(Pairing.township_id == township_id)
-    months, under = db.session.execute(stmt).one()
-    return months, under
