@@ -8,12 +8,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from relief import audit
 from relief.database import reading, wants_write_lock, writing
 from relief.extensions import db
-from relief.models import ApiToken, User, UserSession, utcnow
+from relief.models import ApiToken, Township, User, UserSession, utcnow
 from relief.security import hash_password, needs_rehash, verify_password
 
 _DUMMY_HASH: str | None = None
@@ -69,17 +70,22 @@ def live_tokens(user_id: int) -> int:
 
 
 _SESSIONS, _USERS, _TOKENS = UserSession.__table__, User.__table__, ApiToken.__table__
+_TOWNSHIPS = Township.__table__
 # Built once: these run on every signed-in request, and building a select costs more than running it.
+# A leader's township comes with the row: every page a leader opens reads it (scope, headings).
+_TOWNSHIP_NAME = _TOWNSHIPS.c.name.label("township_name")
 _SESSION_USER = (
     sa.select(_SESSIONS.c.created_at.label("session_created_at"), _SESSIONS.c.last_seen_at.label("session_seen_at"),
-              *_USERS.c)
+              _TOWNSHIP_NAME, *_USERS.c)
     .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+    .outerjoin(_TOWNSHIPS, _TOWNSHIPS.c.id == _USERS.c.township_id)
     .where(_SESSIONS.c.id == sa.bindparam("sid"), _SESSIONS.c.user_id == sa.bindparam("uid"),
            _SESSIONS.c.ended_at.is_(None))
 )
 _TOKEN_USER = (
-    sa.select(_TOKENS.c.expires_at.label("token_expires_at"), *_USERS.c)
+    sa.select(_TOKENS.c.expires_at.label("token_expires_at"), _TOWNSHIP_NAME, *_USERS.c)
     .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .outerjoin(_TOWNSHIPS, _TOWNSHIPS.c.id == _USERS.c.township_id)
     .where(_TOKENS.c.token_hash == sa.bindparam("digest"), _TOKENS.c.revoked_at.is_(None))
 )
 
@@ -104,6 +110,13 @@ def _user_from_row(row) -> User:
     user = User(**{c.key: row._mapping[c] for c in _USERS.c})
     make_transient_to_detached(user)
     db.session.add(user)
+    if row.township_id is not None:
+        township = db.session.identity_map.get(identity_key(Township, row.township_id))
+        if township is None:
+            township = Township(id=row.township_id, name=row.township_name)
+            make_transient_to_detached(township)
+            db.session.add(township)
+        set_committed_value(user, "township", township)
     return user
 
 
