@@ -8,9 +8,11 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from relief import reports
 from relief.assets import files, static_url
@@ -136,19 +138,34 @@ def page_texts() -> dict[str, str]:
     return _TEXTS[locale]
 
 
-def page_config(user) -> dict:
-    """What offline.js needs on every signed-in page: who is signed in (the queue is per user),
+_SHARED: dict[tuple, str] = {}
+
+
+def _shared(root: str) -> str:
+    """The JSON of what offline.js needs that is the same for every user, once per app, language
+    and URL root (it is on every signed-in page; building and encoding it cost ~1 ms a page):
     where to send, the time limits, and its words."""
-    return {
-        "user": user.id,
-        "username": user.username,
-        "api": url_for("api.create_visit"),
-        "sw": url_for("visits.service_worker"),
-        "pages": url_for("visits.offline_pages"),
-        "page_cache": PAGE_CACHE,
-        "release": shell_version(),
-        "queue": url_for("visits.queue"),
-        "logout": url_for("auth.logout"),
-        **queue_settings(),
-        "text": page_texts(),
-    }
+    settings = queue_settings()
+    key = (id(current_app), str(get_locale()), root, shell_version(), json.dumps(settings))
+    if key not in _SHARED:
+        config = {
+            "api": url_for("api.create_visit"),
+            "sw": url_for("visits.service_worker"),
+            "pages": url_for("visits.offline_pages"),
+            "page_cache": PAGE_CACHE,
+            "release": shell_version(),
+            "queue": url_for("visits.queue"),
+            "logout": url_for("auth.logout"),
+            **settings,
+            "text": page_texts(),
+        }
+        _SHARED[key] = htmlsafe_json_dumps(config)
+    return _SHARED[key]
+
+
+def page_config_json(user) -> Markup:
+    """What offline.js needs on every signed-in page, as the JSON of a <script type="application/json">
+    (safe in HTML): who is signed in (the queue is per user), and the shared part above."""
+    shared = _shared(request.script_root)
+    own = htmlsafe_json_dumps({"user": user.id, "username": user.username})
+    return Markup(own[:-1] + ", " + shared[1:])

@@ -65,9 +65,9 @@ def queue():
 
 
 @bp.app_template_global()
-def offline_config() -> dict:
-    """What offline.js needs on every signed-in page."""
-    return offline.page_config(current_user)
+def offline_config():
+    """What offline.js needs on every signed-in page, as JSON."""
+    return offline.page_config_json(current_user)
 
 
 def _form_data(household_id, village_id) -> dict:
