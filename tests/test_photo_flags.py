@@ -144,3 +144,22 @@ def test_the_flags_answer_names_no_position_and_no_phone(client, f, inspector):
     text = client.get(f"/api/v1/visits/flags?year={today().year}", headers=bearer(inspector)).get_data(as_text=True)
     assert "photo_date_mismatch" in text
     assert not any(word in text for word in ("HUAWEI", "NOH-AN00", "33.95", "118.3", "gps", "GPS"))
+
+
+def test_the_dashboard_counts_each_photo_flag_for_the_inspector_only(client, auth, f, inspector):
+    first, second = paired(f, "cad1", name="王大伯"), paired(f, "cad2", name="李大娘")
+    shot = camera_jpeg(yard(31), _morning(today() - timedelta(days=41)))
+    _send(client, first, [shot], visited_on=(today() - timedelta(days=41)).isoformat())
+    _send(client, second, [resaved(shot)])
+    f.user("boss", Role.LEADER, township=first.village.township)
+    f.commit()
+    auth.login("insp")
+    html = client.get("/dashboard").get_data(as_text=True)
+    for reason, n in (("reused_photo", 1), ("photo_date_mismatch", 0)):
+        link = re.search(rf'<a class="figure" href="/flags/\?year={today().year}&amp;reason={reason}" data-rows="(\d+)">(\d+)</a>',
+                         html)
+        assert link and link.groups() == (str(n), str(n)), reason
+    assert "照片曾用于其他走访" in html and "照片拍摄日期与走访日期不符" in html
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)})
+    auth.login("boss")
+    assert "/flags/" not in client.get("/dashboard").get_data(as_text=True)
