@@ -1,6 +1,8 @@
 """The photo flags as the inspector reads them: photos sent through the visit API as phones send
 them, the flags read back from GET /api/v1/visits/flags and the inspector's page."""
 import base64
+import csv
+import io
 import re
 from datetime import datetime, time, timedelta
 
@@ -163,3 +165,30 @@ def test_the_dashboard_counts_each_photo_flag_for_the_inspector_only(client, aut
     client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)})
     auth.login("boss")
     assert "/flags/" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_yearly_workbooks_visit_sheet_names_the_photo_flags_for_the_admin(client, auth, f):
+    first, second = paired(f, "cad1", name="王大伯"), paired(f, "cad2", name="李大娘")
+    five_days_ago = today() - timedelta(days=5)
+    shot = camera_jpeg(yard(32), _morning(five_days_ago))
+    before = _send(client, first, [shot], visited_on=five_days_ago.isoformat())
+    _send(client, second, [resaved(shot), camera_jpeg(yard(33), _morning(today() - timedelta(days=41)))])
+    _send(client, first, [camera_jpeg(yard(34), _morning(today()))])
+    f.user("boss", Role.LEADER, township=second.village.township)
+    f.user("adm", Role.ADMIN)
+    f.commit()
+
+    def sheet(who):
+        auth.login(who)
+        r = client.get(f"/exports/download?year={today().year}&format=csv&sheet=visits")
+        assert r.status_code == 200
+        return list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"))))
+
+    header, *rows = sheet("adm")
+    assert header[:9] == ["走访日期", "乡镇", "村", "户主姓名", "帮扶干部", "走访类型", "帮扶金额(元)", "走访情况", "录入时间"]
+    assert header[9:] == ["照片疑点"]
+    flagged = {r[3]: r[9] for r in rows if r[9]}
+    assert flagged == {"李大娘": f"照片曾用于其他走访（{five_days_ago.isoformat()} 走访#{before}）；照片拍摄日期与走访日期相差41天"}
+    # the flags are for the inspector and the admin: the leader's workbook has the contract's columns only
+    leader_header, *_rows = sheet("boss")
+    assert leader_header == header[:9]
