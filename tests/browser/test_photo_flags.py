@@ -73,6 +73,7 @@ def test_a_leader_cannot_open_the_flags_and_sees_only_the_own_townships_photos(p
     phone.login("demo-inspector")
     _open(phone, "reused_photo")
     srcs = phone.page.evaluate("Array.from(document.querySelectorAll('.reused-photo img'), i => i.getAttribute('src'))")
+    assert len(srcs) == 4
     with live_app.app_context():
         own = db.session.scalar(sa.select(User.township_id).where(User.username == "demo-leader"))
         township_of = dict(db.session.execute(sa.select(VisitPhoto.id, Visit.township_id)
