@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from relief.extensions import db
-from relief.models.base import N_
 from relief.models import Visit
+from relief.models.base import N_
 
 from . import photo_evidence, record_evidence
 
