@@ -5,7 +5,8 @@
 Fills a fresh database with visits and photo rows carrying random 64-bit hashes (the pixels are
 not needed: the lookup reads only the indexed bands and the hash), plants near copies of some,
 then times `earlier_match` (relief/flags/photo_evidence.py) for new photos that match nothing and
-for planted copies (which must be found). The in-memory alternative it is compared with is a
+for planted copies (which must be found), and the two photo flags' read for the year (every photo
+with a capture time, 1 in 100 taken 41 days off, 1 in 200 noted as a reuse). The in-memory alternative it is compared with is a
 NumPy scan of every stored hash per upload (xor and popcount over the whole array): the fastest
 way to look without an index, and what "a scan of every photo" costs.
 """
@@ -17,7 +18,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 
 from relief import create_app
 from relief.extensions import db
-from relief.flags.photo_evidence import BAND_COLUMNS, bands, earlier_match
+from relief.flags.photo_evidence import BAND_COLUMNS, bands, earlier_match, photo_date_mismatches, reused_photos
 from relief.models import Cadre, Household, Township, Unit, Village, Visit, VisitPhoto
 
 
@@ -55,8 +56,13 @@ def fill(photos: int, per_visit: int, rng: random.Random) -> list[int]:
         for _ in range(per_visit):
             h = _signed(rng.getrandbits(64))
             hashes.append(h)
+            n = len(hashes)
+            taken = datetime.combine(visit_rows[-1]["visited_on"], datetime.min.time()) + timedelta(hours=10)
             photo_rows.append({"visit_id": v + 1, "content_type": "image/jpeg", "width": 1, "height": 1,
-                               "data": b"", "phash": h, **dict(zip(BAND_COLUMNS, bands(h), strict=True))})
+                               "data": b"", "phash": h, **dict(zip(BAND_COLUMNS, bands(h), strict=True)),
+                               "taken_at": taken - timedelta(days=41 if n % 100 == 0 else 0),
+                               "reused_photo_id": n - 7 if n % 200 == 0 else None,
+                               "reused_distance": 3 if n % 200 == 0 else None})
         if len(photo_rows) >= 20_000:
             conn.execute(sa.insert(Visit), visit_rows)
             conn.execute(sa.insert(VisitPhoto), photo_rows)
@@ -105,6 +111,9 @@ def measure(photos: int = 200_000, lookups: int = 300, database: str | None = No
             t = time.perf_counter()
             np.count_nonzero(np.bitwise_count(np.bitwise_xor(array, q)) <= 8)
             scans.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        flagged = len(list(reused_photos(2026))) + len(list(photo_date_mismatches(2026)))
+        flag_read = time.perf_counter() - t
         dialect = db.engine.dialect.name
         db.drop_all()
         db.engine.dispose()
@@ -116,7 +125,8 @@ def measure(photos: int = 200_000, lookups: int = 300, database: str | None = No
     return {"database": dialect, "photos": photos, "fill_seconds": round(filled, 1), "lookups": lookups,
             "new_photo_ms_p50": ms(fresh), "new_photo_ms_p95": ms(fresh, 0.95), "false_matches": false_hits,
             "copy_ms_p50": ms(copies), "copy_ms_p95": ms(copies, 0.95), "copies_found": hits,
-            "numpy_scan_ms_p50": ms(scans)}
+            "numpy_scan_ms_p50": ms(scans), "photo_flags_read_ms": round(1000 * flag_read, 1),
+            "photo_flags_visits": flagged}
 
 
 def main() -> None:

@@ -176,7 +176,8 @@ def test_one_township_and_csv_from_the_command_line(district, export):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
-    assert text.splitlines()[0] == "走访日期,乡镇,村,户主姓名,帮扶干部,走访类型,帮扶金额(元),走访情况,录入时间"
+    # the contract's columns, then (for the admin and the inspector, who read the flags) 照片疑点
+    assert text.splitlines()[0] == "走访日期,乡镇,村,户主姓名,帮扶干部,走访类型,帮扶金额(元),走访情况,录入时间,照片疑点"
     assert "'+1 发放慰问金" in text and "'-2 减少开支" in text and "'@SUM(A1:A9)" in text
     assert "'=HYPERLINK" in text and ",=" not in text
 

@@ -1,7 +1,7 @@
 """Request and response models of /api/v1; openapi.json is generated from them by spectree."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from typing import Literal
@@ -82,11 +82,34 @@ class FlagsQuery(BaseModel):
     year: int | None = Field(None, ge=2000, le=2100, description="the year of the claimed visit dates; defaults to this year")
 
 
+class ReusedPhotoOut(BaseModel):
+    photo_id: int = Field(description="this visit's photo")
+    earlier_photo_id: int = Field(description="the photo stored before whose picture it repeats")
+    earlier_visit_id: int
+    earlier_household_id: int | None = Field(description="null for a visit to a village")
+    earlier_village_id: int
+    earlier_visited_on: date
+    distance: int = Field(description="how many of the 64 bits of the two pictures' pHash differ")
+
+
+class PhotoDateOut(BaseModel):
+    photo_id: int
+    taken_at: datetime = Field(description="the capture time the photo itself gives (EXIF), in China time (+08:00)")
+    visited_on: date = Field(description="the date the visit claims")
+    days_apart: int
+
+
 class FlagOut(BaseModel):
     visit_id: int
     client_uuid: str
-    reasons: list[Literal["late_record", "far_from_village", "burst", "copied_notes"]] = Field(
+    reasons: list[Literal["late_record", "far_from_village", "burst", "copied_notes", "reused_photo",
+                          "photo_date_mismatch"]] = Field(
         description="late_record: recorded more than 7 days after the claimed date; far_from_village: GPS more "
                     "than 5 km from the village; burst: 5+ visits recorded by one cadre within 10 minutes; "
-                    "copied_notes: the same notes of 15+ characters on 3+ visits (thresholds configurable)")
+                    "copied_notes: the same notes of 15+ characters on 3+ visits; reused_photo: a photo whose "
+                    "picture matches one already attached to a visit of another household or another day; "
+                    "photo_date_mismatch: a photo taken more than 3 days from the claimed date "
+                    "(thresholds configurable)")
     distance_km: float | None = Field(None, description="GPS distance to the village when far_from_village")
+    reused_photos: list[ReusedPhotoOut] = Field([], description="the evidence of reused_photo")
+    photo_dates: list[PhotoDateOut] = Field([], description="the evidence of photo_date_mismatch")

@@ -238,7 +238,17 @@ def visit_flags():
         return error(403)
     year = request.context.query.year or today().year
     return jsonify([{"visit_id": fl.visit_id, "client_uuid": fl.client_uuid, "reasons": fl.reasons,
-                     "distance_km": fl.distance_km} for fl in find_flags(year)])
+                     "distance_km": fl.distance_km,
+                     "reused_photos": [{"photo_id": r.photo_id, "earlier_photo_id": r.earlier_photo_id,
+                                        "earlier_visit_id": r.earlier_visit_id,
+                                        "earlier_household_id": r.earlier_household_id,
+                                        "earlier_village_id": r.earlier_village_id,
+                                        "earlier_visited_on": r.earlier_visited_on.isoformat(),
+                                        "distance": r.distance} for r in fl.reused],
+                     "photo_dates": [{"photo_id": g.photo_id, "taken_at": g.taken_at.isoformat(timespec="seconds") + "+08:00",
+                                      "visited_on": g.visited_on.isoformat(), "days_apart": g.days_apart}
+                                     for g in fl.date_gaps]}
+                    for fl in find_flags(year)])
 
 
 monitoring.register(bp, spec, error)

@@ -6,11 +6,12 @@ from datetime import date
 from typing import NamedTuple
 
 from relief.cache import cached
+from relief.flags import services as flags
 from relief.filters import township_choices
 from relief.reports import dashboard
 
 from .cadres import CadreRow, cadre_table
-from relief.scope import own_township_id, sees_everything, viewer_scope
+from relief.scope import FLAG_READERS, own_township_id, sees_everything, viewer_scope
 
 
 class TownshipChoice(NamedTuple):
@@ -25,6 +26,8 @@ class DashboardPage:
     total: int
     drill: list[dashboard.TownshipRow]
     townships: list[TownshipChoice]
+    #: for scope.FLAG_READERS: how many visits of the year have each flag reason; None for others
+    flag_counts: dict[str, int] | None = None
 
 
 def figures_township(user, township_id: int | None) -> int | None:
@@ -40,7 +43,9 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
         drill = dashboard.township_rows(user, year, today) if everything and not township_id else []
         figures = dashboard.overview(user, year, today, township_id, rows=drill or None)
         cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
-        return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in township_choices(user)])
+        counts = flags.reason_counts(year, figures_township(user, township_id)) if user.role in FLAG_READERS else None
+        return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in township_choices(user)],
+                             counts)
 
     return cached("dashboard", figures_township(user, township_id),
                   (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)

@@ -19,6 +19,7 @@ from relief.security import hash_password
 from .district import SCALES, Scale
 from .fabrications import plant_fabrications
 from .generator import Generator
+from .photo_fakes import plant_photo_evidence
 
 __all__ = ["DEMO_USERS", "SCALES", "DemoError", "Scale", "generate", "is_empty"]
 
@@ -43,6 +44,7 @@ def generate(scale_name: str, seed: int, password: str, today: date, echo=print)
     gen = Generator(scale, rnd, today, echo)
     gen.run()
     plant_fabrications(rnd, today)
+    plant_photo_evidence(rnd, today)
     pw = hash_password(password)
     first_township = gen.first_township_id
     users = [

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from relief.dates import to_cst
 from relief.extensions import db
+from relief.flags import photo_evidence
+from relief.flags.services import REASON_LABELS
 from relief.ids import mask_phone
 from relief.models import (
     Cadre,
@@ -163,7 +165,7 @@ def visit_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.R
     first, last = _bounds(year)
     stmt = (sa.select(Visit.visited_on, Township.name.label("township"), Village.name.label("village"),
                       Household.head_name, Cadre.name.label("cadre"), Visit.kind, Visit.aid_yuan, Visit.notes,
-                      Visit.recorded_at)
+                      Visit.recorded_at, Visit.id)
             .join(Village, Village.id == Visit.village_id)
             .join(Township, Township.id == Visit.township_id)
             .join(Cadre, Cadre.id == Visit.cadre_id)
@@ -171,6 +173,19 @@ def visit_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.R
             .where(Visit.visited_on.between(first, last), in_township(Visit.township_id, township_id))
             .order_by(Visit.visited_on, Visit.id))
     yield from db.session.execute(scoped(stmt, user, Visit), execution_options=STREAM)
+
+
+def photo_flag_notes(year: int, township_id: int | None = None) -> dict[int, str]:
+    """The photo flags of the year's visits as the 走访记录 sheet's 照片疑点 cell, by visit id (for
+    scope.FLAG_READERS only: the caller checks). Chinese in every language, like the sheet's labels."""
+    notes: dict[int, list[str]] = {}
+    for vid, _uuid, details in photo_evidence.reused_photos(year, township_id):
+        earlier = sorted({(r.earlier_visited_on, r.earlier_visit_id) for r in details["reused"]})
+        notes.setdefault(vid, []).append(
+            REASON_LABELS["reused_photo"] + "（" + "、".join(f"{day.isoformat()} 走访#{i}" for day, i in earlier) + "）")
+    for vid, _uuid, details in photo_evidence.photo_date_mismatches(year, township_id):
+        notes.setdefault(vid, []).append(f"照片拍摄日期与走访日期相差{max(g.days_apart for g in details['date_gaps'])}天")
+    return {vid: "；".join(parts) for vid, parts in notes.items()}
 
 
 SHEET_HEADERS = ["月份", "乡镇", "村", "户主姓名", "联系电话", "帮扶干部", "干部单位", "回访时间", "是否接通",

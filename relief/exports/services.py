@@ -15,6 +15,7 @@ from relief import audit
 from relief.extensions import db
 from relief.ids import mask_id, mask_phone
 from relief.models import Role, Township
+from relief.scope import FLAG_READERS
 from relief.rates import shown_fraction
 from relief.reports import year_figures
 
@@ -89,13 +90,18 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
         for r in rows.project_rows(user, year, tid):
             yield tuple(r)
 
+    # the flags are for scope.FLAG_READERS: only their workbook has the 照片疑点 column (at the end)
+    photo_flags = user.role in FLAG_READERS
+
     def visits():
+        notes_of = rows.photo_flag_notes(year, tid) if photo_flags else {}
         # unpacked by position: a year has hundreds of thousands of visits, and a row's names cost more
-        for visited_on, township, village, head_name, cadre, kind, aid_yuan, notes, recorded_at \
+        for visited_on, township, village, head_name, cadre, kind, aid_yuan, notes, recorded_at, visit_id \
                 in rows.visit_rows(user, year, tid):
             # stored as naive UTC; China has kept UTC+8 without daylight saving since 1991
-            yield (visited_on, township, village, head_name, cadre, kind, aid_yuan, notes,
+            row = (visited_on, township, village, head_name, cadre, kind, aid_yuan, notes,
                    recorded_at + CST_OFFSET if recorded_at else None)
+            yield (*row, notes_of.get(visit_id)) if photo_flags else row
 
     callback_headers, callback_rows = rows.callback_sheet(user, year, tid, full_ids=full_ids)
 
@@ -128,8 +134,8 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
             Col("受益人数", 9, "int")], projects),
         Sheet("visits", "走访记录", [
             Col("走访日期", 12, "date"), Col("乡镇", 12), Col("村", 14), Col("户主姓名", 10), Col("帮扶干部", 10),
-            Col("走访类型", 10), Col("帮扶金额(元)", 12, "yuan"), Col("走访情况", 60), Col("录入时间", 17, "datetime")],
-            visits),
+            Col("走访类型", 10), Col("帮扶金额(元)", 12, "yuan"), Col("走访情况", 60), Col("录入时间", 17, "datetime"),
+            *([Col("照片疑点", 36)] if photo_flags else [])], visits),
         # issue 8: the call-backs of the year, after the six sheets of the contract
         Sheet("callbacks", "回访", [Col(h, 22 if h in ("备注", "核对") else 12) for h in callback_headers], callbacks),
     ]

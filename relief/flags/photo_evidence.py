@@ -22,16 +22,21 @@ does not say when it was taken (WeChat and screenshots drop it) is not a flag.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from itertools import combinations
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from relief.extensions import db
 from relief.models import Visit, VisitPhoto
+from relief.sqlfunc import seconds_between
+
+from .record_evidence import Finding, claimed_in
 
 BANDS = 4
 BAND_BITS = 16
@@ -112,3 +117,80 @@ def note_reuse(photo: VisitPhoto, *, visit_id: int | None, household_id: int | N
 def date_gap_days(taken_on: date, visited_on: date) -> int:
     """How many days apart the photo was taken and the visit claims to have happened."""
     return abs((taken_on - visited_on).days)
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """One photo of a flagged visit whose picture an earlier visit's photo already showed."""
+
+    photo_id: int
+    earlier_photo_id: int
+    earlier_visit_id: int
+    earlier_household_id: int | None
+    earlier_village_id: int
+    earlier_visited_on: date
+    distance: int
+
+
+@dataclass(frozen=True)
+class DateGap:
+    """One photo of a flagged visit taken too many days from the date the visit claims."""
+
+    photo_id: int
+    taken_at: datetime
+    visited_on: date
+    days_apart: int
+
+
+def _same_occasion(household_id, village_id, visited_on, earlier_household_id, earlier_village_id,
+                   earlier_visited_on) -> bool:
+    """Whether two visits are one household's (or one village's) on one day: a match stored before
+    one of them was edited to that day no longer counts."""
+    same_target = (earlier_household_id == household_id if household_id is not None
+                   else earlier_household_id is None and earlier_village_id == village_id)
+    return same_target and earlier_visited_on == visited_on
+
+
+def reused_photos(year: int, township_id: int | None = None) -> Iterator[Finding]:
+    """Visits claimed in the year with a photo whose picture an earlier visit's photo showed (the
+    match found when the photo was stored), each with its evidence: `reused`, a list of Reuse."""
+    earlier_photo = aliased(VisitPhoto)
+    earlier = aliased(Visit)
+    rows = db.session.execute(
+        sa.select(Visit.id, Visit.client_uuid, Visit.household_id, Visit.village_id, Visit.visited_on,
+                  VisitPhoto.id, earlier_photo.id, earlier.id, earlier.household_id, earlier.village_id,
+                  earlier.visited_on, VisitPhoto.reused_distance)
+        .join(VisitPhoto, VisitPhoto.visit_id == Visit.id)
+        .join(earlier_photo, earlier_photo.id == VisitPhoto.reused_photo_id)
+        .join(earlier, earlier.id == earlier_photo.visit_id)
+        .where(claimed_in(year, township_id), VisitPhoto.reused_photo_id.is_not(None), earlier.id != Visit.id)
+        .order_by(Visit.id, VisitPhoto.id))
+    found: dict[int, tuple[str, list[Reuse]]] = {}
+    for vid, uuid, household_id, village_id, visited_on, pid, epid, evid, ehh, evil, eday, dist in rows:
+        if _same_occasion(household_id, village_id, visited_on, ehh, evil, eday):
+            continue
+        found.setdefault(vid, (uuid, []))[1].append(Reuse(pid, epid, evid, ehh, evil, eday, dist))
+    for vid, (uuid, reused) in found.items():
+        yield vid, uuid, {"reused": reused}
+
+
+def photo_date_mismatches(year: int, township_id: int | None = None) -> Iterator[Finding]:
+    """Visits claimed in the year with a photo taken more than PHOTO_DATE_MAX_DAYS days before or
+    after the claimed date, each with its evidence: `date_gaps`, a list of DateGap. A photo without
+    a capture time says nothing."""
+    most = current_app.config["PHOTO_DATE_MAX_DAYS"]
+    # taken_at is China time and visited_on a China date: seconds from the claimed day's midnight
+    since_midnight = seconds_between(VisitPhoto.taken_at, Visit.visited_on)
+    rows = db.session.execute(
+        sa.select(Visit.id, Visit.client_uuid, Visit.visited_on, VisitPhoto.id, VisitPhoto.taken_at)
+        .join(VisitPhoto, VisitPhoto.visit_id == Visit.id)
+        .where(claimed_in(year, township_id), VisitPhoto.taken_at.is_not(None),
+               sa.or_(since_midnight < -most * 86400, since_midnight >= (most + 1) * 86400))
+        .order_by(Visit.id, VisitPhoto.id))
+    found: dict[int, tuple[str, list[DateGap]]] = {}
+    for vid, uuid, visited_on, pid, taken_at in rows:
+        gap = date_gap_days(taken_at.date(), visited_on)
+        if gap > most:
+            found.setdefault(vid, (uuid, []))[1].append(DateGap(pid, taken_at, visited_on, gap))
+    for vid, (uuid, gaps) in found.items():
+        yield vid, uuid, {"date_gaps": gaps}

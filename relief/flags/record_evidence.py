@@ -8,7 +8,7 @@ copied_notes      the same notes of FLAG_COPIED_MIN_CHARS (15)+ characters on FL
 
 Each check takes the year and the township asked for and yields (visit id, client uuid, details)
 for the visits it flags; relief.flags.services runs every check and gathers the reasons.
-What the visit's photos show is checked beside these, from the photos.
+What the visit's photos show is checked beside these, in relief.flags.photo_evidence.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _year(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def _claimed_in(year: int, township_id: int | None):
+def claimed_in(year: int, township_id: int | None):
     """Visits claimed in the year (in the township asked for: scope.flags_limit)."""
     return sa.and_(Visit.visited_on.between(*_year(year)), flags_limit(township_id))
 
@@ -54,7 +54,7 @@ def late_records(year: int, township_id: int | None = None) -> Iterator[Finding]
     late_s = (current_app.config["FLAG_LATE_DAYS"] + 1) * 86400 - _CST_OFFSET_S
     for vid, uuid in db.session.execute(
             sa.select(Visit.id, Visit.client_uuid)
-            .where(_claimed_in(year, township_id), seconds_between(Visit.recorded_at, Visit.visited_on) >= late_s)):
+            .where(claimed_in(year, township_id), seconds_between(Visit.recorded_at, Visit.visited_on) >= late_s)):
         yield vid, uuid, {}
 
 
@@ -66,7 +66,7 @@ def far_from_village(year: int, township_id: int | None = None) -> Iterator[Find
     rows = db.session.execute(
         sa.select(Visit.id, Visit.client_uuid, Visit.lat, Visit.lng, Village.lat, Village.lng)
         .join(Village, Village.id == Visit.village_id)
-        .where(_claimed_in(year, township_id), Visit.lat.is_not(None), Visit.lng.is_not(None),
+        .where(claimed_in(year, township_id), Visit.lat.is_not(None), Visit.lng.is_not(None),
                Village.lat.is_not(None), Village.lng.is_not(None),
                sa.or_(sa.func.abs(Visit.lat - Village.lat) > box, sa.func.abs(Visit.lng - Village.lng) > box)))
     for vid, uuid, lat, lng, vlat, vlng in rows:
@@ -98,7 +98,7 @@ def copied_notes(year: int, township_id: int | None = None) -> Iterator[Finding]
     """The same (trimmed) notes of FLAG_COPIED_MIN_CHARS or more on FLAG_COPIED_MIN_VISITS or more visits."""
     cfg = current_app.config
     min_chars, min_visits = cfg["FLAG_COPIED_MIN_CHARS"], cfg["FLAG_COPIED_MIN_VISITS"]
-    in_year = _claimed_in(year, township_id)
+    in_year = claimed_in(year, township_id)
     text = sa.func.trim(Visit.notes)
     copied = (sa.select(text.label("t")).where(in_year, sa.func.length(text) >= min_chars)
               .group_by(text).having(sa.func.count() >= min_visits).subquery())

@@ -20,6 +20,8 @@ bp = Blueprint("flags", __name__, url_prefix="/flags")
 def index():
     year = request.args.get("year", type=year_int) or today().year
     township_id = township_asked(current_user, request.args.get("township"))
-    page = services.flag_page(year, township_id)
+    reason = request.args.get("reason") if request.args.get("reason") in services.REASONS else None
+    page = services.flag_page(year, township_id, reason)
     return render_template("flags/index.html", flags=page.flags, visits=page.visits, copies=page.copies, year=year,
-                           township_id=township_id, townships=township_choices(current_user))
+                           township_id=township_id, townships=township_choices(current_user), reason=reason,
+                           labels=services.REASON_LABELS)
