@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 IMPORT_SECONDS = 10
-EXPORT_RATIO, EXPORT_MB = 1.5, 250
+EXPORT_RATIO, EXPORT_MB = 0.4, 250
 MAP_SECONDS, MAP_BYTES = 0.5, 2 * 1024 * 1024
 SQL_RATIO = 1.5
 

@@ -173,6 +173,18 @@ def visit_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.R
     yield from db.session.execute(scoped(stmt, user, Visit), execution_options=STREAM)
 
 
+def longest_sheet(user, year: int, township_id: int | None = None) -> int:
+    """The rows of the longest sheets (走访记录 and 结对帮扶户), counted before anything is written."""
+    first, last = _bounds(year)
+    visits = db.session.scalar(scoped(sa.select(sa.func.count()).select_from(Visit).where(
+        Visit.visited_on.between(first, last), in_township(Visit.township_id, township_id)), user, Visit))
+    households = db.session.scalar(sa.select(sa.func.count()).select_from(
+        scoped(sa.select(Pairing.household_id).where(Pairing.kind == PairingKind.HOUSEHOLD,
+                                                      _pairings_in_year(year, township_id)), user,
+               Pairing).distinct().subquery()))
+    return max(visits or 0, households or 0)
+
+
 SHEET_HEADERS = ["月份", "乡镇", "村", "户主姓名", "联系电话", "帮扶干部", "干部单位", "回访时间", "是否接通",
                  "干部近三个月是否走访", "自述走访次数", "诉求是否解决", "满意度", "备注", "与走访记录不符",
                  "记录的走访日期"]
