@@ -24,6 +24,9 @@ from enum import Enum
 
 import rustpy_xlsxwriter
 
+#: the media type of every .xlsx relief sends
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 #: a cell starting with one of these may be taken for a formula by a spreadsheet
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell

@@ -14,12 +14,12 @@ from relief.extensions import db
 from relief.models import Role, Township
 from relief.filters import township_choices
 from relief.scope import township_of_request
+from relief.spreadsheets import XLSX
 
 from . import jobs, services
 from .yearly_report import percent, report_page
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MIMETYPES = {".csv": "text/csv", ".zip": "application/zip", ".xlsx": XLSX}
 FIRST_YEAR = 2000
 
