@@ -170,7 +170,8 @@ def visit_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.R
             .outerjoin(Household, Household.id == Visit.household_id)
             .where(Visit.visited_on.between(first, last), in_township(Visit.township_id, township_id))
             .order_by(Visit.visited_on, Visit.id))
-    yield from db.session.execute(scoped(stmt, user, Visit), execution_options=STREAM)
+    # through the session's connection (Core rows): a year's visits skip the ORM's row processing
+    yield from db.session.connection().execution_options(**STREAM).execute(scoped(stmt, user, Visit))
 
 
 def longest_sheet(user, year: int, township_id: int | None = None) -> int:
