@@ -148,7 +148,6 @@ def _records(index: int, name: str, headers: list[str], first: tuple, rows: Iter
             progress(index, name, n)
         yield {h: v if (t := type(v)) in keep or (t is str and len(v) <= limit) else _convert(v)
                for h, v in zip(headers, row)}
-        written[name] = n
     written[name] = n
 
 
