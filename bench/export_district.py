@@ -47,9 +47,10 @@ def measure(url: str, year: int, folder: Path, runs: int = 3) -> dict:
     for _ in range(runs):
         exports.append(_child("export", url, year, folder / "export.xlsx"))
         raws.append(_child("raw", url, year, folder / "raw.xlsx"))
+    load = round(os.getloadavg()[0], 1)  # the 1-minute load average as the runs end (2 cores here)
     export = min(exports, key=lambda e: e["seconds"])
     raw = min(raws, key=lambda r: r["seconds"])
-    return {"year": year, "export_s": export["seconds"], "export_cpu_s": export["cpu_s"],
+    return {"year": year, "load": load, "export_s": export["seconds"], "export_cpu_s": export["cpu_s"],
             "peak_mb": max(e["peak_mb"] for e in exports), "file_mb": export["file_mb"], "rows": export["rows"],
             "raw_s": raw["seconds"], "raw_cpu_s": min(r["cpu_s"] for r in raws), "raw_read_s": raw["read_s"],
             "ratio": round(export["seconds"] / raw["seconds"], 2),

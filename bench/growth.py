@@ -95,7 +95,8 @@ def measure(district_url: str | None = None) -> list[dict]:
     for size, scale, households in SIZES:
         print(f"  growth, {size} ({households:,} households) ...", flush=True)
         url = database(size, scale, district_url)
-        row = {"size": size, "households": households, **_child("bench.growth", "--pages", url)}
+        row = {"size": size, "households": households, "load": round(os.getloadavg()[0], 1),
+               **_child("bench.growth", "--pages", url)}
         imported = _child("bench.growth", "--import", str(households))
         row.update(import_s=imported["first_s"], import_peak_mb=imported["peak_mb"])
         folder = OUT / "growth-export"

@@ -198,7 +198,8 @@ def export_lines(e: dict) -> list[str]:
              f"for bare xlsxwriter (constant_memory) writing the same cells already read: **{e['ratio']}×** "
              f"(target ≤ {jobs.EXPORT_RATIO}); in CPU seconds {e.get('export_cpu_s')} s against {e.get('raw_cpu_s')} s: "
              f"{e.get('cpu_ratio')}× (on a shared machine the wall time is mostly waiting for a core). Peak memory "
-             f"{e['peak_mb']} MB (≤ {jobs.EXPORT_MB})."]
+             f"{e['peak_mb']} MB (≤ {jobs.EXPORT_MB}). Load average as the runs ended: {e.get('load', '–')} on "
+             f"{os.cpu_count()} cores."]
     writers = e.get("writers")
     if writers:
         lines += ["", "The same cells (every sheet, read once beforehand) written by each candidate in one process:", "",
@@ -219,9 +220,9 @@ def growth_lines(g: list[dict] | None) -> list[str]:
              "memory (both stream). Pages: medians of requests through the Flask test client in one process "
              "(`bench/growth.py`), the dashboard right after a visit was posted. The largest size is a stand-in "
              "for ten districts: three districts' worth (generating ten takes too long on this machine).", "",
-             "| size | households | cadre home ms | dashboard after a write ms | visit sync ms | import s | import MB | "
-             "export s | export rows | export MB |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {r['size']} | {r['households']:,} | {r['cadre_home_ms']} | {r['dashboard_after_write_ms']} | "
+             "| size | households | load | cadre home ms | dashboard after a write ms | visit sync ms | import s | import MB | "
+             "export s | export rows | export MB |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r['size']} | {r['households']:,} | {r.get('load', '–')} | {r['cadre_home_ms']} | {r['dashboard_after_write_ms']} | "
               f"{r['visit_sync_ms']} | {r['import_s']} | {r['import_peak_mb']} | {r['export_s']} | "
               f"{r['export_rows']:,} | {r['export_peak_mb']} |" for r in g]
     return lines
