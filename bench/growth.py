@@ -218,9 +218,11 @@ def svg(results: list[dict]) -> str:
                      + " ".join(f"{px(x):.1f},{py(g):.1f}" for x, g in zip(xs, guide)) + '"/>')
         parts.append('<polyline fill="none" stroke="#1f5fa8" stroke-width="2" points="'
                      + " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, ys)) + '"/>')
-        for x, y in zip(xs, ys):
+        for j, (x, y) in enumerate(zip(xs, ys)):
+            # the first label right of its point; the others left of it, the last below, so they stay apart
+            dx, dy, anchor = (5, -6, "") if j == 0 else (-5, 15 if j == len(xs) - 1 else -6, ' text-anchor="end"')
             parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="#1f5fa8"/>'
-                         f'<text x="{px(x) + 5:.1f}" y="{py(y) - 5:.1f}">{y:g} {unit}</text>')
+                         f'<text x="{px(x) + dx:.1f}" y="{py(y) + dy:.1f}"{anchor}>{y:g} {unit}</text>')
         parts.append(f'<text x="{ox + w / 2:.0f}" y="{oy + h - 6}" text-anchor="middle" fill="#555">households</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
