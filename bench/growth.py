@@ -192,10 +192,10 @@ def svg(results: list[dict]) -> str:
     rows = math.ceil(len(panels) / cols)
     xs = [r["households"] for r in results]
     lx0, lx1 = math.log10(min(xs)), math.log10(max(xs))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w * cols}" height="{h * rows + 30}" '
-             f'font-family="sans-serif" font-size="11" role="img" aria-label="How cost grows with the data">',
-             f'<text x="8" y="18" font-size="13">How cost grows: time (or memory) against households, log-log; '
-             f'dotted: proportional to size, through the district point</text>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w * cols}" height="{h * rows + 30}" '
+              'font-family="sans-serif" font-size="11" role="img" aria-label="How cost grows with the data">'),
+             ('<text x="8" y="18" font-size="13">How cost grows: time (or memory) against households, log-log; '
+              'dotted: proportional to size, through the district point</text>')]
     for i, (key, label, unit) in enumerate(panels):
         ox, oy = (i % cols) * w, (i // cols) * h + 30
         ys = [r[key] for r in results]
@@ -212,9 +212,9 @@ def svg(results: list[dict]) -> str:
         parts.append(f'<text x="{ox + pad}" y="{oy + 14}" font-weight="bold">{label}</text>')
         parts.append(f'<line x1="{ox + pad}" y1="{oy + h - 34}" x2="{ox + w - 16}" y2="{oy + h - 34}" stroke="#888"/>')
         parts.append(f'<line x1="{ox + pad}" y1="{oy + 22}" x2="{ox + pad}" y2="{oy + h - 34}" stroke="#888"/>')
-        for x, r in zip(xs, results):
+        for x in xs:
             parts.append(f'<text x="{px(x):.1f}" y="{oy + h - 20}" text-anchor="middle">{x:,}</text>')
-        parts.append(f'<polyline fill="none" stroke="#999" stroke-dasharray="2,3" points="'
+        parts.append('<polyline fill="none" stroke="#999" stroke-dasharray="2,3" points="'
                      + " ".join(f"{px(x):.1f},{py(g):.1f}" for x, g in zip(xs, guide)) + '"/>')
         parts.append('<polyline fill="none" stroke="#1f5fa8" stroke-width="2" points="'
                      + " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, ys)) + '"/>')

@@ -27,7 +27,7 @@ def test_cells_keep_their_types_and_formats():
                                     Col("日期", 12, "date"), Col("时间", 17, "datetime"), Col("颜色"), Col("是否"),
                                     Col("长文字")], lambda: rows)])
     ws = book["表"]
-    cells = list(ws.iter_rows(min_row=2))[0]
+    cells = next(ws.iter_rows(min_row=2))
     assert [c.value for c in cells[:7]] == ["=1+1", 1200, 0.5, datetime(2025, 3, 1), datetime(2025, 3, 1, 8, 30),
                                             "红", "是"]
     assert cells[0].data_type == "s" and cells[0].number_format == "@"
@@ -42,7 +42,7 @@ def test_cells_keep_their_types_and_formats():
 def test_an_auto_column_is_formatted_row_by_row_and_an_empty_sheet_keeps_its_header():
     summary = Sheet("s", "汇总", [Col("指标"), Col("数值", kind="auto")], lambda: [("户数", 3), ("覆盖率", 0.25)],
                     cell_kind=lambda row: "percent" if row[0].endswith("率") else "int", autofilter=False)
-    empty = Sheet("e", "空表", [Col("乡镇"), Col("身份证号", typed="text")], lambda: [])
+    empty = Sheet("e", "空表", [Col("乡镇"), Col("身份证号", typed="text")], list)
     book = _book([summary, empty])
     assert [(c.value, c.number_format) for c in book["汇总"]["B"][1:]] == [(3, "#,##0"), (0.25, "0%")]
     assert [c.value for c in book["空表"][1]] == ["乡镇", "身份证号"] and book["空表"].max_row == 1
