@@ -159,7 +159,7 @@ def import_command(kind: str, path: str, dry_run: bool, source: str | None) -> N
 @relief_cli.command("export")
 @click.option("--year", type=int, required=True, help="the calendar year, e.g. 2025")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="FILE.xlsx for the workbook, or FILE.csv with --sheet")
+              help="FILE.xlsx for the workbook, FILE.zip for one workbook per township, or FILE.csv with --sheet")
 @click.option("--township", help="one township (name); the whole district when left out")
 @click.option("--full-ids", is_flag=True, help="write ID and phone numbers in full (logged)")
 @click.option("--sheet", type=click.Choice(["summary", "villages", "households", "cadres", "projects", "visits"]),
@@ -168,13 +168,18 @@ def export_command(year: int, output: str, township: str | None, full_ids: bool,
     """Write the yearly workbook of assistance results (ID and phone numbers masked unless --full-ids)."""
     from relief.exports import services
 
-    as_csv = output.lower().endswith(".csv")
+    as_csv, as_zip = output.lower().endswith(".csv"), output.lower().endswith(".zip")
     if as_csv != bool(sheet):
         click.echo("error: a .csv needs --sheet NAME, and --sheet needs a .csv output", err=True)
         sys.exit(2)
     operator = services.Operator()
     try:
         place = services.resolve_township(township)
+        if as_zip and place is not None:
+            raise services.ExportError("a .zip holds the whole district, one workbook per township: leave out --township")
+        if not as_zip and not sheet and place is None and services.must_split(operator, year, None):
+            raise services.ExportError("the year has more rows than a sheet holds: write FILE.zip "
+                                       "(one workbook per township) or give --township")
     except services.ExportError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
@@ -182,13 +187,19 @@ def export_command(year: int, output: str, township: str | None, full_ids: bool,
     tmp = Path(output).with_name(Path(output).name + ".part")
     try:
         with open(tmp, "wb") as fh:
-            written = services.export(fh, operator, year, place, full_ids=full_ids, sheet=sheet)
+            if as_zip:
+                written = services.export_by_township(fh, operator, year, full_ids=full_ids)
+            else:
+                written = services.export(fh, operator, year, place, full_ids=full_ids, sheet=sheet)
         tmp.replace(output)
+    except services.ExportError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
     finally:
         tmp.unlink(missing_ok=True)
     db.session.rollback()
     with writing():
-        services.log_export(operator, services.describe(year, place, full_ids, sheet))
+        services.log_export(operator, services.describe(year, place, full_ids, sheet, as_zip))
         db.session.commit()
     rows = ", ".join(f"{name} {n}" for name, n in written.items())
     click.echo(f"Wrote {output} in {time.perf_counter() - began:.1f} s ({rows}).")

@@ -170,6 +170,9 @@ class Defaults:
     EXPORT_FOLDER: str | None = None  # finished files; shared by app servers and workers (instance/exports)
     EXPORT_KEEP_HOURS = 24  # a finished file (and its job's status) is kept this long
     EXPORT_JOB_SECONDS = 6 * 3600  # a job running longer is stopped
+    #: data rows a sheet may hold (Excel's 1,048,576 less the header); a whole export with more goes
+    #: out as a zip of one workbook per township
+    EXPORT_SHEET_ROWS = 1_048_575
     EXPORT_DATABASE_URL: str | None = None  # a read replica the export jobs read from (the primary when unset)
 
 

@@ -1,22 +1,31 @@
-"""relief's one spreadsheet writer: sheets to .xlsx (xlsxwriter, streamed) or .csv, with every text
-cell kept as text. The yearly workbook (relief.exports), the work record's workbook (relief.records)
-and the import templates (relief.imports) are all written here.
+"""relief's one spreadsheet writer: sheets to .xlsx (rustpy-xlsxwriter, streamed) or .csv, with
+every text cell kept as text. Every .xlsx relief makes is written here: the yearly workbook
+(relief.exports, also split by township into a zip), the work record's workbook (relief.records)
+and the import templates (relief.imports).
 
-A text value is always written with write_string, so "=HYPERLINK(...)", "+1", "-2" or "@SUM"
-stay text in Excel and WPS; the workbook is also opened with strings_to_formulas off as a
-second guard. In CSV, where a reader decides for itself, such text gets a leading apostrophe.
+A text value is always written as an inline string cell, so "=HYPERLINK(...)", "+1", "-2" or
+"@SUM" stay text in Excel and WPS (rustpy-xlsxwriter writes formulas only when asked, which relief
+never does). In CSV, where a reader decides for itself, such text gets a leading apostrophe.
+
+Why rustpy-xlsxwriter and not xlsxwriter: on the district's yearly sheets it writes the same cells
+about ten times faster in the same (constant) memory; docs/benchmarks.md has the figures.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 
-import xlsxwriter
+import rustpy_xlsxwriter
+
+#: the media type of every .xlsx relief sends
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: a cell starting with one of these may be taken for a formula by a spreadsheet
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -27,7 +36,8 @@ MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
 class Col:
     header: str
     width: float = 12
-    #: text, int, yuan, percent, decimal, date, datetime, or auto (number format chosen per cell by `formats`)
+    #: text, int, yuan, percent, decimal, date, datetime, general (no format: what is typed there keeps
+    #: its type), or auto (the number format chosen row by row by the sheet's `cell_kind`)
     kind: str = "text"
     #: the format of the whole column, for cells typed in later (an import template's ID column: text)
     typed: str | None = None
@@ -63,68 +73,82 @@ PROGRESS_EVERY = 5000
 #: progress(sheet index, sheet name, rows written so far in it)
 Progress = Callable[[int, str, int], None]
 
+#: cell values handed to the writer as they are (str too, when not over a cell's limit)
+_KEEP = frozenset({int, float, date, datetime, type(None)})
+
+
+def _formats() -> dict[str, rustpy_xlsxwriter.Format]:
+    F = rustpy_xlsxwriter.Format
+    return {
+        "head": F().set_bold().set_text_wrap().set_align("vcenter").set_background_color("#F2DCDB")
+                   .set_border("thin"),
+        "text": F().set_num_format("@"),
+        "int": F().set_num_format("#,##0"),
+        "yuan": F().set_num_format("#,##0"),
+        "percent": F().set_num_format("0%"),  # relief.rates: whole percent
+        "decimal": F().set_num_format("0.00"),
+        "date": F().set_num_format("yyyy-mm-dd"),
+        "datetime": F().set_num_format("yyyy-mm-dd hh:mm"),
+    }
+
 
 def write_xlsx(target, sheets: list[Sheet], title: str = "", progress: Progress | None = None) -> dict[str, int]:
-    """Write the sheets in order to a binary file, each row streamed (constant_memory); return rows per sheet."""
-    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "strings_to_numbers": False,
-                                        "default_date_format": "yyyy-mm-dd"})
-    book.set_properties({"title": title, "author": "relief", "comments": "结对帮扶"})
-    fmt = {
-        "head": book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#F2DCDB",
-                                 "border": 1}),
-        "text": book.add_format({"num_format": "@"}),
-        "int": book.add_format({"num_format": "#,##0"}),
-        "yuan": book.add_format({"num_format": "#,##0"}),
-        "percent": book.add_format({"num_format": "0%"}),  # relief.rates: whole percent
-        "decimal": book.add_format({"num_format": "0.00"}),
-        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-    }
-    written = {}
-    labelled = _LabelledTypes()
+    """Write the sheets in order to a binary file (or a path), rows streamed; return rows per sheet.
+
+    rustpy-xlsxwriter (rust_xlsxwriter underneath, in constant memory) writes every str as an
+    inline text cell, never as a formula. The header row gets its format and height, each column
+    its width and number format (a column format also formats what is typed there later), and
+    an "auto" column its format row by row (the 汇总 sheet's rates). `title` is kept for the
+    callers; the writer sets no document properties."""
+    fmt = _formats()
+    written: dict[str, int] = {}
+    options: dict[str, dict] = {name: {} for name in (
+        "column_widths", "column_formats", "header_format", "row_heights", "row_formats", "autofilter")}
+    freeze, entries = {}, []
     for index, sheet in enumerate(sheets):
-        if progress:
-            progress(index, sheet.name, 0)
-        ws = book.add_worksheet(sheet.name)
-        for c, col in enumerate(sheet.columns):
-            ws.set_column(c, c, col.width, fmt[col.typed] if col.typed else None)
-        if sheet.freeze:
-            ws.freeze_panes(1, 0)
+        headers = [col.header for col in sheet.columns]
+        if len(set(headers)) != len(headers):
+            raise ValueError(f"sheet {sheet.name}: a column header appears twice")
+        name = sheet.name
+        options["column_widths"][name] = [col.width for col in sheet.columns]
+        options["column_formats"][name] = [fmt.get(col.typed or col.kind) for col in sheet.columns]
+        options["header_format"][name] = fmt["head"]
         if sheet.header_height:
-            ws.set_row(0, sheet.header_height)
-        for c, col in enumerate(sheet.columns):
-            ws.write_string(0, c, col.header, fmt["head"])
-        r = 0
-        kinds = [col.kind for col in sheet.columns]
-        # the common cells (text in a text column, plain numbers) are written here directly;
-        # the rest (enums, booleans, dates, "auto" columns) through _cell
-        text_format = [fmt["text"] if kind == "text" else None for kind in kinds]
-        number_format = [fmt.get(kind) or fmt["int"] for kind in kinds]
-        write_string, write_number = ws.write_string, ws.write_number
-        for r, row in enumerate(sheet.rows(), start=1):
-            if progress and r % PROGRESS_EVERY == 0:
-                progress(index, sheet.name, r)
-            for c, value in enumerate(row):
-                if value is None:
-                    continue
-                kind_of = type(value)
-                if kind_of is str:
-                    write_string(r, c, value if len(value) <= MAX_CELL_TEXT else value[:MAX_CELL_TEXT], text_format[c])
-                elif (kind_of is int or kind_of is float) and kinds[c] != "auto":
-                    write_number(r, c, value, number_format[c])
-                elif labelled[kind_of] and kinds[c] != "auto":  # an enum: its Chinese label
-                    write_string(r, c, value.zh, text_format[c])
-                else:
-                    kind = kinds[c]
-                    if kind == "auto":
-                        kind = sheet.cell_kind(row) if sheet.cell_kind else "int"
-                    _cell(ws, r, c, _plain(value), kind, fmt)
-        if sheet.autofilter and r:
-            ws.autofilter(0, 0, r, len(sheet.columns) - 1)
-        written[sheet.name] = r
-    book.close()
+            options["row_heights"][name] = {0: sheet.header_height}
+        if sheet.freeze:
+            freeze[name] = {"row": 1, "col": 0}
+        rows = iter(sheet.rows())
+        first = next(rows, None)
+        if first is None:  # the header alone: one record of empty cells writes just the header row
+            entries.append((name, [dict.fromkeys(headers)]))
+            written[name] = 0
+            options["autofilter"][name] = False
+            continue
+        options["autofilter"][name] = sheet.autofilter
+        if any(col.kind == "auto" for col in sheet.columns):
+            rows = [first, *rows]  # a few rows (汇总): each one's number format by its label
+            kind_of = sheet.cell_kind or (lambda row: "int")
+            options["row_formats"][name] = {r: fmt[kind_of(row)] for r, row in enumerate(rows, start=1)}
+            first, rows = rows[0], iter(rows[1:])
+        entries.append((name, _records(index, name, headers, first, rows, written, progress)))
+    rustpy_xlsxwriter.write_worksheets(entries, target, freeze_panes=freeze or None,
+                                       **{option: value for option, value in options.items() if value})
     return written
+
+
+def _records(index: int, name: str, headers: list[str], first: tuple, rows: Iterator[tuple],
+             written: dict[str, int], progress: Progress | None) -> Iterator[dict]:
+    """The sheet's rows as the writer takes them (one dict per row), with progress now and then."""
+    if progress:
+        progress(index, name, 0)
+    keep, limit = _KEEP, MAX_CELL_TEXT
+    n = 0
+    for n, row in enumerate(itertools.chain((first,), rows), start=1):
+        if progress and n % PROGRESS_EVERY == 0:
+            progress(index, name, n)
+        yield {h: v if (t := type(v)) in keep or (t is str and len(v) <= limit) else _convert(v)
+               for h, v in zip(headers, row)}
+    written[name] = n
 
 
 class _LabelledTypes(dict):
@@ -135,26 +159,22 @@ class _LabelledTypes(dict):
         return self[kind]
 
 
-_EPOCH = datetime(1899, 12, 30)
+_labelled = _LabelledTypes()
 
 
-def _cell(ws, r: int, c: int, value, kind: str, fmt: dict) -> None:
-    if value is None:
-        return
-    kind_of = type(value)
-    if kind_of is str:
-        ws.write_string(r, c, value[:MAX_CELL_TEXT], fmt["text"] if kind == "text" else None)
-    elif kind_of is int or kind_of is float:
-        ws.write_number(r, c, value, fmt.get(kind) or fmt["int"])
-    elif kind_of is datetime:
-        # an Excel serial number with a date format: what write_datetime does, several times faster
-        ws.write_number(r, c, (value - _EPOCH).total_seconds() / 86400, fmt["datetime"])
-    elif kind_of is date:
-        ws.write_number(r, c, (value - _EPOCH.date()).days, fmt["date"])
-    elif isinstance(value, (int, float)):
-        ws.write_number(r, c, value, fmt.get(kind) or fmt["int"])
-    else:
-        ws.write_string(r, c, str(value)[:MAX_CELL_TEXT])
+def _convert(value):
+    """A cell the writer does not take as it is: long text cut, an enum's label, 是/否, a number."""
+    if _labelled[type(value)]:  # before str: relief's enums are str enums
+        return value.zh
+    if isinstance(value, str):
+        return str(value)[:MAX_CELL_TEXT]
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    if isinstance(value, date):  # a subclass of date or datetime
+        return datetime.fromisoformat(value.isoformat()) if isinstance(value, datetime) else date.fromordinal(value.toordinal())
+    return str(value)[:MAX_CELL_TEXT]
 
 
 def xlsx_bytes(sheets: list[Sheet], title: str = "") -> bytes:

@@ -11,13 +11,14 @@ import shutil
 import socket
 import subprocess
 import time
+import zipfile
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from relief import spreadsheets as writer
-from relief.exports import jobs
+from relief.exports import jobs, services
 from relief.extensions import db
 from relief.models import AuditEvent, User
 
@@ -199,3 +200,79 @@ def test_a_direct_download_answers_with_the_page_token(district, client, auth): 
     assert "Path=/exports" in response.headers["Set-Cookie"]
     response = client.get("/exports/download?year=2025&format=xlsx&token=<script>")
     assert "Set-Cookie" not in response.headers or "relief-export" not in response.headers["Set-Cookie"]
+
+
+# -- a province's year: one workbook per township, zipped --------------------------------------
+
+def _workbooks(data) -> dict[str, openpyxl.Workbook]:
+    with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as bundle:
+        return {name: openpyxl.load_workbook(io.BytesIO(bundle.read(name))) for name in bundle.namelist()}
+
+
+def test_rows_beyond_a_sheet_go_out_as_a_zip_of_township_workbooks(app, district, tmp_path, monkeypatch):  # noqa: F811
+    """2025 has 6 visits (东镇 5, 西镇 1): with a sheet of 5 rows the whole export is split by township."""
+    app.config.update(EXPORT_FOLDER=str(tmp_path), EXPORT_SHEET_ROWS=5)
+    monkeypatch.setattr(writer, "PROGRESS_EVERY", 1)
+    done = jobs.run(_user("admin").id, 2025, None, False, None)
+    assert done["file"].endswith(".zip") and done["rows"]["走访记录"] == 6 and done["rows"]["结对帮扶户"] == 3
+    books = _workbooks(tmp_path / done["file"])
+    assert sorted(books) == ["结对帮扶成效_2025_东镇.xlsx", "结对帮扶成效_2025_西镇.xlsx"]
+    east, west = books["结对帮扶成效_2025_东镇.xlsx"], books["结对帮扶成效_2025_西镇.xlsx"]
+    assert east.sheetnames[:6] == ["汇总", "村集体经济", "结对帮扶户", "帮扶干部", "帮扶项目", "走访记录"]
+    assert len(table(east["走访记录"])) == 1 + 5 and len(table(west["走访记录"])) == 1 + 1
+    assert dict(table(east["汇总"])[1:])["结对帮扶户数"] == 2 and dict(table(west["汇总"])[1:])["结对帮扶户数"] == 1
+    east_cells = {c for row in east.worksheets for r in table(row) for c in r if isinstance(c, str)}
+    assert "东镇" in east_cells and "西镇" not in east_cells
+    phones = [r[4] for r in table(east["结对帮扶户"])[1:] if r[4]]
+    assert phones and all("****" in p for p in phones)  # still masked
+    assert all(c.data_type != "f" for ws in east.worksheets for row in ws.iter_rows() for c in row)
+    note = db.session.scalar(sa.select(AuditEvent.note).where(AuditEvent.action == "export"))
+    assert note == "2025 全区 zip of xlsx by township"
+
+
+def test_rows_within_a_sheet_stay_one_workbook(app, district, tmp_path):  # noqa: F811
+    app.config.update(EXPORT_FOLDER=str(tmp_path), EXPORT_SHEET_ROWS=6)
+    done = jobs.run(_user("admin").id, 2025, None, False, None)
+    assert done["file"].endswith(".xlsx")
+    assert len(table(openpyxl.load_workbook(tmp_path / done["file"])["走访记录"])) == 1 + 6
+
+
+def test_a_township_beyond_a_sheet_is_refused_with_a_message(app, district, tmp_path):  # noqa: F811
+    app.config.update(EXPORT_FOLDER=str(tmp_path), EXPORT_SHEET_ROWS=4)
+    with pytest.raises(services.ExportError, match="东镇"):
+        jobs.run(_user("admin").id, 2025, None, False, None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_admin_may_ask_for_the_split_and_download_it_directly(district, client, auth):  # noqa: F811
+    auth.login("admin")
+    assert 'name="split"' in client.get("/exports/").get_data(as_text=True)
+    response = client.get("/exports/download?year=2025&format=xlsx&split=1")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert ".zip" in response.headers["Content-Disposition"]
+    assert len(_workbooks(response.data)) == 2
+
+
+def test_a_queued_split_export_shows_each_townships_progress(queued, district, client, auth):  # noqa: F811
+    auth.login("admin")
+    page = _submit(client, split="1")
+    db.session.commit()
+    jobs.work(burst=True)
+    state = client.get(page + ".json").json
+    assert state["state"] == "finished" and state["sheets"] == 2 * len(services.SHEET_KEYS)
+    assert "东镇" in state["sheet"] or "西镇" in state["sheet"]
+    response = client.get(state["file"])
+    assert response.mimetype == "application/zip" and ".zip" in response.headers["Content-Disposition"]
+    assert sorted(_workbooks(response.data)) == ["结对帮扶成效_2025_东镇.xlsx", "结对帮扶成效_2025_西镇.xlsx"]
+
+
+def test_the_command_line_writes_the_zip_and_says_when_a_workbook_cannot_hold_the_year(app, district, runner,  # noqa: F811
+                                                                                     tmp_path):
+    db.session.commit()
+    out = tmp_path / "year.zip"
+    result = runner.invoke(args=["relief", "export", "--year", "2025", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(_workbooks(out)) == ["结对帮扶成效_2025_东镇.xlsx", "结对帮扶成效_2025_西镇.xlsx"]
+    app.config["EXPORT_SHEET_ROWS"] = 5
+    result = runner.invoke(args=["relief", "export", "--year", "2025", "-o", str(tmp_path / "year.xlsx")])
+    assert result.exit_code == 1 and "FILE.zip" in result.output and not (tmp_path / "year.xlsx").exists()

@@ -65,7 +65,7 @@ def running(user) -> str | None:
 
 
 def submit(user, year: int, township: Township | None, *, full_ids: bool, sheet: str | None,
-           download_name: str) -> tuple[str, bool]:
+           download_name: str, split: bool = False) -> tuple[str, bool]:
     """Queue an export for `user` unless one of theirs is still queued or running: returns the job
     id and whether it is new (False: the running one, so a second tap never starts a second export)."""
     r, key = _redis(), _running_key(user)
@@ -87,7 +87,7 @@ def submit(user, year: int, township: Township | None, *, full_ids: bool, sheet:
             return current, False
         r.set(key, "starting", ex=seconds)
     keep = current_app.config["EXPORT_KEEP_HOURS"] * 3600
-    job = queue().enqueue(run, user.id, year, township.id if township else None, full_ids, sheet,
+    job = queue().enqueue(run, user.id, year, township.id if township else None, full_ids, sheet, split,
                           result_ttl=keep, failure_ttl=keep,
                           meta={"user_id": user.id, "download_name": download_name, "sheets": 1 if sheet else
                                 len(services.SHEET_KEYS), "sheet_index": 0, "sheet": None, "rows": 0})
@@ -136,24 +136,28 @@ def status(job_id: str, user) -> JobStatus | None:
 
 def file_of(job_id: str) -> Path | None:
     """The finished file of a job (the caller has checked who may have it)."""
-    for suffix in (".xlsx", ".csv"):
+    for suffix in (".xlsx", ".csv", ".zip"):
         path = folder() / f"{job_id}{suffix}"
         if path.exists():
             return path
     return None
 
 
-def run(user_id: int, year: int, township_id: int | None, full_ids: bool, sheet: str | None) -> dict:
-    """The job: write the export into EXPORT_FOLDER as <job id>.xlsx (or .csv), then audit it."""
+def run(user_id: int, year: int, township_id: int | None, full_ids: bool, sheet: str | None,
+        split: bool = False) -> dict:
+    """The job: write the export into EXPORT_FOLDER as <job id>.xlsx (or .csv), then audit it.
+
+    A whole export is a zip of one workbook per township (<job id>.zip) when asked (`split`) or
+    when its rows would overflow a sheet (services.must_split)."""
     if has_app_context():
-        return _run(user_id, year, township_id, full_ids, sheet)
+        return _run(user_id, year, township_id, full_ids, sheet, split)
     from relief import create_app
 
     with create_app().app_context():
-        return _run(user_id, year, township_id, full_ids, sheet)
+        return _run(user_id, year, township_id, full_ids, sheet, split)
 
 
-def _run(user_id, year, township_id, full_ids, sheet) -> dict:
+def _run(user_id, year, township_id, full_ids, sheet, split=False) -> dict:
     from rq import get_current_job
 
     job = get_current_job()
@@ -169,17 +173,27 @@ def _run(user_id, year, township_id, full_ids, sheet) -> dict:
             job.meta.update(sheet_index=index, sheet=sheet_name, rows=rows)
             job.save_meta()
 
-    path = folder() / f"{name}{'.csv' if sheet else '.xlsx'}"
-    part = path.with_name(path.name + ".part")
+    part = folder() / f"{name}.part"
     try:
         with open(part, "wb") as fh, _reading_from_replica():
-            written = services.export(fh, user, year, township, full_ids=full_ids, sheet=sheet, progress=progress)
+            split = sheet is None and township is None and (split or services.must_split(user, year, None))
+            if split:
+                if job is not None:  # the progress counts every township's sheets; the file is a zip
+                    job.meta.update(sheets=len(services.townships_of(user)) * len(services.SHEET_KEYS),
+                                    download_name=job.meta.get("download_name", "export.xlsx")
+                                    .removesuffix(".xlsx") + ".zip")
+                    job.save_meta()
+                written = services.export_by_township(fh, user, year, full_ids=full_ids, progress=progress)
+            else:
+                written = services.export(fh, user, year, township, full_ids=full_ids, sheet=sheet,
+                                          progress=progress)
+        path = folder() / f"{name}{'.csv' if sheet else '.zip' if split else '.xlsx'}"
         part.replace(path)
     finally:
         part.unlink(missing_ok=True)
     db.session.rollback()  # end the long read before taking the write lock for the audit event
     with writing():
-        services.log_export(user, services.describe(year, township, full_ids, sheet))
+        services.log_export(user, services.describe(year, township, full_ids, sheet, split))
         db.session.commit()
     if job is not None:
         job.meta.update(sheet_index=job.meta.get("sheets", 1), rows=sum(written.values()))

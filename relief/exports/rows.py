@@ -172,7 +172,20 @@ def visit_rows(user, year: int, township_id: int | None = None) -> Iterator[sa.R
             .outerjoin(Household, Household.id == Visit.household_id)
             .where(Visit.visited_on.between(first, last), in_township(Visit.township_id, township_id))
             .order_by(Visit.visited_on, Visit.id))
-    yield from db.session.execute(scoped(stmt, user, Visit), execution_options=STREAM)
+    # through the session's connection (Core rows): a year's visits skip the ORM's row processing
+    yield from db.session.connection().execution_options(**STREAM).execute(scoped(stmt, user, Visit))
+
+
+def longest_sheet(user, year: int, township_id: int | None = None) -> int:
+    """The rows of the longest sheets (走访记录 and 结对帮扶户), counted before anything is written."""
+    first, last = _bounds(year)
+    visits = db.session.scalar(scoped(sa.select(sa.func.count()).select_from(Visit).where(
+        Visit.visited_on.between(first, last), in_township(Visit.township_id, township_id)), user, Visit))
+    households = db.session.scalar(sa.select(sa.func.count()).select_from(
+        scoped(sa.select(Pairing.household_id).where(Pairing.kind == PairingKind.HOUSEHOLD,
+                                                      _pairings_in_year(year, township_id)), user,
+               Pairing).distinct().subquery()))
+    return max(visits or 0, households or 0)
 
 
 def photo_flag_notes(year: int, township_id: int | None = None) -> dict[int, str]:

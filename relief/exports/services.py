@@ -5,10 +5,12 @@ in every UI language; the figures come from relief.reports so they match every p
 """
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from relief import audit
@@ -18,7 +20,7 @@ from relief.models import Role, Township
 from relief.scope import FLAG_READERS
 from relief.rates import shown_fraction
 from relief.reports import year_figures
-
+from relief.scope import scoped
 from relief.spreadsheets import Col, Sheet, write_csv, write_xlsx
 
 from . import rows
@@ -141,10 +143,11 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
     ]
 
 
-def describe(year: int, township: Township | None, full_ids: bool, sheet: str | None) -> str:
+def describe(year: int, township: Township | None, full_ids: bool, sheet: str | None, split: bool = False) -> str:
     """The audit note of an export: year, scope, format, whether numbers were shown in full."""
     scope = township.name if township else "全区"
-    return f"{year} {scope} {'csv ' + sheet if sheet else 'xlsx'}{' full-ids' if full_ids else ''}"
+    kind = "csv " + sheet if sheet else "zip of xlsx by township" if split else "xlsx"
+    return f"{year} {scope} {kind}{' full-ids' if full_ids else ''}"
 
 
 def export(target, user, year: int, township: Township | None, *, full_ids: bool = False,
@@ -161,6 +164,47 @@ def export(target, user, year: int, township: Township | None, *, full_ids: bool
     if chosen is None:
         raise ExportError(_("没有这个工作表"))
     return {chosen.name: write_csv(target, chosen, progress=progress)}
+
+
+def must_split(user, year: int, township: Township | None) -> bool:
+    """Whether the year's rows overflow a sheet (EXPORT_SHEET_ROWS): then it goes out one workbook per township."""
+    tid = township.id if township else None
+    return rows.longest_sheet(user, year, tid) > current_app.config["EXPORT_SHEET_ROWS"]
+
+
+def townships_of(user) -> list[Township]:
+    """The townships whose workbooks a split export holds: those the user may see, by name."""
+    return list(db.session.scalars(scoped(sa.select(Township), user, Township).order_by(Township.name)))
+
+
+def workbook_name(year: int, township: Township | None) -> str:
+    """A workbook's file name (also inside a split export's zip)."""
+    return f"结对帮扶成效_{year}_{township.name if township else '全区'}.xlsx"
+
+
+def export_by_township(target, user, year: int, *, full_ids: bool = False, progress=None) -> dict[str, int]:
+    """A zip of one yearly workbook per township the user may see, so no sheet meets Excel's row limit;
+    rows per sheet, summed. `progress` counts sheets across all the workbooks."""
+    if full_ids and user.role is not Role.ADMIN:
+        raise PermissionError(_("只有区扶贫办管理员可以导出完整的身份证号和电话"))
+    limit = current_app.config["EXPORT_SHEET_ROWS"]
+    totals: dict[str, int] = {}
+    # an .xlsx is compressed already: stored as it is
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as bundle:
+        for i, township in enumerate(townships_of(user)):
+            if rows.longest_sheet(user, year, township.id) > limit:
+                raise ExportError(_("%(township)s的数据超过了一个工作表的行数上限，请按工作表导出 CSV",
+                                    township=township.name))
+
+            def step(index, sheet_name, n, i=i, township=township):
+                if progress:
+                    progress(i * len(SHEET_KEYS) + index, f"{township.name} · {sheet_name}", n)
+
+            with bundle.open(workbook_name(year, township), "w", force_zip64=True) as member:
+                written = export(member, user, year, township, full_ids=full_ids, progress=step)
+            for name, n in written.items():
+                totals[name] = totals.get(name, 0) + n
+    return totals
 
 
 def log_export(user, note: str) -> None:

@@ -14,12 +14,13 @@ from relief.extensions import db
 from relief.models import Role, Township
 from relief.filters import township_choices
 from relief.scope import township_of_request
+from relief.spreadsheets import XLSX
 
 from . import jobs, services
 from .yearly_report import percent, report_page
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIMETYPES = {".csv": "text/csv", ".zip": "application/zip", ".xlsx": XLSX}
 FIRST_YEAR = 2000
 
 
@@ -55,7 +56,9 @@ def index():
 
 
 def _choice(args):
-    """(year, township, full_ids, sheet) of an export form; bad values are a 400, others' townships a 404."""
+    """(year, township, full_ids, sheet, split) of an export form; bad values are a 400, others' townships a 404.
+
+    `split`: the whole export as a zip of one workbook per township (a workbook only, no township chosen)."""
     year = _year(required=True, args=args)
     township = _township(args)
     full_ids = args.get("full_ids") == "1"
@@ -65,29 +68,38 @@ def _choice(args):
     sheet = args.get("sheet") if fmt == "csv" else None
     if fmt not in ("xlsx", "csv") or (fmt == "csv" and sheet not in services.SHEET_KEYS):
         abort(400)
-    return year, township, full_ids, sheet
+    split = args.get("split") == "1" and sheet is None and township is None
+    return year, township, full_ids, sheet, split
 
 
-def _download_name(year: int, township: Township | None, sheet: str | None) -> str:
+def _download_name(year: int, township: Township | None, sheet: str | None, split: bool = False) -> str:
     scope = township.name if township else _("全区")
     if sheet:
         return f"{services.SHEET_NAMES[sheet]}_{year}_{scope}.csv"
-    return f"结对帮扶成效_{year}_{scope}.xlsx"
+    return f"结对帮扶成效_{year}_{scope}{'_按乡镇' if split else ''}.{'zip' if split else 'xlsx'}"
 
 
 @bp.get("/download")
 @roles_required(Role.ADMIN, Role.LEADER)
 def download():
-    year, township, full_ids, sheet = _choice(request.args)
+    year, township, full_ids, sheet, split = _choice(request.args)
     out = tempfile.TemporaryFile()
-    services.export(out, current_user, year, township, full_ids=full_ids, sheet=sheet)
+    split = split or (sheet is None and township is None and services.must_split(current_user, year, None))
+    if split:
+        try:
+            services.export_by_township(out, current_user, year, full_ids=full_ids)
+        except services.ExportError as err:
+            flash(str(err), "danger")
+            return redirect(url_for("exports.index", year=year))
+    else:
+        services.export(out, current_user, year, township, full_ids=full_ids, sheet=sheet)
     db.session.commit()  # end the read transaction before taking the write lock for the audit event
     with writing():
-        services.log_export(current_user, services.describe(year, township, full_ids, sheet))
+        services.log_export(current_user, services.describe(year, township, full_ids, sheet, split))
         db.session.commit()
     out.seek(0)
-    response = send_file(out, mimetype="text/csv" if sheet else XLSX, as_attachment=True,
-                         download_name=_download_name(year, township, sheet))
+    response = send_file(out, mimetype=MIMETYPES[".csv" if sheet else ".zip" if split else ".xlsx"],
+                         as_attachment=True, download_name=_download_name(year, township, sheet, split))
     # the export page waits for this cookie to know that its file has started to download
     token = request.args.get("token", "")
     if token.isalnum() and len(token) <= 32:
@@ -103,9 +115,9 @@ def download():
 def submit_job():
     if not jobs.enabled():
         abort(404)
-    year, township, full_ids, sheet = _choice(request.form)
-    job_id, new = jobs.submit(current_user, year, township, full_ids=full_ids, sheet=sheet,
-                              download_name=_download_name(year, township, sheet))
+    year, township, full_ids, sheet, split = _choice(request.form)
+    job_id, new = jobs.submit(current_user, year, township, full_ids=full_ids, sheet=sheet, split=split,
+                              download_name=_download_name(year, township, sheet, split))
     if not new:
         flash(_("您的上一个导出还在进行，完成后才能开始新的导出。下面是它的进度。"), "warning")
     return redirect(url_for("exports.job", job_id=job_id))
@@ -140,7 +152,7 @@ def job_file(job_id: str):
     path = jobs.file_of(job_id) if found.state == "finished" else None
     if path is None:
         abort(404)
-    return send_file(path, mimetype="text/csv" if path.suffix == ".csv" else XLSX, as_attachment=True,
+    return send_file(path, mimetype=MIMETYPES[path.suffix], as_attachment=True,
                      download_name=found.download_name)
 
 

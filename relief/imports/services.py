@@ -142,7 +142,7 @@ def _shown(column, row: Row) -> str:
 def template_workbook(kind_name: str) -> bytes:
     """An .xlsx with the kind's header row, ID and phone columns formatted as text, and notes."""
     kind = KINDS[kind_name]
-    columns = [Col(column.header, max(12, len(column.header) * 2 + 4),
+    columns = [Col(column.header, max(12, len(column.header) * 2 + 4), "general",
                    typed="text" if column.header in _MASKED else "date" if column.key == "started_on" else None)
                for column in kind.columns]
     notes = [(column.header, str(column_note(kind_name, column))) for column in kind.columns]

@@ -11,12 +11,12 @@ from relief.access import roles_required
 from relief.dates import to_cst
 from relief.extensions import db
 from relief.models import Role
+from relief.spreadsheets import XLSX
 
 from . import pending
 from .services import FORMATS, KINDS, FileProblem, column_note, recent_imports, run_import, template_workbook
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.url_value_preprocessor

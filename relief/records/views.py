@@ -12,13 +12,13 @@ from relief.extensions import db
 from relief.fields import db_int, year_int
 from relief.models import Role
 from relief.paging import paginate_list
+from relief.spreadsheets import XLSX
 
 from . import services
 from .excel import workbook
 from .figures import quarter_bounds, quarter_of, quarter_records
 
 bp = Blueprint("records", __name__, url_prefix="/records")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: who may download the quarter's workbook of every record
 DOWNLOADERS = (Role.ADMIN, Role.INSPECTOR)
 
