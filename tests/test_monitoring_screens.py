@@ -173,3 +173,62 @@ def test_the_inspector_sees_steps_done_suspiciously_fast(client, auth, w):
     assert f'href="/monitoring/cases/{case.id}"' in html
     html = client.get(f"/flags/?year={Y}&township={w.t2.id}").get_data(as_text=True)
     assert "开始后几分钟内就办完" not in html
+
+
+def _map_villages(html: str) -> tuple[dict, dict[str, dict]]:
+    import json
+
+    match = re.search(r'<script type="application/json" id="village_layer_[^"]+-data">(.*?)</script>', html, re.S)
+    data = json.loads(match.group(1))
+    return data, {row[3]: dict(zip(data["fields"], row)) for row in data["villages"]}
+
+
+@pytest.fixture
+def placed(w):
+    from relief.maps import services
+
+    w.v1.lat, w.v1.lng = 33.9, 118.3
+    w.v2.is_weak, w.v2.lat, w.v2.lng = True, 34.0, 118.4
+    db.session.commit()
+    services.cache.clear()
+    yield w
+    services.cache.clear()
+
+
+def test_the_map_coloured_by_monitoring_shows_each_villages_open_cases_and_leads(client, auth, placed):
+    w = placed
+    cases.take_up(leads_of(w.h1)[0], w.cadre1, today())
+    db.session.commit()
+    auth.login("admin")
+    data, v = _map_villages(client.get(f"/map/frame?year={Y}&colour=monitoring").get_data(as_text=True))
+    assert data["colouring"] == "monitoring"
+    assert v["东村"]["monitor"] == [1, 1, 1]  # 张一's case at 入户核实; 张二's lead not taken up
+    assert v["西村"]["monitor"] == [0, 0, 2]
+    assert data["monitorCounts"] == {"cases": 1, "leads": 1, "none": 0}
+    page = client.get(f"/map?year={Y}&colour=monitoring").get_data(as_text=True)
+    assert "有未结案的案件：1 个村" in page and 'frame?year=' in page and "colour=monitoring" in page
+    shown = _figures(page)
+    for href, n in shown.items():
+        if href.startswith("/monitoring/"):
+            assert _listed(client, href) == n, href
+    assert shown[f"/monitoring/?show=cases&village={w.v1.id}"] == 1
+    assert shown[f"/monitoring/?show=leads&village={w.v2.id}"] == 2
+    # a new lead renews the cached map
+    cases.take_up(leads_of(w.h2)[0], w.cadre2, today())
+    db.session.commit()
+    _data, v = _map_villages(client.get(f"/map/frame?year={Y}&colour=monitoring").get_data(as_text=True))
+    assert v["西村"]["monitor"][0] == 1
+
+
+def test_a_leaders_monitoring_map_shows_the_own_township_only(client, auth, placed):
+    auth.login("leader2")
+    data, v = _map_villages(client.get(f"/map/frame?year={Y}&colour=monitoring").get_data(as_text=True))
+    assert set(v) == {"西村"} and v["西村"]["monitor"] == [0, 0, 2]
+    page = client.get(f"/map?year={Y}&colour=monitoring").get_data(as_text=True)
+    assert f"village={placed.v1.id}" not in page
+
+
+def test_the_progress_map_is_unchanged_by_default(client, auth, placed):
+    auth.login("admin")
+    data, _v = _map_villages(client.get(f"/map/frame?year={Y}").get_data(as_text=True))
+    assert data["colouring"] == "progress"
