@@ -84,7 +84,7 @@ def test_the_admin_narrowed_to_a_township_gets_its_figures_and_lists(client, aut
 
 
 def _work_box(html: str) -> str:
-    found = re.search(r'<section class="card mb-3 monitor-work.*?</section>', html, re.S)
+    found = re.search(r'<section class="card mb-3 monitor-work.*?</section>', html, re.DOTALL)
     return found.group(0) if found else ""
 
 
@@ -178,7 +178,7 @@ def test_the_inspector_sees_steps_done_suspiciously_fast(client, auth, w):
 def _map_villages(html: str) -> tuple[dict, dict[str, dict]]:
     import json
 
-    match = re.search(r'<script type="application/json" id="village_layer_[^"]+-data">(.*?)</script>', html, re.S)
+    match = re.search(r'<script type="application/json" id="village_layer_[^"]+-data">(.*?)</script>', html, re.DOTALL)
     data = json.loads(match.group(1))
     return data, {row[3]: dict(zip(data["fields"], row)) for row in data["villages"]}
 
@@ -222,7 +222,7 @@ def test_the_map_coloured_by_monitoring_shows_each_villages_open_cases_and_leads
 
 def test_a_leaders_monitoring_map_shows_the_own_township_only(client, auth, placed):
     auth.login("leader2")
-    data, v = _map_villages(client.get(f"/map/frame?year={Y}&colour=monitoring").get_data(as_text=True))
+    _data, v = _map_villages(client.get(f"/map/frame?year={Y}&colour=monitoring").get_data(as_text=True))
     assert set(v) == {"西村"} and v["西村"]["monitor"] == [0, 0, 2]
     page = client.get(f"/map?year={Y}&colour=monitoring").get_data(as_text=True)
     assert f"village={placed.v1.id}" not in page
