@@ -232,3 +232,57 @@ def test_the_progress_map_is_unchanged_by_default(client, auth, placed):
     auth.login("admin")
     data, _v = _map_villages(client.get(f"/map/frame?year={Y}").get_data(as_text=True))
     assert data["colouring"] == "progress"
+
+
+# -- the visit form's 发现返贫风险 (the browser's offline path is tests/browser/test_monitoring.py) --
+
+def _visit_form(client, path, **fields):
+    from .conftest import csrf_token
+
+    page = client.get(path).get_data(as_text=True)
+    data = {"csrf_token": csrf_token(client, path), "visited_on": today().isoformat(), "kind": "routine",
+            "notes": "了解收成情况", "aid_yuan": "",
+            "client_uuid": re.search(r'name="client_uuid"[^>]*value="([^"]+)"', page).group(1)}
+    data.update(fields)
+    return client.post(path, data=data, content_type="multipart/form-data")
+
+
+def test_the_visit_form_offers_the_risk_control_for_a_household_only(client, auth, w):
+    from relief.models import PairingKind
+
+    auth.login("cadre1")
+    html = client.get(f"/visits/new?household_id={w.h1.id}").get_data(as_text=True)
+    assert 'id="risk_found"' in html and "发现返贫风险" in html and 'value="illness"' in html
+    auth.logout()
+    auth.login("stationed")
+    assert w.stationed and PairingKind.STATIONED
+    html = client.get(f"/visits/new?village_id={w.v1.id}").get_data(as_text=True)
+    assert 'id="visit-form"' in html and 'id="risk_found"' not in html
+
+
+def test_a_visit_with_the_risk_ticked_raises_a_lead_in_the_cadres_queue(client, auth, w):
+    from relief.models import LeadSource
+
+    auth.login("cadre1")
+    response = _visit_form(client, f"/visits/new?household_id={w.h1.id}", risk_found="1", risk_type="illness",
+                           risk_note="户主住院，自付较多")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    (lead,) = leads_of(w.h1, LeadSource.VISIT)
+    assert lead.cause == "illness" and lead.evidence["note"] == "户主住院，自付较多"
+    assert lead.assignee_cadre_id == w.c1.id
+    assert "张一" in client.get("/monitoring/?show=leads&source=visit").get_data(as_text=True)
+
+
+def test_a_risk_type_left_unchosen_is_asked_for_and_an_unticked_one_is_ignored(client, auth, w):
+    from relief.models import LeadSource
+
+    auth.login("cadre1")
+    path = f"/visits/new?household_id={w.h1.id}"
+    response = _visit_form(client, path, risk_found="1", risk_type="", risk_note="看着不太好")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "请选择风险类型" in html and "看着不太好" in html
+    assert re.search(r'id="risk_found"[^>]*checked', html)  # the tick stays, with what was typed
+    assert leads_of(w.h1, LeadSource.VISIT) == []
+    assert _visit_form(client, path, risk_type="illness", risk_note="没勾选").status_code == 302
+    assert leads_of(w.h1, LeadSource.VISIT) == []
