@@ -158,7 +158,15 @@ _DISTRICT_VERSION = sa.select(sa.func.coalesce(sa.func.sum(_VERSIONS.c.version),
 
 
 def _cadre_version_statement():
-    from relief.models import Demand, DemandStatus, LeadStatus, Measure, MonitorCase, Pairing, RiskLead
+    from relief.models import (
+        Demand,
+        DemandStatus,
+        LeadStatus,
+        Measure,
+        MonitorCase,
+        Pairing,
+        RiskLead,
+    )
 
     cadre = sa.bindparam("cadre_id")
     townships = sa.union(
