@@ -158,13 +158,26 @@ _DISTRICT_VERSION = sa.select(sa.func.coalesce(sa.func.sum(_VERSIONS.c.version),
 
 
 def _cadre_version_statement():
-    from relief.models import Demand, DemandStatus, Pairing
+    from relief.models import (
+        Demand,
+        DemandStatus,
+        LeadStatus,
+        Measure,
+        MonitorCase,
+        Pairing,
+        RiskLead,
+    )
 
     cadre = sa.bindparam("cadre_id")
     townships = sa.union(
         sa.select(Pairing.township_id).where(Pairing.cadre_id == cadre, Pairing.ended_on.is_(None)),
         sa.select(Demand.township_id).where(Demand.owner_id == cadre,
-                                            Demand.status.in_(DemandStatus.open_statuses())))
+                                            Demand.status.in_(DemandStatus.open_statuses())),
+        # the cadre's 防返贫 work (monitoring.figures.cadre_work) may lie outside the cadre's pairings
+        sa.select(RiskLead.township_id).where(RiskLead.assignee_cadre_id == cadre, RiskLead.status == LeadStatus.OPEN),
+        sa.select(MonitorCase.township_id).where(MonitorCase.holder_cadre_id == cadre),
+        sa.select(MonitorCase.township_id).join(Measure, Measure.case_id == MonitorCase.id)
+        .where(Measure.cadre_id == cadre, Measure.done_on.is_(None)))
     return (sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
             .where(sa.or_(_VERSIONS.c.scope == DISTRICT, _VERSIONS.c.scope.in_(townships)))
             .order_by(_VERSIONS.c.scope))

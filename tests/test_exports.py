@@ -20,8 +20,8 @@ from relief.models import (
     VisitKind,
 )
 
-#: the six sheets of CONTRACT.md, then 回访 (issue 8)
-SHEETS = ["汇总", "村集体经济", "结对帮扶户", "帮扶干部", "帮扶项目", "走访记录", "回访"]
+#: the six sheets of CONTRACT.md, then 回访 (issue 8) and 监测对象 (issue 16)
+SHEETS = ["汇总", "村集体经济", "结对帮扶户", "帮扶干部", "帮扶项目", "走访记录", "回访", "监测对象"]
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1 发放慰问金", "-2 减少开支", "@SUM(A1:A9)",
            "\t制表符开头", "\r回车开头"]
 

@@ -90,7 +90,7 @@ def test_a_lead_reported_before_the_spring_festival_is_due_after_it(app, w):
 
 def _lead(w, household=None, reported_on=None, source=LeadSource.GUARANTEE_FAILED):
     household = household or w.h1
-    lead = leads._new_lead(household_id=household.id, township_id=household.township_id,
+    lead = leads.new_lead(household_id=household.id, township_id=household.township_id,
                            village_id=household.village_id, source=source, cause=source.value,
                            year=(reported_on or today()).year, reported_on=reported_on or today() - timedelta(days=12),
                            evidence={}, assignee_cadre_id=w.c1.id, case_id=None)

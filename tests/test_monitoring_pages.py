@@ -321,7 +321,7 @@ def test_the_queue_and_a_case_page_do_not_query_per_row(client, auth, f):
     from relief.models import Department
 
     for dept in Department:  # six more leads on the case, each with its evidence
-        leads._new_lead(household_id=case.household_id, township_id=case.township_id, village_id=case.village_id,
+        leads.new_lead(household_id=case.household_id, township_id=case.township_id, village_id=case.village_id,
                         source=LeadSource.DEPARTMENT, cause=dept.value, year=today().year, reported_on=today(),
                         evidence={"department": dept.value, "note": "名单", "file": "x.csv", "row": 2},
                         assignee_cadre_id=w.c1.id, case_id=case.id)

@@ -143,8 +143,8 @@ def _text(response) -> str:
 #: offline shell, the API description
 NO_ROWS = {"static", "auth.login", "auth.password", "visits.service_worker", "visits.offline", "api.openapi",
            "main.healthz",
-           # the public self-report page (DESIGN: 农户自主申报) offers every township and village of
-           # the district to pick from, signed in or not: place names, no row of anyone
+           # the public 农户自主申报 page lists every township and village to choose from (names are
+           # public; it shows no row of anyone): test_monitoring_self_report.py
            "monitoring.report"}
 #: query parameters through which a page is asked about one row, and which west row to ask about
 ASKED = {"township": "township", "village": "village_id", "cadre": "cadre_id", "household": "household_id",

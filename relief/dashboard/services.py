@@ -8,6 +8,7 @@ from typing import NamedTuple
 from relief.cache import cached
 from relief.flags import services as flags
 from relief.filters import township_choices
+from relief.monitoring import figures as monitoring_figures
 from relief.reports import dashboard
 
 from .cadres import CadreRow, cadre_table
@@ -28,6 +29,39 @@ class DashboardPage:
     townships: list[TownshipChoice]
     #: for scope.FLAG_READERS: how many visits of the year have each flag reason; None for others
     flag_counts: dict[str, int] | None = None
+    monitoring: MonitoringFigures | None = None
+
+
+@dataclass
+class MonitoringFigures:
+    """The 防返贫监测 block: each number is counted in monitoring.figures and links to its queue rows."""
+
+    leads: dict[tuple[str, str], int]
+    overdue: dict[str, int]
+    monitored: dict[str, int]
+    cleared: int
+
+    @property
+    def lead_total(self) -> int:
+        return sum(self.leads.values())
+
+    @property
+    def by_source(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for (source, _step), n in self.leads.items():
+            out[source] = out.get(source, 0) + n
+        return out
+
+    @property
+    def overdue_cases(self) -> int:
+        return sum(n for step, n in self.overdue.items() if step != "reported")
+
+
+def monitoring_block(user, year: int, today: date, township_id: int | None) -> MonitoringFigures:
+    return MonitoringFigures(monitoring_figures.leads_by_source_and_step(user, year, township_id),
+                             monitoring_figures.overdue_steps(user, today, township_id),
+                             monitoring_figures.monitored_by_category(user, township_id),
+                             monitoring_figures.cleared_in_year(user, year, township_id))
 
 
 def figures_township(user, township_id: int | None) -> int | None:
@@ -45,7 +79,7 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
         cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
         counts = flags.reason_counts(year, figures_township(user, township_id)) if user.role in FLAG_READERS else None
         return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in township_choices(user)],
-                             counts)
+                             counts, monitoring_block(user, year, today, township_id))
 
     return cached("dashboard", figures_township(user, township_id),
                   (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)

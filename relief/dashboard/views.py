@@ -11,6 +11,7 @@ from relief.cache import cached_html
 from relief.dates import today, year_from_request
 from relief.flags.services import REASON_LABELS
 from relief.models import Role
+from relief.monitoring.figures import labels as monitoring_labels
 from relief.paging import Page, check_page, page_number
 from relief.scope import township_of_request
 
@@ -45,7 +46,8 @@ def index():
             descending=descending, chart=chart, drill=data.drill, today=now, scope=scope_args,
             due_days=current_app.config["VISIT_DUE_DAYS"],
             norm=current_app.config["ATTENDANCE_NORM_DAYS"], townships_for_filter=data.townships,
-            flag_counts=data.flag_counts, flag_labels=REASON_LABELS)
+            flag_counts=data.flag_counts, flag_labels=REASON_LABELS,
+            monitoring=data.monitoring, monitor_labels=monitoring_labels())
 
     content = cached_html("dashboard-html", services.figures_township(current_user, tid), body)
     return render_template("dashboard/index.html", content=content, township=township)

@@ -17,6 +17,7 @@ from relief.extensions import db
 from relief.flags import photo_evidence
 from relief.flags.services import REASON_LABELS
 from relief.ids import mask_phone
+from relief.monitoring import figures as monitoring_figures
 from relief.models import (
     Cadre,
     Callback,
@@ -244,3 +245,20 @@ def callback_sheet(user, year: int, township_id: int | None = None, *,
                    "是" if m else "", "、".join(v.visited_on.isoformat() for v in m.visits) if m else ""]
 
     return list(SHEET_HEADERS), rows()
+
+
+# -- 监测对象 (issue 16): the rows are monitoring.figures', so the sheet and the pages agree -----------
+
+MONITORED_HEADERS = monitoring_figures.MONITORED_SHEET_HEADERS
+#: widths and kinds of the 监测对象 sheet's columns (others: 12 wide, text)
+MONITORED_COLS = {"户主姓名": (10,), "身份证号": (21,), "家庭人口": (9, "int"), "劳动力人数": (10, "int"),
+                  "监测类别": (14,), "风险类型": (16,), "纳入日期": (12, "date"), "帮扶措施": (30,),
+                  "已落实措施": (10, "int"), "风险消除日期": (12, "date"), "人均纯收入(元)": (14, "yuan"),
+                  "收入年度": (9, "int"), "监测范围(元)": (12, "yuan")}
+
+
+def monitored_rows(user, year: int, township_id: int | None = None, full_ids: bool = False) -> Iterator[tuple]:
+    """The 监测对象 sheet: every household monitored at some time in the year (ID numbers masked
+    unless full_ids); empty cells are None, as on the other sheets."""
+    for row in monitoring_figures.monitored_sheet_rows(user, year, township_id, full_ids):
+        yield tuple(None if v == "" else v for v in row)

@@ -25,9 +25,9 @@ from relief.spreadsheets import Col, Sheet, write_csv, write_xlsx
 
 from . import rows
 
-SHEET_KEYS = ("summary", "villages", "households", "cadres", "projects", "visits", "callbacks")
+SHEET_KEYS = ("summary", "villages", "households", "cadres", "projects", "visits", "callbacks", "monitored")
 SHEET_NAMES = {"summary": "汇总", "villages": "村集体经济", "households": "结对帮扶户", "cadres": "帮扶干部",
-               "projects": "帮扶项目", "visits": "走访记录", "callbacks": "回访"}
+               "projects": "帮扶项目", "visits": "走访记录", "callbacks": "回访", "monitored": "监测对象"}
 CST_OFFSET = timedelta(hours=8)
 _RATES = {"春节慰问覆盖率", "中秋慰问覆盖率"}
 
@@ -111,6 +111,9 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
         for r in callback_rows:
             yield tuple(v if v != "" else None for v in r)
 
+    def monitored():
+        yield from rows.monitored_rows(user, year, tid, full_ids=full_ids)
+
     return [
         Sheet("summary", "汇总", [Col("指标", 22), Col("数值", 16, "auto")], summary,
               cell_kind=lambda row: "percent" if row[0] in _RATES else ("yuan" if "元" in row[0] else "int"),
@@ -140,6 +143,9 @@ def sheets(user, year: int, township: Township | None, full_ids: bool = False) -
             *([Col("照片疑点", 36)] if photo_flags else [])], visits),
         # issue 8: the call-backs of the year, after the six sheets of the contract
         Sheet("callbacks", "回访", [Col(h, 22 if h in ("备注", "核对") else 12) for h in callback_headers], callbacks),
+        # issue 16: the year's 监测对象 (防返贫动态监测), after the existing sheets
+        Sheet("monitored", "监测对象", [Col(h, *rows.MONITORED_COLS.get(h, (12,))) for h in rows.MONITORED_HEADERS],
+              monitored),
     ]
 
 

@@ -8,6 +8,7 @@ from relief.access import roles_required
 from relief.dates import today
 from relief.fields import year_int
 from relief.filters import township_choices
+from relief.monitoring import figures as monitoring_figures
 from relief.scope import FLAG_READERS, township_asked
 
 from . import services
@@ -24,4 +25,5 @@ def index():
     page = services.flag_page(year, township_id, reason)
     return render_template("flags/index.html", flags=page.flags, visits=page.visits, copies=page.copies, year=year,
                            township_id=township_id, townships=township_choices(current_user), reason=reason,
-                           labels=services.REASON_LABELS)
+                           labels=services.REASON_LABELS,
+                           odd_steps=monitoring_figures.suspicious_steps(current_user, year, township_id))

@@ -2,10 +2,11 @@
 (relief.filters reads the parameters; reports.conditions holds the conditions a figure counts)."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from relief.filters import Filters
-from relief.models import Cadre, Household, HouseholdStatus, VisitKind
+from relief.models import Cadre, Household, HouseholdStatus, MonitorCategory, VisitKind
 from relief.reports import conditions
 from relief.reports.holidays import HOLIDAYS
 
@@ -24,6 +25,15 @@ def list_filters() -> Filters:
         f.add(Household.status == status, _("状态：%(s)s", s=status.label), "status")
     if f.choice("need", {"1": _("贫困户和监测户")}, _("帮扶对象")):
         f.add(Household.status.in_(HouseholdStatus.needing()), _("贫困户和监测户"), "need")
+    monitored = f.choice("monitored", {"all": _("全部类别"), **{c.value: c.label for c in MonitorCategory}},
+                         _("监测对象"))
+    if monitored:  # the dashboard's 监测对象: 监测户 whose risk is not cleared (monitoring.figures)
+        current = sa.and_(Household.status == HouseholdStatus.MONITORED, Household.monitor_cleared_on.is_(None))
+        if monitored == "all":
+            f.add(current, _("监测对象（风险未消除的监测户）"), "monitored")
+        else:
+            f.add(sa.and_(current, Household.monitor_category == MonitorCategory(monitored)),
+                  _("监测对象：%(c)s", c=MonitorCategory(monitored).label), "monitored")
     paired = f.choice("paired", {"1": _("已结对"), "0": _("未结对")}, _("结对"))
     if paired:
         pairing = conditions.active_household_pairing()

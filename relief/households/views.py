@@ -10,6 +10,7 @@ from relief.dates import today
 from relief.extensions import db
 from relief.fields import db_int
 from relief.models import CHECKS, Household, HouseholdStatus
+from relief.monitoring import figures as monitoring_figures
 from relief.paging import paginate
 from relief.scope import get_scoped_or_404
 
@@ -60,4 +61,6 @@ def _render(household: Household, revealed: dict):
     page = services.household_page(current_user, household, today())
     return render_template("households/show.html", h=household, pairings=page.pairings, visits=page.visits,
                            demands=page.demands, checks=CHECKS, revealed=revealed, due=page.due, today=today(),
-                           may_reveal=lambda field: services.may_reveal(current_user, field))
+                           may_reveal=lambda field: services.may_reveal(current_user, field),
+                           monitor_cases=monitoring_figures.household_history(current_user, household.id),
+                           monitor_leads=monitoring_figures.household_open_leads(current_user, household.id))

@@ -10,6 +10,7 @@ from relief.cache import CadreScope, cached, cached_html
 from relief.dates import today
 from relief.extensions import db
 from relief.models import Role
+from relief.monitoring import figures as monitoring_figures
 from relief.cadres.services import cadre_with_unit
 from relief.scope import own_township_id, viewer_scope
 
@@ -41,7 +42,9 @@ def home():
                                    households=reports.my_households(user.cadre_id, today()),
                                    villages=reports.my_villages(user.cadre_id),
                                    demands=reports.open_demands(user, limit=20),
-                                   demand_count=reports.open_demand_count(user), today=today())
+                                   demand_count=reports.open_demand_count(user), today=today(),
+                                   monitor_work=monitoring_figures.cadre_work(user.cadre_id, limit=20),
+                                   monitor_counts=monitoring_figures.cadre_counts(user.cadre_id, today()))
 
         return render_template("main/home_cadre.html", content=cached_html("home", CadreScope(user.cadre_id), body))
     township = own_township_id(user)

@@ -23,6 +23,7 @@ from relief.rates import percent
 from relief.geo import tiles
 from relief.geo.coords import CoordSystem
 from relief.models import Village, VillageIncome
+from relief.monitoring.figures import open_cases_by_village
 from relief.reports.villages import VillageProgress, village_progress
 from relief.scope import scoped
 from relief.targets import BAND_LABELS, BANDS
@@ -31,7 +32,18 @@ from . import basemap, folium_local
 
 #: the order of a village's values in the map data (static/js/map-frame.js reads the names)
 FIELDS = ("id", "lat", "lng", "name", "township", "incomes", "target", "projected", "projects", "leader",
-          "stationed", "band", "percent")
+          "stationed", "band", "percent", "monitor")
+#: how the villages are coloured: by income progress, or by their open 防返贫 cases and leads
+COLOURINGS = ("progress", "monitoring")
+#: the monitoring colouring's classes, in the legend's order
+MONITOR_CLASSES = ("cases", "leads", "none")
+
+
+def monitor_class(counts: dict[str, int] | None) -> str:
+    """A village's class on the monitoring map: open cases, only leads not yet taken up, or neither."""
+    if counts and counts["open"]:
+        return "cases"
+    return "leads" if counts and counts["leads"] else "none"
 
 
 @dataclass
@@ -44,14 +56,29 @@ class MapData:
     version: tuple
     built_at: float = field(default_factory=time.monotonic)
     html: str | None = None
+    #: {village_id: {"open", "pending", "leads"}} (monitoring.figures.open_cases_by_village)
+    monitor: dict[int, dict[str, int]] = field(default_factory=dict)
+    colouring: str = "progress"
+
+    def monitor_of(self, village_id: int) -> dict[str, int]:
+        return self.monitor.get(village_id) or {"open": 0, "pending": 0, "leads": 0}
+
+    @property
+    def monitor_counts(self) -> dict[str, int]:
+        """Weak villages in each class of the monitoring colouring (the legend)."""
+        counts = dict.fromkeys(MONITOR_CLASSES, 0)
+        for r in self.rows:
+            counts[monitor_class(self.monitor.get(r.id))] += 1
+        return counts
 
     @property
     def unplaced(self) -> list[VillageProgress]:
         return [r for r in self.rows if r.lat is None or r.lng is None]
 
 
-def collect(user, year: int, township_id: int | None, version: tuple) -> MapData:
-    """The weak villages in scope with this and the previous years' incomes: two queries."""
+def collect(user, year: int, township_id: int | None, version: tuple, colouring: str = "progress") -> MapData:
+    """The weak villages in scope with this and the previous years' incomes, and their open
+    防返贫 cases and leads: four queries."""
     rows = village_progress(user, year, township_id=township_id)
     years = list(range(year - current_app.config["MAP_INCOME_YEARS"] + 1, year + 1))
     # one row per village with a column per year (not a row per village and year)
@@ -69,7 +96,8 @@ def collect(user, year: int, township_id: int | None, version: tuple) -> MapData
     counts = dict.fromkeys(BANDS, 0)
     for r in rows:
         counts[r.band] += 1
-    return MapData(year=year, rows=rows, years=years, incomes=incomes, counts=counts, version=version)
+    return MapData(year=year, rows=rows, years=years, incomes=incomes, counts=counts, version=version,
+                   monitor=open_cases_by_village(user, township_id), colouring=colouring)
 
 
 def payload(data: MapData, village_url: str, crs: CoordSystem = CoordSystem.WGS84) -> dict:
@@ -80,11 +108,13 @@ def payload(data: MapData, village_url: str, crs: CoordSystem = CoordSystem.WGS8
     index = {name: i for i, name in enumerate(townships)}
     villages = [[r.id, *basemap.shift(r.lat, r.lng, crs), r.name, index[r.township],
                  data.incomes.get(r.id, [None] * len(data.years)), r.target_yuan, r.projected_yuan, r.projects,
-                 r.leader, r.stationed, r.band, percent(r.progress)]
+                 r.leader, r.stationed, r.band, percent(r.progress),
+                 [data.monitor_of(r.id)[k] for k in ("open", "pending", "leads")]]
                 for r in data.rows if r.lat is not None and r.lng is not None]
     return {
         "fields": FIELDS, "years": data.years, "townships": townships, "villages": villages,
-        "counts": data.counts, "villageUrl": village_url,
+        "counts": data.counts, "villageUrl": village_url, "colouring": data.colouring,
+        "monitorCounts": data.monitor_counts,
         "labels": {
             "township": _("乡镇"), "income": _("收入"), "target": _("目标"), "progress": _("完成率"),
             "projected": _("预计收入"), "leader": _("挂钩领导"), "stationed": _("驻村干部"),
@@ -92,6 +122,10 @@ def payload(data: MapData, village_url: str, crs: CoordSystem = CoordSystem.WGS8
             "wan": _("万元"), "year": _("%(y)s年"), "open": _("查看村庄"), "legend": _("%(y)s年收入进度", y=data.year),
             "legendButton": _("图例"),
             "bands": {band: str(BAND_LABELS[band]) for band in BANDS},
+            "monitor": _("防返贫监测"), "monitorLegend": _("防返贫监测：未结案的案件和待受理的线索"),
+            "monitorOpen": _("未结案 %(n)s 件"), "monitorPending": _("其中办理中 %(n)s 件"),
+            "monitorLeads": _("待受理线索 %(n)s 条"),
+            "monitorClasses": {"cases": _("有未结案的案件"), "leads": _("只有待受理的线索"), "none": _("没有")},
         },
     }
 
@@ -127,17 +161,17 @@ class MapCache:
 cache = MapCache()
 
 
-def map_data(user, year: int, township_id: int | None, locale: str) -> MapData:
+def map_data(user, year: int, township_id: int | None, locale: str, colouring: str = "progress") -> MapData:
     """The map of a township (or, for admin and inspector, the district) for a year, cached.
 
     The same township shows the same villages to its leader, the admin and the inspector, so
     the cache key is the township, not the user; a cadre never reaches this (the view refuses).
     """
     version = data_version(township_id)
-    key = (township_id or 0, year, locale)
+    key = (township_id or 0, year, locale, colouring)
     data = cache.get(key, version)
     if data is None:
-        data = collect(user, year, township_id, version)
+        data = collect(user, year, township_id, version, colouring)
         cache.put(key, data)
     return data
 

@@ -22,10 +22,15 @@ bp = Blueprint("maps", __name__)
 VIEWERS = (Role.ADMIN, Role.LEADER, Role.INSPECTOR)
 
 
+def _colouring() -> str:
+    colouring = request.args.get("colour")
+    return colouring if colouring in services.COLOURINGS else "progress"
+
+
 def _request_map():
     """Parse year and township (a name, or an id) and fetch the map data for them."""
     year, notice, township = _request_args()
-    data = services.map_data(current_user, year, township.id if township else None, str(get_locale()))
+    data = services.map_data(current_user, year, township.id if township else None, str(get_locale()), _colouring())
     return data, township, notice
 
 
@@ -46,14 +51,18 @@ def index():
     title = _title(year, township)
     page_number()  # a page that cannot exist is a 404 before anything is drawn
 
+    colouring = _colouring()
+
     def body() -> str:
-        data = services.map_data(current_user, year, township.id if township else None, str(get_locale()))
+        data = services.map_data(current_user, year, township.id if township else None, str(get_locale()), colouring)
         page = paginate_list(sorted(data.rows, key=lambda r: (r.progress, r.township, r.name)))
         return render_template("maps/_content.html", data=data, township=township, notice=notice, title=title,
                                rows=page.items, total=page.total, page=page,
                                townships=township_choices(current_user),
-                               today_year=today().year, frame_url=url_for("maps.frame", year=data.year,
-                                                                          township=township.name if township else None))
+                               today_year=today().year, colouring=colouring,
+                               frame_url=url_for("maps.frame", year=data.year,
+                                                 township=township.name if township else None,
+                                                 colour=colouring if colouring != "progress" else None))
 
     content = cached_html("map-html", township.id if township else None, body)
     return render_template("maps/index.html", content=content, title=title)

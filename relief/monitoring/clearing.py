@@ -26,7 +26,7 @@ from relief.models import (
     Role,
 )
 
-from .cases import _advance, _record
+from .case_steps import advance, record_step
 from .errors import ClearRefused, MonitoringError, NotAllowed
 from .lines import line_for
 
@@ -100,8 +100,8 @@ def clear(case: MonitorCase, user, today: date, note: str = "") -> None:
         raise ClearRefused(found)
     if len(note or "") > 1000:
         raise MonitoringError(fields={"note": _("说明最多 1000 字")})
-    _record(case, "cleared", user, today, {"rules": "all"}, note=(note or "").strip())
-    _advance(case, MonitorStep.CLEARED, None)
+    record_step(case, "cleared", user, today, {"rules": "all"}, note=(note or "").strip())
+    advance(case, MonitorStep.CLEARED, None)
     case.cleared_on, case.cleared_by_id = today, getattr(user, "id", None)
     h = case.household
     h.monitor_cleared_on = today

@@ -207,6 +207,8 @@ def _hint(field: str, err: dict) -> str:
     if field == "kind":
         return _("%(label)s应为以下之一：%(kinds)s", label=label,
                  kinds="、".join(f"{k.value}（{k.label}）" for k in VisitKind))
+    if field == "type" and not str(err.get("input") or "").strip():  # the form's "请选择" left as it was
+        return _("请选择%(label)s", label=label)
     if field == "type":
         return _("%(label)s应为以下之一：%(kinds)s", label=label,
                  kinds="、".join(f"{r.value}（{r.label}）" for r in RiskType))

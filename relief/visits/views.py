@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from relief.dates import today
 from relief.extensions import db
 from relief.reports.holidays import holiday_of
-from relief.models import Visit, VisitKind, VisitPhoto
+from relief.models import RiskType, Visit, VisitKind, VisitPhoto
 from relief.scope import get_scoped_or_404
 from relief.fields import db_int
 from relief.paging import paginate
@@ -80,6 +80,8 @@ def _form_data(household_id, village_id) -> dict:
                        if t.strip() or d.strip()]
     data["resolved"] = [{"id": i, "resolution": form.get(f"resolution_{i}", "")} for i in form.getlist("resolved")]
     data["photos"] = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    if form.get("risk_found"):  # 发现返贫风险: the type and the note count only when it is ticked
+        data["risk"] = {"type": form.get("risk_type", ""), "note": form.get("risk_note", "")}
     return data
 
 
@@ -121,7 +123,7 @@ def new():
                            kinds=list(VisitKind), open_demands=services.open_demands_for(target),
                            deadline_days=current_app.config["DEMAND_DEADLINE_DAYS"], notes_max=NOTES_MAX,
                            max_photos=current_app.config["VISIT_PHOTO_MAX_COUNT"],
-                           api_url=url_for("api.create_visit"))
+                           api_url=url_for("api.create_visit"), risk_types=list(RiskType))
     return html, (422 if errors else 200)
 
 

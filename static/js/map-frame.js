@@ -15,6 +15,17 @@
   "use strict";
 
   var COLOURS = {red: "#b71c1c", orange: "#b45309", green: "#1b5e20"};
+  // the 防返贫 colouring (?colour=monitoring): open cases, only leads, neither (relief/maps/services.py)
+  var MONITOR_COLOURS = {cases: "#6a1b9a", leads: "#0d47a1", none: "#9e9e9e"};
+
+  function monitorClass(v) {
+    var m = v.monitor || [0, 0, 0];
+    return m[0] ? "cases" : (m[2] ? "leads" : "none");
+  }
+
+  function colourOf(v, data) {
+    return data.colouring === "monitoring" ? MONITOR_COLOURS[monitorClass(v)] : COLOURS[v.band];
+  }
   // pale township fills, far from the bands' red, orange and green; neighbours get different ones
   var FILLS = ["#f3e6cf", "#dcebf7", "#e8e1f3", "#dff0e6", "#f6e1e8", "#eef0d2", "#dde9ee"];
   var LABEL_ZOOM = 12, MAX_LABELS = 300;
@@ -137,6 +148,9 @@
     row(labels.leader, v.leader || labels.none);
     row(labels.stationed, v.stationed || labels.none);
     row(labels.projects, fill(labels.count, "n", v.projects));
+    var m = v.monitor || [0, 0, 0];
+    row(labels.monitor, [fill(labels.monitorOpen, "n", m[0]), fill(labels.monitorPending, "n", m[1]),
+                         fill(labels.monitorLeads, "n", m[2])].join("，"));
     box.appendChild(list);
     var link = text("a", labels.open, "village-link");
     link.href = data.villageUrl + encodeURIComponent(v.id);
@@ -164,14 +178,17 @@
       }
       toggle.addEventListener("click", function () { show(body.hidden); });
       map.on("popupopen", function () { show(false); });
-      body.appendChild(text("strong", data.labels.legend));
+      var monitoring = data.colouring === "monitoring";
+      body.appendChild(text("strong", monitoring ? data.labels.monitorLegend : data.labels.legend));
       var list = document.createElement("ul");
-      ["red", "orange", "green"].forEach(function (band) {
+      (monitoring ? ["cases", "leads", "none"] : ["red", "orange", "green"]).forEach(function (key) {
         var item = document.createElement("li");
         var swatch = text("span", "", "swatch");
-        swatch.style.background = COLOURS[band];
+        swatch.style.background = monitoring ? MONITOR_COLOURS[key] : COLOURS[key];
         item.appendChild(swatch);
-        item.appendChild(document.createTextNode(data.labels.bands[band] + " (" + data.counts[band] + ")"));
+        item.appendChild(document.createTextNode(monitoring
+          ? data.labels.monitorClasses[key] + " (" + data.monitorCounts[key] + ")"
+          : data.labels.bands[key] + " (" + data.counts[key] + ")"));
         list.appendChild(item);
       });
       body.appendChild(list);
@@ -251,7 +268,7 @@
       var layer = L.geoJSON({type: "FeatureCollection", features: features}, {
         pointToLayer: function (feature, latlng) {
           return L.circleMarker(latlng, {radius: 9, color: "#212529", weight: 1.5, opacity: 1,
-                                         fillColor: COLOURS[feature.properties.band], fillOpacity: 0.9});
+                                         fillColor: colourOf(feature.properties, data), fillOpacity: 0.9});
         },
         onEachFeature: function (feature, marker) {
           marker.bindPopup(function () { return popup(feature.properties, data); }, options);

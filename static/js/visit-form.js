@@ -75,6 +75,22 @@
     row.querySelector('input').focus();
   });
 
+  /* --- 发现返贫风险: the type and the note show only when it is ticked -------------------------- */
+  var riskBox = document.getElementById('risk_found');
+  var riskDetails = document.getElementById('risk-details');
+  var riskType = document.getElementById('risk_type');
+  function showRisk() {
+    riskDetails.hidden = !riskBox.checked;
+    riskType.required = riskBox.checked;
+  }
+  if (riskBox) {
+    riskBox.addEventListener('change', function () {
+      showRisk();
+      if (riskBox.checked) { riskType.focus(); }
+    });
+    showRisk();
+  }
+
   /* --- photos ------------------------------------------------------------------------------- */
   var previews = document.getElementById('photo-previews');
   function showPhotos() {
@@ -200,7 +216,7 @@
     if (slot) {
       slot.textContent = message;
       slot.classList.add('d-block');
-      var input = form.querySelector('[name="' + key + '"]');
+      var input = form.querySelector('[name="' + key + '"]') || document.getElementById(key.replace('.', '_'));
       if (input) { input.classList.add('is-invalid'); input.setAttribute('aria-invalid', 'true'); }
       return;
     }
@@ -277,7 +293,7 @@
     texts.forEach(function (t, i) {
       if (t.trim() || (deadlines[i] || '').trim()) { demands.push({ text: t.trim(), deadline: deadlines[i] || null }); }
     });
-    return {
+    var visit = {
       client_uuid: uuidField.value,
       household_id: form.dataset.householdId ? parseInt(form.dataset.householdId, 10) : null,
       village_id: form.dataset.villageId ? parseInt(form.dataset.villageId, 10) : null,
@@ -291,6 +307,12 @@
         return { id: parseInt(id, 10), resolution: (data.get('resolution_' + id) || '').trim() };
       })
     };
+    /* kept with the visit in the queue and sent with it; no key at all when not ticked (the
+     * content hash of a visit without a risk stays what it was) */
+    if (riskBox && riskBox.checked) {
+      visit.risk = { type: data.get('risk_type'), note: (data.get('risk_note') || '').trim() };
+    }
+    return visit;
   }
 
   var saveButton = document.getElementById('save-visit');
@@ -299,6 +321,11 @@
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     clearErrors();
+    if (riskBox && riskBox.checked && !riskType.value) {
+      showErrors(text.failed, { 'risk.type': text.risk_type_missing });
+      riskType.focus();
+      return;
+    }
     if (!form.checkValidity()) { form.reportValidity(); return; }
     saveButton.disabled = true;
     saveButton.textContent = text.saving;

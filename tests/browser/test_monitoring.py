@@ -139,3 +139,30 @@ def test_contact_cards_keep_both_codes_inside_the_card_when_printed(phone):
         return Array.from(card.querySelectorAll('svg, p, dd')).some(e => e.getBoundingClientRect().bottom > box.bottom + 0.5);
       })""")
     assert clipped == [False, False]
+
+
+def test_the_monitoring_views_of_the_map_and_dashboard_fit_a_phone_and_pass_axe(phone):
+    phone.preload_axe()
+    phone.login("demo-admin")
+    page = phone.page
+    problems = []
+    for path in ("/map?colour=monitoring", "/dashboard", "/flags/"):
+        response = phone.goto(path)
+        if response.status != 200:
+            problems.append((path, response.status))
+            continue
+        if phone.horizontal_overflow() > 0:
+            problems.append((path, "overflow", phone.horizontal_overflow()))
+        if violations := phone.axe_violations():
+            problems.append((path, violations))
+    assert problems == []
+    phone.goto("/map?colour=monitoring")
+    frame = page.frame_locator("iframe.map-frame")
+    frame.locator(".legend-toggle").click()
+    legend = frame.locator(".map-legend .legend-body")
+    for words in ("有未结案的案件", "只有待受理的线索", "没有"):
+        assert words in legend.inner_text()
+    phone.goto("/dashboard")
+    block = page.locator("#monitoring-figures + .row")
+    assert block.locator("a.figure").count() >= 5
+    assert [e for e in phone.console_errors if "favicon" not in e] == [] and phone.outside == []
