@@ -1,7 +1,6 @@
 """Home per role and the health check."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 
