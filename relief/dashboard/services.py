@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from relief.cache import cached
+from relief.cache import cached, cached_by_township
 from relief.filters import township_choices
 from relief.reports import dashboard
 
@@ -32,12 +32,22 @@ def figures_township(user, township_id: int | None) -> int | None:
     return township_id or own_township_id(user)
 
 
+def township_rows(user, year: int, today: date) -> list[dashboard.TownshipRow]:
+    """The rows of every township (a viewer who sees everything), each kept while its township is
+    unchanged: after a write, only the townships written to are computed again, the district's
+    figures are their sums (dashboard.overview)."""
+    townships = [tid for tid, _name in township_choices(user)]
+    rows = cached_by_township("dashboard-township", townships, (year, today),
+                              lambda due: {r.id: r for r in dashboard.township_rows(user, year, today, due)})
+    return [rows[tid] for tid in townships]
+
+
 def page(user, year: int, today: date, township_id: int | None, sort: str, descending: bool, page_no: int,
          per_page: int) -> DashboardPage:
     """Every figure of one dashboard page: computed once per data version, then kept."""
     def compute() -> DashboardPage:
         everything = sees_everything(user)
-        drill = dashboard.township_rows(user, year, today) if everything and not township_id else []
+        drill = township_rows(user, year, today) if everything and not township_id else []
         figures = dashboard.overview(user, year, today, township_id, rows=drill or None)
         cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
         return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in township_choices(user)])
