@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from relief.dashboard import services
+from relief.dashboard.cadres import CADRE_SORTS, cadre_table
 from relief.dates import today
 from relief.extensions import db
 from relief.models import (
@@ -126,6 +127,10 @@ def test_after_random_writes_the_kept_figures_are_the_figures_from_scratch(app, 
         assert kept_rows == scratch_rows
         assert kept == scratch
         assert kept.attendance.cadres_below == scratch.attendance.cadres_below
+        sort, descending, page = rng.choice(CADRE_SORTS), rng.random() < 0.5, rng.choice([1, 2])
+        kept_cadres = services.page(_admin(), year, today(), None, sort, descending, page, 5)
+        assert (kept_cadres.cadres, kept_cadres.total) == cadre_table(_admin(), year, today(), None, sort, descending,
+                                                                      page, 5)
     assert kept.households.needing > 0 and sum(kept.months) > 0  # not sums of nothing
 
 

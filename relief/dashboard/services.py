@@ -9,7 +9,7 @@ from relief.cache import cached, cached_by_township
 from relief.filters import township_choices
 from relief.reports import dashboard
 
-from .cadres import CadreRow, cadre_table
+from .cadres import CadreRow, cadre_parts, cadre_table, merged_cadre_table
 from relief.scope import own_township_id, sees_everything, viewer_scope
 
 
@@ -32,25 +32,42 @@ def figures_township(user, township_id: int | None) -> int | None:
     return township_id or own_township_id(user)
 
 
-def township_rows(user, year: int, today: date) -> list[dashboard.TownshipRow]:
-    """The rows of every township (a viewer who sees everything), each kept while its township is
-    unchanged: after a write, only the townships written to are computed again, the district's
-    figures are their sums (dashboard.overview)."""
-    townships = [tid for tid, _name in township_choices(user)]
+def township_rows(user, year: int, today: date, townships: list[int]) -> list[dashboard.TownshipRow]:
+    """The rows of these townships (every one, for a viewer who sees everything), each kept while
+    its township is unchanged: after a write, only the townships written to are computed again;
+    the district's figures are their sums (dashboard.overview)."""
     rows = cached_by_township("dashboard-township", townships, (year, today),
                               lambda due: {r.id: r for r in dashboard.township_rows(user, year, today, due)})
     return [rows[tid] for tid in townships]
+
+
+def district_cadre_table(user, year: int, today: date, townships: list[int], sort: str, descending: bool,
+                         page_no: int, per_page: int) -> tuple[list[CadreRow], int]:
+    """The whole district's cadre table (a viewer who sees everything) from each township's part,
+    kept as its rows are."""
+
+    def compute(due):
+        parts = cadre_parts(user, year, today, due)
+        return {tid: parts.get(tid, {}) for tid in due or townships}
+
+    parts = cached_by_township("dashboard-cadres", townships, (year, today), compute)
+    return merged_cadre_table(parts.values(), sort, descending, page_no, per_page)
 
 
 def page(user, year: int, today: date, township_id: int | None, sort: str, descending: bool, page_no: int,
          per_page: int) -> DashboardPage:
     """Every figure of one dashboard page: computed once per data version, then kept."""
     def compute() -> DashboardPage:
-        everything = sees_everything(user)
-        drill = township_rows(user, year, today) if everything and not township_id else []
+        choices = [TownshipChoice(*t) for t in township_choices(user)]
+        district = sees_everything(user) and not township_id and choices
+        ids = [t.id for t in choices]
+        drill = township_rows(user, year, today, ids) if district else []
         figures = dashboard.overview(user, year, today, township_id, rows=drill or None)
-        cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
-        return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in township_choices(user)])
+        if district:
+            cadres, total = district_cadre_table(user, year, today, ids, sort, descending, page_no, per_page)
+        else:
+            cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
+        return DashboardPage(figures, cadres, total, drill, choices)
 
     return cached("dashboard", figures_township(user, township_id),
                   (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)
