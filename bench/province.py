@@ -21,11 +21,11 @@ medians of --repeat:
   cached_ms  the request once relief.cache holds the page (what users mostly get)
 
 Under writes (--under-writes SECONDS, default 60; 0 skips it): gunicorn serves relief (2 sync
-workers, as in production) while a writer posts --rate visits a second (default 20) through
-POST /api/v1/visits, each by the cadre of a random township (one writer login per township, for
-a household the cadre is paired with), and two readers request the whole province's dashboard
-(the admin) and one township's (its leader) back to back, timing each answer: p50 and p95 of
-each, with the writes made and refused. The readers start once each worker has computed every
+workers) to two readers that request the whole province's dashboard (the admin) and one
+township's (its leader) back to back, timing each answer (p50 and p95 of each), while a writer
+posts --rate visits a second (default 20) through POST /api/v1/visits of a second gunicorn (2
+sync workers) on the same database, each by the cadre of a random township (one writer login per
+township, for a household the cadre is paired with): the writes made and refused are counted. The readers start once each worker has computed every
 township's figures (the first read after a start); from then on a read computes again only the
 townships written to since the last one (relief.dashboard.services.township_rows).
 """
@@ -166,13 +166,18 @@ def _writers(url: str) -> list[tuple[str, list[int]]]:
 
     with _app(url).app_context():
         active = (sa.select(Pairing.township_id, Pairing.cadre_id, Pairing.household_id)
-                  .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
+                  .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None),
+                         Pairing.cadre_id.not_in(sa.select(User.cadre_id).where(  # one login per cadre
+                             User.cadre_id.is_not(None), User.username.not_like("bench-writer-%"))))
                   .order_by(Pairing.township_id, Pairing.cadre_id))
         chosen: dict[int, tuple[int, list[int]]] = {}
+        used: set[int] = set()
         for township, cadre, household in db.session.execute(active):
-            kept = chosen.setdefault(township, (cadre, []))
-            if kept[0] == cadre:
-                kept[1].append(household)
+            if township not in chosen and cadre not in used:
+                chosen[township] = (cadre, [])
+                used.add(cadre)
+            if township in chosen and chosen[township][0] == cadre:
+                chosen[township][1].append(household)
         password = None
         for township, (cadre, _households) in chosen.items():
             name = f"bench-writer-{township}"
@@ -197,8 +202,10 @@ def under_writes(url: str, seconds: float, rate: float) -> dict:
     from bench.load import api_token, gunicorn, session_cookie
 
     writers = _writers(url)
-    with gunicorn(url, workers=2) as base:
-        tokens = {name: api_token(base, name, PASSWORD) for name, _h in writers}
+    # the writes have app servers of their own, as a province's several gunicorn hosts would: on
+    # the readers' two sync workers a read would wait behind the writes queued before it
+    with gunicorn(url, workers=2) as base, gunicorn(url, workers=2) as write_base:
+        tokens = {name: api_token(write_base, name, PASSWORD) for name, _h in writers}
         readers = {"dashboard, the whole province (admin)": session_cookie(base, "demo-admin", PASSWORD),
                    "dashboard, one township (leader)": session_cookie(base, "demo-leader", PASSWORD)}
         began = time.perf_counter()
@@ -217,9 +224,9 @@ def under_writes(url: str, seconds: float, rate: float) -> dict:
         def write():
             name, households = rng.choice(writers)
             body = {"client_uuid": str(uuid.uuid4()), "household_id": rng.choice(households), "visited_on": day,
-                    "kind": "routine", "notes": "压力测试：写入时的看板"}
+                    "kind": "routine", "notes": f"压力测试：写入时的看板 {uuid.uuid4().hex[:8]}"}
             t0 = time.perf_counter()
-            r = requests.post(base + "/api/v1/visits", json=body, timeout=60,
+            r = requests.post(write_base + "/api/v1/visits", json=body, timeout=60,
                               headers={"Authorization": f"Bearer {tokens[name]}"})
             writes["ms"].append((time.perf_counter() - t0) * 1000)
             writes["made" if r.status_code == 201 else "refused"] += 1
