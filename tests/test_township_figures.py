@@ -74,7 +74,7 @@ def _random_write(rng, f, town, year):
     households, cadres, villages = town["households"], town["cadres"], town["villages"]
     h, c, v = rng.choice(households), rng.choice(cadres), rng.choice(villages)
     kind = rng.choice(["visit", "holiday_visit", "pairing", "end_pairing", "demand", "resolve_demand", "income",
-                       "project", "attendance", "status"])
+                       "project", "attendance", "status", "rename"])
     if kind == "visit":
         f.visit(c, h, visited_on=today() - timedelta(days=rng.choice([0, 5, 40, 70, 95, 400])))
     elif kind == "holiday_visit":
@@ -105,6 +105,8 @@ def _random_write(rng, f, town, year):
         f.project(v, status=rng.choice(list(ProjectStatus)))
     elif kind == "attendance":
         f.attendance(town["station"], year, rng.randrange(2, 13), rng.choice([5, 25]))
+    elif kind == "rename":
+        db.session.get(type(c), c.id).name = f"改名{rng.randrange(1000)}"
     elif kind == "status":
         row = db.session.get(Household, h.id)
         if row.status is HouseholdStatus.LIFTED:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from relief.extensions import db
 from relief.models import Cadre, Household, Pairing, PairingKind, Unit, Visit
 from relief.reports.dashboard import contacts, narrowed
-from relief.scope import condition
+from relief.scope import condition, scoped
 
 
 @dataclass
@@ -76,8 +76,6 @@ def cadre_table(user, year: int, today: date, township_id=None, sort: str = "ove
 class CadrePart:
     """One cadre's figures in one township: what the district's row of the cadre sums."""
 
-    name: str
-    unit: str
     households: int
     overdue: int
     last_visit: date | None
@@ -88,8 +86,8 @@ class CadrePart:
 def cadre_parts(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, dict[int, CadrePart]]:
     """{township id: {cadre id: CadrePart}} of these townships (None: all): a cadre's households
     and overdue households of the township's pairings, visits of the township's visits."""
-    pairings = sa.select(Pairing.household_id).where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
-    c = contacts(today, narrowed(pairings, Pairing, user, Pairing.township_id, townships) if townships else None)
+    c = contacts(today, scoped(sa.select(Household.id), user, Household) if condition(Household, user) is not None
+                 else None, townships)
     households = narrowed(
         sa.select(Pairing.township_id, Pairing.cadre_id, sa.func.count(sa.distinct(Pairing.household_id)),
                   sa.func.count(sa.distinct(Pairing.household_id)).filter(c.overdue(Pairing.household_id)))
@@ -110,26 +108,29 @@ def cadre_parts(user, year: int, today: date, townships: list[int] | None = None
         figures.setdefault((tid, cid), [0, 0, None, 0, False])[2:4] = [last, n]
     for tid, cid in db.session.execute(active):
         figures.setdefault((tid, cid), [0, 0, None, 0, False])[4] = True
-    names = dict(((cid, (name, unit)) for cid, name, unit in db.session.execute(
-        sa.select(Cadre.id, Cadre.name, Unit.name).join(Unit, Unit.id == Cadre.unit_id)
-        .where(Cadre.id.in_({cid for _tid, cid in figures}))))) if figures else {}
     parts: dict[int, dict[int, CadrePart]] = {tid: {} for tid in townships or ()}
-    for (tid, cid), (n, overdue, last, visits_year, is_active) in figures.items():
-        parts.setdefault(tid, {})[cid] = CadrePart(*names[cid], n, overdue, last, visits_year, is_active)
+    for (tid, cid), figures_of_cadre in figures.items():
+        parts.setdefault(tid, {})[cid] = CadrePart(*figures_of_cadre)
     return parts
 
 
-def merged_cadre_table(parts, sort: str = "overdue", descending: bool = True, page: int = 1,
-                       per_page: int = 30) -> tuple[list[CadreRow], int]:
+def cadre_names(user) -> dict[int, tuple[str, str]]:
+    """{cadre id: (name, unit name)} of every cadre in view."""
+    stmt = scoped(sa.select(Cadre.id, Cadre.name, Unit.name).join(Unit, Unit.id == Cadre.unit_id), user, Cadre)
+    return {cid: (name, unit) for cid, name, unit in db.session.execute(stmt)}
+
+
+def merged_cadre_table(parts, names: dict[int, tuple[str, str]], sort: str = "overdue", descending: bool = True,
+                       page: int = 1, per_page: int = 30) -> tuple[list[CadreRow], int]:
     """cadre_table of the whole district from the townships' parts (an iterable of cadre_parts'
-    values): each cadre with an active pairing anywhere, its figures summed over the townships
-    (the latest visit the latest of them), in cadre_table's order."""
+    values) and cadre_names: each cadre with an active pairing anywhere, its figures summed over
+    the townships (the latest visit the latest of them), in cadre_table's order."""
     merged: dict[int, list] = {}
     for township in parts:
         for cid, p in township.items():
             row = merged.get(cid)
             if row is None:
-                merged[cid] = [cid, p.name, p.unit, p.households, p.last_visit, p.visits_year, p.overdue, p.active]
+                merged[cid] = [cid, *names[cid], p.households, p.last_visit, p.visits_year, p.overdue, p.active]
                 continue
             row[3] += p.households
             row[6] += p.overdue

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from relief.cache import cached, cached_by_township
+from relief.cache import DISTRICT, cached, cached_by_township
 from relief.filters import township_choices
 from relief.reports import dashboard
 
-from .cadres import CadreRow, cadre_parts, cadre_table, merged_cadre_table
+from .cadres import CadreRow, cadre_names, cadre_parts, cadre_table, merged_cadre_table
 from relief.scope import own_township_id, sees_everything, viewer_scope
 
 
@@ -51,7 +51,9 @@ def district_cadre_table(user, year: int, today: date, townships: list[int], sor
         return {tid: parts.get(tid, {}) for tid in due or townships}
 
     parts = cached_by_township("dashboard-cadres", townships, (year, today), compute)
-    return merged_cadre_table(parts.values(), sort, descending, page_no, per_page)
+    # cadres and units belong to no township: a change of a name renews scope 0's counter
+    names = cached_by_township("dashboard-cadre-names", [DISTRICT], (), lambda _due: {DISTRICT: cadre_names(user)})
+    return merged_cadre_table(parts.values(), names[DISTRICT], sort, descending, page_no, per_page)
 
 
 def page(user, year: int, today: date, township_id: int | None, sort: str, descending: bool, page_no: int,

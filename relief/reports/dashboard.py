@@ -115,8 +115,10 @@ class Contacts:
                     sa.case((self.active.c.since < cutoff, sa.true()), else_=any_visit)))).self_group()
 
 
-def contacts(today: date, households=None) -> Contacts:
-    """The aggregates over `households` (a select of ids; None: every household)."""
+def contacts(today: date, households=None, townships=None) -> Contacts:
+    """The aggregates over `households` (a select of ids; None: every household), or over the
+    households of `townships` (ids; a household's pairings and visits carry its township, so
+    these are read from the township's indexes)."""
     d = current_app.config["VISIT_DUE_DAYS"]
     window = max(VISITED_WINDOWS[-1], 2 * d)
     active = sa.select(_P.household_id.label("hid"), sa.func.min(_P.started_on).label("since")) \
@@ -126,15 +128,21 @@ def contacts(today: date, households=None) -> Contacts:
     if households is not None:
         active = active.where(_P.household_id.in_(households))
         recent = recent.where(_V.household_id.in_(households))
+    if townships is not None:
+        active = active.where(_P.township_id.in_(townships))
+        recent = recent.where(_V.township_id.in_(townships))
     return Contacts(active.group_by(_P.household_id).subquery("active"),
                      recent.group_by(_V.household_id).subquery("recent"), today, d)
 
 
 def household_figures(user, today: date, township_id=None, by_township=False) -> list[HouseholdFigures]:
     in_view = None
-    if condition(Household, user) is not None or township_id:
-        in_view = narrowed(sa.select(Household.id), Household, user, Household.township_id, township_id)
-    c = contacts(today, in_view)
+    if isinstance(township_id, (list, tuple)) and condition(Household, user) is None:
+        c = contacts(today, townships=township_id)
+    else:
+        if condition(Household, user) is not None or township_id:
+            in_view = narrowed(sa.select(Household.id), Household, user, Household.township_id, township_id)
+        c = contacts(today, in_view)
     needing = Household.status.in_(HouseholdStatus.needing())
     stmt = sa.select(
         _key(Household.township_id, by_township), sa.func.count().filter(needing),

@@ -88,6 +88,8 @@ def holiday_coverage(user, year: int, kind: str, by: str | None = None, township
     # only those of the scope's paired households when the scope is narrower than the district
     visited = sa.select(Visit.household_id.label("hid")).where(
         Visit.kind == VisitKind(kind), Visit.visited_on.between(start, end), Visit.household_id.is_not(None))
+    if townships is not None:  # a household's visits carry its township: read the township's index
+        visited = visited.where(Visit.township_id.in_(townships))
     if scope is not None:
         visited = visited.where(Visit.household_id.in_(sa.select(Pairing.household_id).where(paired, scope)))
     visited = visited.distinct().subquery("holiday_visited")
