@@ -204,7 +204,10 @@ def under_writes(url: str, seconds: float, rate: float) -> dict:
     writers = _writers(url)
     # the writes have app servers of their own, as a province's several gunicorn hosts would: on
     # the readers' two sync workers a read would wait behind the writes queued before it
-    with gunicorn(url, workers=2) as base, gunicorn(url, workers=2) as write_base:
+    # a worker's first read of the province computes every township (tens of seconds on a busy
+    # machine): longer than gunicorn's default 30 s worker timeout
+    with gunicorn(url, workers=2, extra_env={"GUNICORN_CMD_ARGS": "--timeout 300"}) as base, \
+            gunicorn(url, workers=2) as write_base:
         tokens = {name: api_token(write_base, name, PASSWORD) for name, _h in writers}
         readers = {"dashboard, the whole province (admin)": session_cookie(base, "demo-admin", PASSWORD),
                    "dashboard, one township (leader)": session_cookie(base, "demo-leader", PASSWORD)}
