@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager, nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -195,8 +196,48 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 1)
 
 
-def under_writes(url: str, seconds: float, rate: float) -> dict:
-    """The dashboards' p50/p95 (ms) while visits are posted at `rate` a second into random townships."""
+@contextmanager
+def _redis_server():
+    """A throwaway redis-server on a free port (None when it is not installed)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from bench.load import free_port
+
+    server = shutil.which("redis-server")
+    if server is None:
+        yield None
+        return
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="bench-redis-")
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def under_writes(url: str, seconds: float, rate: float, shared: bool = True) -> dict:
+    """The dashboards' p50/p95 (ms) while visits are posted at `rate` a second into random townships;
+    with `shared`, the app servers keep figures in Redis too (RELIEF_REDIS_URL), as a province's do."""
+    with _redis_server() if shared else nullcontext() as redis_url:
+        result = _under_writes(url, seconds, rate, {"RELIEF_REDIS_URL": redis_url} if redis_url else {})
+    return {**result, "redis": bool(redis_url)}
+
+
+def _under_writes(url: str, seconds: float, rate: float, env: dict) -> dict:
     import requests
 
     from bench.load import api_token, gunicorn, session_cookie
@@ -206,8 +247,8 @@ def under_writes(url: str, seconds: float, rate: float) -> dict:
     # the readers' two sync workers a read would wait behind the writes queued before it
     # a worker's first read of the province computes every township (tens of seconds on a busy
     # machine): longer than gunicorn's default 30 s worker timeout
-    with gunicorn(url, workers=2, extra_env={"GUNICORN_CMD_ARGS": "--timeout 300"}) as base, \
-            gunicorn(url, workers=2) as write_base:
+    with gunicorn(url, workers=2, extra_env={"GUNICORN_CMD_ARGS": "--timeout 300", **env}) as base, \
+            gunicorn(url, workers=2, extra_env=env) as write_base:
         tokens = {name: api_token(write_base, name, PASSWORD) for name, _h in writers}
         readers = {"dashboard, the whole province (admin)": session_cookie(base, "demo-admin", PASSWORD),
                    "dashboard, one township (leader)": session_cookie(base, "demo-leader", PASSWORD)}
@@ -275,11 +316,13 @@ def main() -> None:
     parser.add_argument("--under-writes", type=float, default=60, metavar="SECONDS",
                         help="how long the dashboards are read while visits are written (0: not measured)")
     parser.add_argument("--rate", type=float, default=20, help="visits posted a second under writes")
+    parser.add_argument("--redis", action=argparse.BooleanOptionalAction, default=True,
+                        help="under writes, the app servers share figures through a redis-server of the bench's own")
     parser.add_argument("--skip-pages", action="store_true", help="only the measurement under writes")
     args = parser.parse_args()
     built = build(args.database_url, args.fresh)
     pages = {} if args.skip_pages else measure(args.database_url, args.repeat)
-    writing = under_writes(args.database_url, args.under_writes, args.rate) if args.under_writes else None
+    writing = under_writes(args.database_url, args.under_writes, args.rate, args.redis) if args.under_writes else None
     result = {"sample": SAMPLE, "counts": counts(args.database_url),
               "generated_s": None if built is None else round(built, 1), "pages": pages, "under_writes": writing}
     if args.json:
