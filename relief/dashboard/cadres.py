@@ -138,12 +138,12 @@ def merged_cadre_table(parts, names: dict[int, tuple[str, str]], sort: str = "ov
             if p.last_visit is not None and (row[4] is None or p.last_visit > row[4]):
                 row[4] = p.last_visit
             row[7] = row[7] or p.active
-    rows = [CadreRow(*r[:7]) for r in merged.values() if r[7]]
-    rows.sort(key=lambda r: (r.name, r.id))
-    column = {"households": "households", "last_visit": "last_visit", "visits": "visits_year",
-              "overdue": "overdue", "name": "name"}[sort if sort in CADRE_SORTS else "overdue"]
+    rows = [r for r in merged.values() if r[7]]
+    rows.sort(key=lambda r: (r[1], r[0]))  # name, id
+    column = {"households": 3, "last_visit": 4, "visits": 5, "overdue": 6, "name": 1}[
+        sort if sort in CADRE_SORTS else "overdue"]
     # stable: equal keys keep the (name, id) order; NULL (no visit) last when descending, first when not
-    rows.sort(key=lambda r: (getattr(r, column) is not None, getattr(r, column) or 0)
-              if column == "last_visit" else getattr(r, column), reverse=descending)
+    rows.sort(key=(lambda r: (r[4] is not None, r[4] or 0)) if column == 4 else (lambda r: r[column]),
+              reverse=descending)
     start = (max(page, 1) - 1) * per_page
-    return rows[start:start + per_page], len(rows)
+    return [CadreRow(*r[:7]) for r in rows[start:start + per_page]], len(rows)
