@@ -21,6 +21,8 @@ MAP_SECONDS, MAP_BYTES = 0.5, 2 * 1024 * 1024
 SQL_RATIO = 1.5
 #: a cadre's page at the largest size within this factor of the smallest; import and export per household
 GROWTH_FLAT, GROWTH_LINEAR = 2, 1.5
+#: the dashboards while visits are written (bench/province.py --under-writes): p50, p95 in ms
+UNDER_WRITES = {"dashboard, the whole province (admin)": (300, 1000), "dashboard, one township (leader)": (None, 200)}
 
 
 def _json_of(*args: str, timeout: int = 1800) -> dict:
@@ -119,4 +121,15 @@ def verdicts(results: dict) -> list[dict]:
             rows.append({"target": f"province sample, {name}: median ≤ {SQL_RATIO} × its own SQL (PostgreSQL)",
                          "value": f"{r['ratio']:.2f} ({r['app_ms']:.0f} ms / {r['sql_ms']:.0f} ms)",
                          "met": r["ratio"] <= SQL_RATIO})
+        w = province.get("under_writes")
+        if w:
+            rows.append({"target": f"province sample under writes: {w['rate']:g} visits/s posted, none refused",
+                         "value": f"{w['writes_per_s']} visits/s, {w['writes_refused']} refused",
+                         "met": w["writes_per_s"] >= 0.9 * w["rate"] and not w["writes_refused"]})
+            for name, (p50, p95) in UNDER_WRITES.items():
+                r = w[name]
+                limits = ([f"p50 ≤ {p50} ms"] if p50 else []) + [f"p95 ≤ {p95} ms"]
+                rows.append({"target": f"province sample under writes, {name}: {', '.join(limits)}",
+                             "value": f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms",
+                             "met": (not p50 or r["p50_ms"] <= p50) and r["p95_ms"] <= p95})
     return rows

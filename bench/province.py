@@ -19,14 +19,28 @@ medians of --repeat:
   sql_ms     the same SQL statements with the same parameters, run directly with psycopg
              (execute and fetch every row), in the same order
   cached_ms  the request once relief.cache holds the page (what users mostly get)
+
+Under writes (--under-writes SECONDS, default 60; 0 skips it): gunicorn serves relief (2 sync
+workers) to two readers that request the whole province's dashboard (the admin) and one
+township's (its leader) back to back, timing each answer (p50 and p95 of each), while a writer
+posts --rate visits a second (default 20) through POST /api/v1/visits of a second gunicorn (2
+sync workers) on the same database, each by the cadre of a random township (one writer login per
+township, for a household the cadre is paired with): the writes made and refused are counted. The readers start once each worker has computed every
+township's figures (the first read after a start); from then on a read computes again only the
+townships written to since the last one (relief.dashboard.services.township_rows).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
+import threading
 import time
+import uuid
+from contextlib import contextmanager, nullcontext
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import sqlalchemy as sa
@@ -144,17 +158,173 @@ def measure(url: str, repeat: int) -> dict:
     return out
 
 
+def _writers(url: str) -> list[tuple[str, list[int]]]:
+    """One cadre login per township (created once, kept in the bench's database): (username, the
+    ids of households the cadre is actively paired with)."""
+    from relief.extensions import db
+    from relief.models import Pairing, PairingKind, Role, User
+    from relief.security import hash_password
+
+    with _app(url).app_context():
+        active = (sa.select(Pairing.township_id, Pairing.cadre_id, Pairing.household_id)
+                  .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None),
+                         Pairing.cadre_id.not_in(sa.select(User.cadre_id).where(  # one login per cadre
+                             User.cadre_id.is_not(None), User.username.not_like("bench-writer-%"))))
+                  .order_by(Pairing.township_id, Pairing.cadre_id))
+        chosen: dict[int, tuple[int, list[int]]] = {}
+        used: set[int] = set()
+        for township, cadre, household in db.session.execute(active):
+            if township not in chosen and cadre not in used:
+                chosen[township] = (cadre, [])
+                used.add(cadre)
+            if township in chosen and chosen[township][0] == cadre:
+                chosen[township][1].append(household)
+        password = None
+        for township, (cadre, _households) in chosen.items():
+            name = f"bench-writer-{township}"
+            if db.session.scalar(sa.select(User.id).where(User.username == name)) is None:
+                password = password or hash_password(PASSWORD)
+                db.session.add(User(username=name, role=Role.CADRE, cadre_id=cadre, password_hash=password))
+        db.session.commit()
+        return [(f"bench-writer-{t}", households) for t, (_c, households) in chosen.items()]
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 1)
+
+
+@contextmanager
+def _redis_server():
+    """A throwaway redis-server on a free port (None when it is not installed)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from bench.load import free_port
+
+    server = shutil.which("redis-server")
+    if server is None:
+        yield None
+        return
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="bench-redis-")
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def under_writes(url: str, seconds: float, rate: float, shared: bool = True) -> dict:
+    """The dashboards' p50/p95 (ms) while visits are posted at `rate` a second into random townships;
+    with `shared`, the app servers keep figures in Redis too (RELIEF_REDIS_URL), as a province's do."""
+    with _redis_server() if shared else nullcontext() as redis_url:
+        result = _under_writes(url, seconds, rate, {"RELIEF_REDIS_URL": redis_url} if redis_url else {})
+    return {**result, "redis": bool(redis_url)}
+
+
+def _under_writes(url: str, seconds: float, rate: float, env: dict) -> dict:
+    import requests
+
+    from bench.load import api_token, gunicorn, session_cookie
+
+    writers = _writers(url)
+    # the writes have app servers of their own, as a province's several gunicorn hosts would: on
+    # the readers' two sync workers a read would wait behind the writes queued before it
+    # a worker's first read of the province computes every township (tens of seconds on a busy
+    # machine): longer than gunicorn's default 30 s worker timeout
+    with gunicorn(url, workers=2, extra_env={"GUNICORN_CMD_ARGS": "--timeout 300", **env}) as base, \
+            gunicorn(url, workers=2, extra_env=env) as write_base:
+        tokens = {name: api_token(write_base, name, PASSWORD) for name, _h in writers}
+        readers = {"dashboard, the whole province (admin)": session_cookie(base, "demo-admin", PASSWORD),
+                   "dashboard, one township (leader)": session_cookie(base, "demo-leader", PASSWORD)}
+        began = time.perf_counter()
+        for cookie in readers.values():  # each worker computes every township once (or its own, a leader)
+            with ThreadPoolExecutor(2) as pool:
+                for _ in range(2):
+                    list(pool.map(lambda _: requests.get(base + "/dashboard", headers={"Cookie": cookie}, timeout=600),
+                                  range(2)))
+        warm_s = time.perf_counter() - began
+        stop = threading.Event()
+        times: dict[str, list[float]] = {label: [] for label in readers}
+        writes = {"made": 0, "refused": 0, "ms": []}
+        rng = random.Random(17)
+        day = date.today().isoformat()
+
+        def write():
+            name, households = rng.choice(writers)
+            body = {"client_uuid": str(uuid.uuid4()), "household_id": rng.choice(households), "visited_on": day,
+                    "kind": "routine", "notes": f"压力测试：写入时的看板 {uuid.uuid4().hex[:8]}"}
+            t0 = time.perf_counter()
+            r = requests.post(write_base + "/api/v1/visits", json=body, timeout=60,
+                              headers={"Authorization": f"Bearer {tokens[name]}"})
+            writes["ms"].append((time.perf_counter() - t0) * 1000)
+            writes["made" if r.status_code == 201 else "refused"] += 1
+
+        def writer():
+            with ThreadPoolExecutor(8) as pool:
+                tick = time.perf_counter()
+                while not stop.is_set():
+                    pool.submit(write)
+                    tick += 1 / rate
+                    time.sleep(max(0.0, tick - time.perf_counter()))
+
+        def reader(label, cookie):
+            session = requests.Session()
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                r = session.get(base + "/dashboard", headers={"Cookie": cookie}, timeout=60)
+                assert r.status_code == 200, (label, r.status_code)
+                times[label].append((time.perf_counter() - t0) * 1000)
+
+        threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader, args=item)
+                                                       for item in readers.items()]
+        for t in threads:
+            t.start()
+        time.sleep(seconds)
+        stop.set()
+        for t in threads:
+            t.join()
+    out = {"seconds": seconds, "rate": rate, "warm_s": round(warm_s, 1), "writes": writes["made"],
+           "writes_refused": writes["refused"], "writes_per_s": round(writes["made"] / seconds, 1),
+           "write_p50_ms": _percentile(writes["ms"], 0.5), "write_p95_ms": _percentile(writes["ms"], 0.95)}
+    for label, values in times.items():
+        out[label] = {"reads": len(values), "p50_ms": _percentile(values, 0.5), "p95_ms": _percentile(values, 0.95)}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--fresh", action="store_true", help="rebuild the sample even if it is there")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    parser.add_argument("--under-writes", type=float, default=60, metavar="SECONDS",
+                        help="how long the dashboards are read while visits are written (0: not measured)")
+    parser.add_argument("--rate", type=float, default=20, help="visits posted a second under writes")
+    parser.add_argument("--redis", action=argparse.BooleanOptionalAction, default=True,
+                        help="under writes, the app servers share figures through a redis-server of the bench's own")
+    parser.add_argument("--skip-pages", action="store_true", help="only the measurement under writes")
     args = parser.parse_args()
     built = build(args.database_url, args.fresh)
-    pages = measure(args.database_url, args.repeat)
+    pages = {} if args.skip_pages else measure(args.database_url, args.repeat)
+    writing = under_writes(args.database_url, args.under_writes, args.rate, args.redis) if args.under_writes else None
     result = {"sample": SAMPLE, "counts": counts(args.database_url),
-              "generated_s": None if built is None else round(built, 1), "pages": pages}
+              "generated_s": None if built is None else round(built, 1), "pages": pages, "under_writes": writing}
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return
@@ -162,6 +332,13 @@ def main() -> None:
     for label, r in pages.items():
         print(f"  {label:38} app {r['app_ms']:8.1f} ms   its SQL {r['sql_ms']:8.1f} ms   ratio {r['ratio']:.2f}   "
               f"({r['statements']} statements)   kept {r['cached_ms']:.1f} ms")
+    if writing:
+        print(f"under writes: {writing['writes_per_s']} visits/s posted for {writing['seconds']:.0f} s "
+              f"({writing['writes_refused']} refused; a write p50 {writing['write_p50_ms']} ms, "
+              f"p95 {writing['write_p95_ms']} ms; workers warmed in {writing['warm_s']} s)")
+        for label, r in writing.items():
+            if isinstance(r, dict):
+                print(f"  {label:38} p50 {r['p50_ms']} ms   p95 {r['p95_ms']} ms   ({r['reads']} reads)")
 
 
 if __name__ == "__main__":

@@ -183,6 +183,19 @@ def write_report(http: dict, heavy: dict, demo_s: float, rows: list[dict]) -> No
         for label, r in province["pages"].items():
             lines.append(f"| {label} | {r['app_ms']} | {r['sql_ms']} | {r['ratio']} | {r['statements']} | "
                          f"{r['cached_ms']} | {'≤ ' + str(jobs.SQL_RATIO) if r['judged'] else 'information'} |")
+        w = province.get("under_writes")
+        if w:
+            lines += ["", f"Under writes: gunicorn (2 sync workers) serves relief while a writer posts {w['rate']:g} "
+                      f"visits a second through `POST /api/v1/visits` into random townships ({w['writes_per_s']} "
+                      f"a second made, {w['writes_refused']} refused, a write p50 {w['write_p50_ms']} ms) and two "
+                      f"readers request the dashboards back to back for {w['seconds']:g} s, after each worker's "
+                      f"first read ({w['warm_s']} s for both): a read computes again only the townships written "
+                      "to since the last one.", "",
+                      "| page | reads | p50 ms | p95 ms | target |", "|---|---:|---:|---:|---|"]
+            for label, (p50, p95) in jobs.UNDER_WRITES.items():
+                r = w[label]
+                lines.append(f"| {label} | {r['reads']} | {r['p50_ms']} | {r['p95_ms']} | "
+                             f"{'p50 ≤ ' + str(p50) + ', ' if p50 else ''}p95 ≤ {p95} |")
     lines += _kept_sections()
     lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {r['target']} | {r['value']} | {'yes' if r['met'] else '**no**'} |" for r in rows]

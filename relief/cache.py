@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -211,11 +212,16 @@ def release() -> str:
 
 
 class FigureCache:
-    """A bounded LRU of (version, time, value) per key, in this process, optionally backed by Redis."""
+    """A bounded LRU of (version, expiry, value) per key, in this process, optionally backed by Redis.
 
-    def __init__(self, entries: int, seconds: float, redis_url: str | None = None, release: str = ""):
-        self.entries, self.seconds = entries, seconds
-        self._prefix = f"relief:figures:{release}:"
+    With `spread`, each entry lives a random part of `seconds` (from half of it to all of it), so
+    entries computed together (a province's townships, at the first read) expire apart, a few at a
+    time, and never all in one request."""
+
+    def __init__(self, entries: int, seconds: float, redis_url: str | None = None, release: str = "",
+                 spread: bool = False, name: str = "figures"):
+        self.entries, self.seconds, self.spread = entries, seconds, spread
+        self._prefix = f"relief:{name}:{release}:"
         self._items: OrderedDict[Hashable, tuple] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = None
@@ -229,7 +235,7 @@ class FigureCache:
         """The value kept under `key` for this version, else _MISSING."""
         with self._lock:
             item = self._items.get(key)
-            if item is not None and item[0] == version and _clock() - item[1] <= self.seconds:
+            if item is not None and item[0] == version and _clock() <= item[1]:
                 self._items.move_to_end(key)
                 return item[2]
         shared = self._shared_get(key, version)
@@ -247,7 +253,8 @@ class FigureCache:
 
     def _put_local(self, key, version, value) -> None:
         with self._lock:
-            self._items[key] = (version, _clock(), value)
+            lifetime = self.seconds * random.uniform(0.5, 1.0) if self.spread else self.seconds
+            self._items[key] = (version, _clock() + lifetime, value)
             self._items.move_to_end(key)
             while len(self._items) > self.entries:
                 self._items.popitem(last=False)
@@ -291,9 +298,12 @@ def figure_cache() -> FigureCache:
     app = current_app._get_current_object()
     cache = app.extensions.get("relief_figures")
     if cache is None:
+        redis_url = app.config.get("REDIS_URL")
         cache = app.extensions["relief_figures"] = FigureCache(
-            app.config["CACHE_ENTRIES"], app.config["CACHE_SECONDS"], app.config.get("REDIS_URL"),
-            release() if app.config.get("REDIS_URL") else "")
+            app.config["CACHE_ENTRIES"], app.config["CACHE_SECONDS"], redis_url, release() if redis_url else "")
+        # one entry per township and view: a province's thousands, apart from the pages' LRU
+        cache.townships = FigureCache(app.config["TOWNSHIP_CACHE_ENTRIES"], app.config["CACHE_SECONDS"], redis_url,
+                                      release() if redis_url else "", spread=True, name="townships")
     return cache
 
 
@@ -309,6 +319,35 @@ def cached(name: str, scope: int | None | CadreScope, parts: tuple, compute: Cal
         value = compute()
         cache.put(key, version, value)
     return value
+
+
+_ALL_VERSIONS = sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
+
+
+def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
+                       compute: Callable[[list[int] | None], dict[int, object]]) -> dict[int, object]:
+    """{township id: value} for these townships, each kept under its own counters (its own and
+    scope 0's): only the townships written to since their value was kept are computed again, all
+    in one call of `compute(ids)` (ids None: every township is due, compute them all). `compute`
+    returns a value for every id it is given. One query reads the counters."""
+    from relief.extensions import db
+
+    versions = dict(db.session.execute(_ALL_VERSIONS).all())  # read before computing, as cached() does
+    district = versions.get(DISTRICT, 0)
+    cache = figure_cache().townships
+    values, due = {}, []
+    for tid in townships:
+        value = cache.get((name, tid, *parts), (versions.get(tid, 0), district))
+        if value is _MISSING:
+            due.append(tid)
+        else:
+            values[tid] = value
+    if due:
+        fresh = compute(None if len(due) == len(townships) else due)
+        for tid in due:
+            values[tid] = fresh[tid]
+            cache.put((name, tid, *parts), (versions.get(tid, 0), district), fresh[tid])
+    return values
 
 
 def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], str]) -> Markup:

@@ -137,6 +137,7 @@ class Defaults:
     MAP_CACHE_SECONDS = 300  # a rendered map is rebuilt at least this often (cadre renames, new pairings)
     # Figures kept between requests (relief.cache): renewed on every write, and at least this often
     CACHE_ENTRIES = 512  # per process
+    TOWNSHIP_CACHE_ENTRIES = 20_000  # per process: figures of one township for one view (relief.cache.cached_by_township)
     CACHE_SECONDS = 300
 
     # Roster imports (relief.imports): limits that keep a hostile file harmless

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from relief.extensions import db
 from relief.models import Cadre, Household, Pairing, PairingKind, Unit, Visit
 from relief.reports.dashboard import contacts, narrowed
-from relief.scope import condition
+from relief.scope import condition, scoped
 
 
 @dataclass
@@ -68,3 +68,82 @@ def cadre_table(user, year: int, today: date, township_id=None, sort: str = "ove
     rows = db.session.execute(stmt.order_by(order, Cadre.name, Cadre.id)
                               .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return [CadreRow(*row) for row in rows], total
+
+
+# -- the district's cadre table, from per-township parts ------------------------------------
+
+@dataclass(frozen=True)
+class CadrePart:
+    """One cadre's figures in one township: what the district's row of the cadre sums."""
+
+    households: int
+    overdue: int
+    last_visit: date | None
+    visits_year: int
+    active: bool  # an active pairing (of any kind) in this township
+
+
+def cadre_parts(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, dict[int, CadrePart]]:
+    """{township id: {cadre id: CadrePart}} of these townships (None: all): a cadre's households
+    and overdue households of the township's pairings, visits of the township's visits."""
+    c = contacts(today, scoped(sa.select(Household.id), user, Household) if condition(Household, user) is not None
+                 else None, townships)
+    households = narrowed(
+        sa.select(Pairing.township_id, Pairing.cadre_id, sa.func.count(sa.distinct(Pairing.household_id)),
+                  sa.func.count(sa.distinct(Pairing.household_id)).filter(c.overdue(Pairing.household_id)))
+        .outerjoin(c.active, c.active.c.hid == Pairing.household_id)
+        .outerjoin(c.recent, c.recent.c.hid == Pairing.household_id)
+        .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
+        .group_by(Pairing.township_id, Pairing.cadre_id), Pairing, user, Pairing.township_id, townships)
+    visits = narrowed(
+        sa.select(Visit.township_id, Visit.cadre_id, sa.func.max(Visit.visited_on),
+                  sa.func.count().filter(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))))
+        .group_by(Visit.township_id, Visit.cadre_id), Visit, user, Visit.township_id, townships)
+    active = narrowed(sa.select(Pairing.township_id, Pairing.cadre_id).where(Pairing.ended_on.is_(None)).distinct(),
+                      Pairing, user, Pairing.township_id, townships)
+    figures: dict[tuple[int, int], list] = {}
+    for tid, cid, n, overdue in db.session.execute(households):
+        figures.setdefault((tid, cid), [0, 0, None, 0, False])[:2] = [n, overdue]
+    for tid, cid, last, n in db.session.execute(visits):
+        figures.setdefault((tid, cid), [0, 0, None, 0, False])[2:4] = [last, n]
+    for tid, cid in db.session.execute(active):
+        figures.setdefault((tid, cid), [0, 0, None, 0, False])[4] = True
+    parts: dict[int, dict[int, CadrePart]] = {tid: {} for tid in townships or ()}
+    for (tid, cid), figures_of_cadre in figures.items():
+        parts.setdefault(tid, {})[cid] = CadrePart(*figures_of_cadre)
+    return parts
+
+
+def cadre_names(user) -> dict[int, tuple[str, str]]:
+    """{cadre id: (name, unit name)} of every cadre in view."""
+    stmt = scoped(sa.select(Cadre.id, Cadre.name, Unit.name).join(Unit, Unit.id == Cadre.unit_id), user, Cadre)
+    return {cid: (name, unit) for cid, name, unit in db.session.execute(stmt)}
+
+
+def merged_cadre_table(parts, names: dict[int, tuple[str, str]], sort: str = "overdue", descending: bool = True,
+                       page: int = 1, per_page: int = 30) -> tuple[list[CadreRow], int]:
+    """cadre_table of the whole district from the townships' parts (an iterable of cadre_parts'
+    values) and cadre_names: each cadre with an active pairing anywhere, its figures summed over
+    the townships (the latest visit the latest of them), in cadre_table's order."""
+    merged: dict[int, list] = {}
+    for township in parts:
+        for cid, p in township.items():
+            row = merged.get(cid)
+            if row is None:
+                merged[cid] = [cid, *names[cid], p.households, p.last_visit, p.visits_year, p.overdue, p.active]
+                continue
+            row[3] += p.households
+            row[6] += p.overdue
+            row[5] += p.visits_year
+            if p.last_visit is not None and (row[4] is None or p.last_visit > row[4]):
+                row[4] = p.last_visit
+            row[7] = row[7] or p.active
+    rows = [r for r in merged.values() if r[7]]
+    rows.sort(key=lambda r: (r[1], r[0]))  # name, id
+    column = {"households": 3, "last_visit": 4, "visits": 5, "overdue": 6, "name": 1}[
+        sort if sort in CADRE_SORTS else "overdue"]
+    # stable: equal keys keep the (name, id) order; NULL (no visit) last when descending, first when not
+    rows.sort(key=(lambda r: (r[4] is not None, r[4] or 0)) if column == 4 else (lambda r: r[column]),
+              reverse=descending)
+    start = (max(page, 1) - 1) * per_page
+    return [CadreRow(*r[:7]) for r in rows[start:start + per_page]], len(rows)

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from relief.cache import cached
+from relief.cache import DISTRICT, cached, cached_by_township
 from relief.flags import services as flags
 from relief.filters import township_choices
 from relief.monitoring import figures as monitoring_figures
 from relief.reports import dashboard
 
-from .cadres import CadreRow, cadre_table
+from .cadres import CadreRow, cadre_names, cadre_parts, cadre_table, merged_cadre_table
 from relief.scope import FLAG_READERS, own_township_id, sees_everything, viewer_scope
 
 
@@ -69,17 +69,46 @@ def figures_township(user, township_id: int | None) -> int | None:
     return township_id or own_township_id(user)
 
 
+def township_rows(user, year: int, today: date, townships: list[int]) -> list[dashboard.TownshipRow]:
+    """The rows of these townships (every one, for a viewer who sees everything), each kept while
+    its township is unchanged: after a write, only the townships written to are computed again;
+    the district's figures are their sums (dashboard.overview)."""
+    rows = cached_by_township("dashboard-township", townships, (year, today),
+                              lambda due: {r.id: r for r in dashboard.township_rows(user, year, today, due)})
+    return [rows[tid] for tid in townships]
+
+
+def district_cadre_table(user, year: int, today: date, townships: list[int], sort: str, descending: bool,
+                         page_no: int, per_page: int) -> tuple[list[CadreRow], int]:
+    """The whole district's cadre table (a viewer who sees everything) from each township's part,
+    kept as its rows are."""
+
+    def compute(due):
+        parts = cadre_parts(user, year, today, due)
+        return {tid: parts.get(tid, {}) for tid in due or townships}
+
+    parts = cached_by_township("dashboard-cadres", townships, (year, today), compute)
+    # cadres and units belong to no township: a change of a name renews scope 0's counter
+    names = cached_by_township("dashboard-cadre-names", [DISTRICT], (), lambda _due: {DISTRICT: cadre_names(user)})
+    return merged_cadre_table(parts.values(), names[DISTRICT], sort, descending, page_no, per_page)
+
+
 def page(user, year: int, today: date, township_id: int | None, sort: str, descending: bool, page_no: int,
          per_page: int) -> DashboardPage:
     """Every figure of one dashboard page: computed once per data version, then kept."""
     def compute() -> DashboardPage:
-        everything = sees_everything(user)
-        drill = dashboard.township_rows(user, year, today) if everything and not township_id else []
+        choices = [TownshipChoice(*t) for t in township_choices(user)]
+        district = sees_everything(user) and not township_id and choices
+        ids = [t.id for t in choices]
+        drill = township_rows(user, year, today, ids) if district else []
         figures = dashboard.overview(user, year, today, township_id, rows=drill or None)
-        cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
+        if district:
+            cadres, total = district_cadre_table(user, year, today, ids, sort, descending, page_no, per_page)
+        else:
+            cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
         counts = flags.reason_counts(year, figures_township(user, township_id)) if user.role in FLAG_READERS else None
-        return DashboardPage(figures, cadres, total, drill, [TownshipChoice(*t) for t in township_choices(user)],
-                             counts, monitoring_block(user, year, today, township_id))
+        return DashboardPage(figures, cadres, total, drill, choices, counts,
+                             monitoring_block(user, year, today, township_id))
 
     return cached("dashboard", figures_township(user, township_id),
                   (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)

@@ -30,6 +30,8 @@ class Visit(db.Model):
         sa.Index("ix_visit_household_date", "household_id", "visited_on"),
         sa.Index("ix_visit_village_date", "village_id", "visited_on"),
         sa.Index("ix_visit_cadre_date", "cadre_id", "visited_on"),
+        # covering: each cadre's visits in one township (the district's cadre table, by township)
+        sa.Index("ix_visit_township_cadre_date", "township_id", "cadre_id", "visited_on"),
         sa.Index("ix_visit_cadre_recorded", "cadre_id", "recorded_at"),
         # covering: visits per month of a year, and the households visited in a holiday window
         sa.Index("ix_visit_date_kind", "visited_on", "kind", "household_id"),

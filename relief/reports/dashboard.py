@@ -18,7 +18,7 @@ Definitions:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -49,8 +49,11 @@ VISITED_WINDOWS = (30, 90)
 
 
 def narrowed(stmt, model, user, township_column=None, township_id=None):
-    """`stmt` limited to what the user may see (scope.scoped) and, if given, to one township."""
+    """`stmt` limited to what the user may see (scope.scoped) and, if given, to one township (an
+    id) or to some (a list of ids)."""
     stmt = scoped(stmt, user, model)
+    if isinstance(township_id, (list, tuple)):
+        return stmt.where(township_column.in_(township_id))
     return stmt.where(township_column == township_id) if township_id else stmt
 
 
@@ -112,8 +115,10 @@ class Contacts:
                     sa.case((self.active.c.since < cutoff, sa.true()), else_=any_visit)))).self_group()
 
 
-def contacts(today: date, households=None) -> Contacts:
-    """The aggregates over `households` (a select of ids; None: every household)."""
+def contacts(today: date, households=None, townships=None) -> Contacts:
+    """The aggregates over `households` (a select of ids; None: every household), or over the
+    households of `townships` (ids; a household's pairings and visits carry its township, so
+    these are read from the township's indexes)."""
     d = current_app.config["VISIT_DUE_DAYS"]
     window = max(VISITED_WINDOWS[-1], 2 * d)
     active = sa.select(_P.household_id.label("hid"), sa.func.min(_P.started_on).label("since")) \
@@ -123,15 +128,21 @@ def contacts(today: date, households=None) -> Contacts:
     if households is not None:
         active = active.where(_P.household_id.in_(households))
         recent = recent.where(_V.household_id.in_(households))
+    if townships is not None:
+        active = active.where(_P.township_id.in_(townships))
+        recent = recent.where(_V.township_id.in_(townships))
     return Contacts(active.group_by(_P.household_id).subquery("active"),
                      recent.group_by(_V.household_id).subquery("recent"), today, d)
 
 
 def household_figures(user, today: date, township_id=None, by_township=False) -> list[HouseholdFigures]:
     in_view = None
-    if condition(Household, user) is not None or township_id:
-        in_view = narrowed(sa.select(Household.id), Household, user, Household.township_id, township_id)
-    c = contacts(today, in_view)
+    if isinstance(township_id, (list, tuple)) and condition(Household, user) is None:
+        c = contacts(today, townships=township_id)
+    else:
+        if condition(Household, user) is not None or township_id:
+            in_view = narrowed(sa.select(Household.id), Household, user, Household.township_id, township_id)
+        c = contacts(today, in_view)
     needing = Household.status.in_(HouseholdStatus.needing())
     stmt = sa.select(
         _key(Household.township_id, by_township), sa.func.count().filter(needing),
@@ -187,10 +198,18 @@ def village_figures(user, year: int, township_id=None, by_township=False) -> lis
 
 
 def projects_by_status(user, township_id=None) -> dict[ProjectStatus, int]:
-    stmt = narrowed(sa.select(Project.status, sa.func.count()).group_by(Project.status), Project, user,
-                  Project.township_id, township_id)
-    counts = dict(db.session.execute(stmt).all())
-    return {s: counts.get(s, 0) for s in ProjectStatus}
+    return projects_by_township(user, township_id).get(None) or dict.fromkeys(ProjectStatus, 0)
+
+
+def projects_by_township(user, townships=None, by_township=False) -> dict[int | None, dict[ProjectStatus, int]]:
+    """{township id (None when not grouped): {status: projects}}."""
+    key = _key(Project.township_id, by_township)
+    stmt = narrowed(sa.select(key, Project.status, sa.func.count()).group_by(key, Project.status), Project, user,
+                    Project.township_id, townships)
+    counts: dict = {}
+    for tid, status, n in db.session.execute(stmt):
+        counts.setdefault(tid, dict.fromkeys(ProjectStatus, 0))[status] = n
+    return counts
 
 
 @dataclass
@@ -198,30 +217,62 @@ class AttendanceFigures:
     months: int
     months_met: int
     cadres_below: int
+    #: the cadres below (a township row's, so that the district counts a cadre of two townships once)
+    below: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def rate(self) -> float:
         return self.months_met / self.months if self.months else 0.0
 
 
-def attendance_figures(user, year: int, township_id=None) -> AttendanceFigures:
+def _attendance(year: int):
     norm = current_app.config["ATTENDANCE_NORM_DAYS"]
     p = aliased(Pairing)  # the user's scope reads Pairing in a subquery of its own
+    return p, norm, sa.and_(Attendance.year == year, p.kind.in_(PairingKind.stationed_kinds()))
+
+
+def attendance_figures(user, year: int, township_id=None) -> AttendanceFigures:
+    p, norm, where = _attendance(year)
     stmt = (sa.select(sa.func.count(), sa.func.count().filter(Attendance.days >= norm),
                       sa.func.count(sa.distinct(sa.case((sa.and_(Attendance.days < norm, p.ended_on.is_(None)),
                                                          p.cadre_id)))))
-            .select_from(Attendance).join(p, p.id == Attendance.pairing_id)
-            .where(Attendance.year == year, p.kind.in_(PairingKind.stationed_kinds())))
+            .select_from(Attendance).join(p, p.id == Attendance.pairing_id).where(where))
     return AttendanceFigures(*db.session.execute(narrowed(stmt, Attendance, user, p.township_id, township_id)).one())
+
+
+def attendance_by_township(user, year: int, townships=None) -> dict[int, AttendanceFigures]:
+    """attendance_figures per township, each with the ids of its cadres below the norm."""
+    p, norm, where = _attendance(year)
+    norm = sa.literal_column(str(int(norm)))  # not a parameter: GROUP BY repeats the expressions
+    met, below = Attendance.days >= norm, sa.and_(Attendance.days < norm, p.ended_on.is_(None))
+    stmt = (sa.select(p.township_id, met, below, p.cadre_id, sa.func.count())
+            .select_from(Attendance).join(p, p.id == Attendance.pairing_id).where(where)
+            .group_by(p.township_id, met, below, p.cadre_id))
+    months: dict[int, list] = {}
+    for tid, met, below, cadre, n in db.session.execute(narrowed(stmt, Attendance, user, p.township_id, townships)):
+        m = months.setdefault(tid, [0, 0, set()])
+        m[0] += n
+        m[1] += n if met else 0
+        if below:
+            m[2].add(cadre)
+    return {tid: AttendanceFigures(n, met, len(below), frozenset(below)) for tid, (n, met, below) in months.items()}
 
 
 def visits_by_month(user, year: int, township_id=None) -> list[int]:
     """Visits dated in each month of the year, January first."""
+    return visits_by_month_and_township(user, year, township_id).get(None) or [0] * 12
+
+
+def visits_by_month_and_township(user, year: int, townships=None, by_township=False) -> dict[int | None, list[int]]:
+    """{township id (None when not grouped): visits dated in each month of the year, January first}."""
     month = sa.extract("month", Visit.visited_on)
-    stmt = (sa.select(month, sa.func.count())
-            .where(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))).group_by(month))
-    counts = {int(m): n for m, n in db.session.execute(narrowed(stmt, Visit, user, Visit.township_id, township_id))}
-    return [counts.get(m, 0) for m in range(1, 13)]
+    key = _key(Visit.township_id, by_township)
+    stmt = (sa.select(key, month, sa.func.count())
+            .where(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))).group_by(key, month))
+    counts: dict = {}
+    for tid, m, n in db.session.execute(narrowed(stmt, Visit, user, Visit.township_id, townships)):
+        counts.setdefault(tid, [0] * 12)[int(m) - 1] = n
+    return counts
 
 
 # -- holidays, and the page as a whole -------------------------------------------------------
@@ -239,9 +290,10 @@ class HolidayFigures:
         return coverage_rate(self.paired, self.covered)
 
 
-def _holidays(user, year: int, by_township: bool) -> dict[str, dict]:
+def _holidays(user, year: int, by_township: bool, townships=None) -> dict[str, dict]:
     """{kind: {township id or None: Coverage}} from reports.holidays, one query per holiday."""
-    return {kind: {c.key: c for c in holiday_coverage(user, year, kind, by="township" if by_township else None)}
+    return {kind: {c.key: c for c in holiday_coverage(user, year, kind, by="township" if by_township else None,
+                                                      townships=townships)}
             for kind in HOLIDAYS}
 
 
@@ -264,21 +316,17 @@ class Overview:
 def overview(user, year: int, today: date, township_id=None, rows: list[TownshipRow] | None = None) -> Overview:
     """Every headline figure of the dashboard for the user's scope, optionally one township.
 
-    With the `rows` of township_rows (the whole scope, every township), the household, demand and
-    village figures are their sums instead of queries of their own: each row counts once, in its
-    township, so the sums are the totals."""
-    coverage = _holidays(user, year, by_township=bool(township_id))
+    With the `rows` of township_rows (the whole scope, every township), every figure is their sum
+    instead of a query of its own: each row counts once, in its township, so the sums are the
+    totals. What does not add up is kept so that it does: rates as their numerator and
+    denominator (households paired, visited, covered), the cadres below the attendance norm as
+    their ids (a cadre stationed in two townships counts once)."""
     if rows is not None and not township_id:
-        households = HouseholdFigures(None, *(sum(getattr(r.households, f.name) for r in rows)
-                                              for f in fields(HouseholdFigures)[1:]))
-        demands = DemandFigures(None, *(sum(getattr(r.demands, f.name) for r in rows)
-                                        for f in fields(DemandFigures)[1:]))
-        villages = VillageFigures(None, *(sum(getattr(r.villages, f.name) for r in rows)
-                                          for f in fields(VillageFigures)[1:]))
-    else:
-        [households] = household_figures(user, today, township_id)
-        [demands] = demand_figures(user, year, today, township_id)
-        [villages] = village_figures(user, year, township_id)
+        return _summed(rows, year)
+    coverage = _holidays(user, year, by_township=bool(township_id))
+    [households] = household_figures(user, today, township_id)
+    [demands] = demand_figures(user, year, today, township_id)
+    [villages] = village_figures(user, year, township_id)
     return Overview(households=households, demands=demands, villages=villages,
                     projects=projects_by_status(user, township_id),
                     attendance=attendance_figures(user, year, township_id),
@@ -286,25 +334,62 @@ def overview(user, year: int, today: date, township_id=None, rows: list[Township
                     months=visits_by_month(user, year, township_id))
 
 
+def _sum(cls, parts, key=None):
+    """One figures dataclass whose every count (all fields after the key) is the sum of the parts'."""
+    return cls(key, *(sum(getattr(p, f.name) for p in parts) for f in fields(cls)[1:]))
+
+
+def _summed(rows: list[TownshipRow], year: int) -> Overview:
+    below = frozenset().union(*(r.attendance.below for r in rows))
+    holidays = []
+    for i, kind in enumerate(HOLIDAYS):
+        start, end = window(kind, year)
+        holidays.append(HolidayFigures(kind, start, end, sum(r.holidays[i].paired for r in rows),
+                                       sum(r.holidays[i].covered for r in rows)))
+    return Overview(
+        households=_sum(HouseholdFigures, [r.households for r in rows]),
+        demands=_sum(DemandFigures, [r.demands for r in rows]),
+        villages=_sum(VillageFigures, [r.villages for r in rows]),
+        projects={s: sum(r.projects[s] for r in rows) for s in ProjectStatus},
+        attendance=AttendanceFigures(sum(r.attendance.months for r in rows),
+                                     sum(r.attendance.months_met for r in rows), len(below), below),
+        holidays=holidays,
+        months=[sum(r.months[m] for r in rows) for m in range(12)])
+
+
 @dataclass
 class TownshipRow:
+    """One township's figures: every headline figure of the dashboard, counted in this township.
+
+    A figure added to the dashboard is added here too (a field, filled in township_rows from a
+    query grouped by township and limited to `townships`, and summed in _summed), so that the
+    district's page stays a sum of rows that only a write in their township renews."""
+
     id: int
     name: str
     households: HouseholdFigures
     demands: DemandFigures
     villages: VillageFigures
     holidays: list[HolidayFigures]
+    projects: dict[ProjectStatus, int]
+    attendance: AttendanceFigures
+    months: list[int]
 
 
-def township_rows(user, year: int, today: date) -> list[TownshipRow]:
-    """The district's drill-down: the headline figures per township, from grouped queries."""
-    households = {r.key: r for r in household_figures(user, today, by_township=True)}
-    demands = {r.key: r for r in demand_figures(user, year, today, by_township=True)}
-    villages = {r.key: r for r in village_figures(user, year, by_township=True)}
-    coverage = _holidays(user, year, by_township=True)
-    townships = db.session.execute(narrowed(sa.select(Township.id, Township.name), Township, user)
-                                   .order_by(Township.name)).all()
+def township_rows(user, year: int, today: date, townships: list[int] | None = None) -> list[TownshipRow]:
+    """The district's drill-down: the headline figures per township, from grouped queries; only
+    of the `townships` given (ids), else of every township in the user's scope."""
+    households = {r.key: r for r in household_figures(user, today, townships, by_township=True)}
+    demands = {r.key: r for r in demand_figures(user, year, today, townships, by_township=True)}
+    villages = {r.key: r for r in village_figures(user, year, townships, by_township=True)}
+    coverage = _holidays(user, year, by_township=True, townships=townships)
+    projects = projects_by_township(user, townships, by_township=True)
+    attendance = attendance_by_township(user, year, townships)
+    months = visits_by_month_and_township(user, year, townships, by_township=True)
+    stmt = narrowed(sa.select(Township.id, Township.name), Township, user, Township.id, townships)
     return [TownshipRow(tid, name, households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
                         demands.get(tid) or DemandFigures(tid, 0, 0, 0), villages.get(tid) or VillageFigures(tid, 0, 0, 0),
-                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS])
-            for tid, name in townships]
+                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS],
+                        projects.get(tid) or dict.fromkeys(ProjectStatus, 0),
+                        attendance.get(tid) or AttendanceFigures(0, 0, 0), months.get(tid) or [0] * 12)
+            for tid, name in db.session.execute(stmt.order_by(Township.name))]

@@ -71,16 +71,19 @@ class Coverage:
         return coverage_rate(self.paired, self.covered)
 
 
-def holiday_coverage(user, year: int, kind: str, by: str | None = None) -> list[Coverage]:
+def holiday_coverage(user, year: int, kind: str, by: str | None = None, townships=None) -> list[Coverage]:
     """Households paired during the holiday window, and how many got a 慰问 visit inside it.
 
-    kind: spring_festival | mid_autumn; by: None, "township", "village" or "cadre".
-    A household counts once per group however many cadres or visits it has.
+    kind: spring_festival | mid_autumn; by: None, "township", "village" or "cadre"; townships:
+    only the pairings of these (ids). A household counts once per group however many cadres or
+    visits it has.
     """
     start, end = window(kind, year)
     paired = sa.and_(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.started_on <= end,
                      sa.or_(Pairing.ended_on.is_(None), Pairing.ended_on >= start))
     scope = condition(Pairing, user)
+    if townships is not None:
+        scope = sa.and_(Pairing.township_id.in_(townships), *(() if scope is None else (scope,)))
     # the households with a 慰问 visit in the window, read once: a few weeks of one kind of visit,
     # only those of the scope's paired households when the scope is narrower than the district
     visited = sa.select(Visit.household_id.label("hid")).where(
@@ -90,10 +93,18 @@ def holiday_coverage(user, year: int, kind: str, by: str | None = None) -> list[
     visited = visited.distinct().subquery("holiday_visited")
     key = {None: sa.literal(None), "township": Pairing.township_id, "village": Pairing.village_id,
            "cadre": Pairing.cadre_id}[by]
-    stmt = (sa.select(key.label("key"), sa.func.count(sa.distinct(Pairing.household_id)),
-                      sa.func.count(sa.distinct(visited.c.hid)))
-            .outerjoin(visited, visited.c.hid == Pairing.household_id)
-            .where(paired))
+    if townships is not None:
+        # a few townships (a province's renewed rows): each paired household's visits looked up by
+        # its index, instead of every 慰问 visit of the window in the province
+        covered = sa.exists().where(Visit.household_id == Pairing.household_id, Visit.kind == VisitKind(kind),
+                                    Visit.visited_on.between(start, end))
+        stmt = sa.select(key.label("key"), sa.func.count(sa.distinct(Pairing.household_id)),
+                         sa.func.count(sa.distinct(Pairing.household_id)).filter(covered)).where(paired)
+    else:
+        stmt = (sa.select(key.label("key"), sa.func.count(sa.distinct(Pairing.household_id)),
+                          sa.func.count(sa.distinct(visited.c.hid)))
+                .outerjoin(visited, visited.c.hid == Pairing.household_id)
+                .where(paired))
     if scope is not None:
         stmt = stmt.where(scope)
     if by:

@@ -1,0 +1,174 @@
+"""The district's dashboard kept as per-township rows (relief.dashboard.services.township_rows):
+after any mix of writes, the figures it shows are the ones computed from scratch, and only the
+townships written to are computed again."""
+import random
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from relief.dashboard import services
+from relief.dashboard.cadres import CADRE_SORTS, cadre_table
+from relief.dates import today
+from relief.extensions import db
+from relief.models import (
+    DemandStatus,
+    Household,
+    HouseholdStatus,
+    Pairing,
+    PairingKind,
+    ProjectStatus,
+    Role,
+    User,
+    VillageIncome,
+    VisitKind,
+)
+from relief.reports import dashboard
+from relief.reports.holidays import window
+
+from .visit_support import bearer
+
+
+@pytest.fixture
+def province(f):
+    """Four townships, each with weak villages, households, cadres, pairings and some history."""
+    towns = []
+    for t in range(4):
+        town = f.township(f"第{t}镇")
+        villages = [f.village(town, f"第{t}镇{v}村", is_weak=True) for v in range(2)]
+        households = [f.household(villages[i % 2], f"户{t}-{i}",
+                                  status=(HouseholdStatus.POOR, HouseholdStatus.MONITORED, HouseholdStatus.LIFTED)[i % 3])
+                      for i in range(6)]
+        cadres = [f.cadre(f"干部{t}-{c}") for c in range(3)]
+        for i, h in enumerate(households[:4]):
+            f.pairing(cadres[i % 3], h, started_on=today() - timedelta(days=200 + 10 * i))
+        station = f.pairing(cadres[2], village=villages[0], kind=PairingKind.STATIONED,
+                            started_on=today() - timedelta(days=300))
+        f.attendance(station, today().year, 1, 12)
+        f.visit(cadres[0], households[0], visited_on=today() - timedelta(days=100))
+        towns.append(dict(town=town, villages=villages, households=households, cadres=cadres, station=station))
+    f.user("admin", Role.ADMIN)
+    cadre_user = f.user("cadre0", Role.CADRE, cadre=towns[0]["cadres"][0])
+    f.commit()
+    return dict(towns=towns, cadre_user=cadre_user)
+
+
+def _admin():
+    return db.session.scalar(sa.select(User).where(User.username == "admin"))
+
+
+def _kept(year):
+    """What the dashboard page shows the admin: the kept rows and their sums."""
+    page = services.page(_admin(), year, today(), None, "overdue", True, 1, 30)
+    return page.figures, page.drill
+
+
+def _from_scratch(year):
+    admin = _admin()
+    return dashboard.overview(admin, year, today()), dashboard.township_rows(admin, year, today())
+
+
+def _random_write(rng, f, town, year):
+    """One write of a kind the dashboard counts, in `town`; returns what it was."""
+    households, cadres, villages = town["households"], town["cadres"], town["villages"]
+    h, c, v = rng.choice(households), rng.choice(cadres), rng.choice(villages)
+    kind = rng.choice(["visit", "holiday_visit", "pairing", "end_pairing", "demand", "resolve_demand", "income",
+                       "project", "attendance", "status", "rename"])
+    if kind == "visit":
+        f.visit(c, h, visited_on=today() - timedelta(days=rng.choice([0, 5, 40, 70, 95, 400])))
+    elif kind == "holiday_visit":
+        holiday = rng.choice([VisitKind.SPRING_FESTIVAL, VisitKind.MID_AUTUMN])
+        start, end = window(holiday.value, year)
+        f.visit(c, h, visited_on=min(start + timedelta(days=rng.randrange(5)), today()), kind=holiday)
+    elif kind == "pairing":
+        f.pairing(c, h, started_on=today() - timedelta(days=rng.choice([3, 50, 300])))
+    elif kind == "end_pairing":
+        p = db.session.scalar(sa.select(Pairing).where(Pairing.township_id == town["town"].id,
+                                                       Pairing.kind == PairingKind.HOUSEHOLD,
+                                                       Pairing.ended_on.is_(None)).limit(1))
+        if p is not None:
+            p.ended_on = today()
+    elif kind == "demand":
+        f.demand(c, h, deadline=today() + timedelta(days=rng.choice([-10, 20])))
+    elif kind == "resolve_demand":
+        d = f.demand(c, h, deadline=today() - timedelta(days=3))
+        d.status, d.resolved_on = DemandStatus.RESOLVED, today()
+    elif kind == "income":
+        row = db.session.scalar(sa.select(VillageIncome).where(VillageIncome.village_id == v.id,
+                                                               VillageIncome.year == year))
+        if row is None:
+            f.income(v, year, rng.choice([50_000, 100_000, 160_000]))
+        else:
+            row.income_yuan = rng.choice([50_000, 100_000, 160_000])
+    elif kind == "project":
+        f.project(v, status=rng.choice(list(ProjectStatus)))
+    elif kind == "attendance":
+        f.attendance(town["station"], year, rng.randrange(2, 13), rng.choice([5, 25]))
+    elif kind == "rename":
+        db.session.get(type(c), c.id).name = f"改名{rng.randrange(1000)}"
+    elif kind == "status":
+        row = db.session.get(Household, h.id)
+        if row.status is HouseholdStatus.LIFTED:
+            row.status, row.lifted_year = HouseholdStatus.POOR, None
+        elif row.status is HouseholdStatus.POOR:
+            row.status, row.lifted_year = HouseholdStatus.LIFTED, year
+    return kind
+
+
+def test_after_random_writes_the_kept_figures_are_the_figures_from_scratch(app, f, province):
+    rng = random.Random(17)
+    year = today().year
+    _kept(year)
+    for _round in range(12):
+        for _ in range(rng.randint(1, 4)):
+            _random_write(rng, f, rng.choice(province["towns"]), year)
+        f.commit()
+        kept, kept_rows = _kept(year)
+        scratch, scratch_rows = _from_scratch(year)
+        assert kept_rows == scratch_rows
+        assert kept == scratch
+        assert kept.attendance.cadres_below == scratch.attendance.cadres_below
+        sort, descending, page = rng.choice(CADRE_SORTS), rng.random() < 0.5, rng.choice([1, 2])
+        kept_cadres = services.page(_admin(), year, today(), None, sort, descending, page, 5)
+        assert (kept_cadres.cadres, kept_cadres.total) == cadre_table(_admin(), year, today(), None, sort, descending,
+                                                                      page, 5)
+    assert kept.households.needing > 0 and sum(kept.months) > 0  # not sums of nothing
+
+
+def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_again(app, client, f, province,
+                                                                                    monkeypatch):
+    year = today().year
+    computed = []
+    real = dashboard.township_rows
+    monkeypatch.setattr(dashboard, "township_rows",
+                        lambda user, year, now, townships=None: computed.append(townships) or real(user, year, now,
+                                                                                                   townships))
+    _kept(year)
+    assert computed == [None]  # the first read computes every township in one go
+    first = province["towns"][0]
+    body = {"client_uuid": str(uuid.uuid4()), "household_id": first["households"][0].id,
+            "visited_on": today().isoformat(), "kind": "routine", "notes": "走访"}
+    response = client.post("/api/v1/visits", json=body, headers=bearer(province["cadre_user"]))
+    assert response.status_code == 201
+    db.session.expire_all()
+    kept, kept_rows = _kept(year)
+    assert computed == [None, [first["town"].id]]
+    assert (kept, kept_rows) == _from_scratch(year)
+    assert {r.id: r.households.visited_30 for r in kept_rows}[first["town"].id] == 1
+
+
+def test_a_write_of_no_township_renews_every_township(app, f, province, monkeypatch):
+    """An income or attendance row names no township: every row is computed again (correct, if not lean)."""
+    year = today().year
+    computed = []
+    real = dashboard.township_rows
+    monkeypatch.setattr(dashboard, "township_rows",
+                        lambda user, year, now, townships=None: computed.append(townships) or real(user, year, now,
+                                                                                                   townships))
+    _kept(year)
+    f.income(province["towns"][1]["villages"][0], year, 160_000)
+    f.commit()
+    kept, _rows = _kept(year)
+    assert computed == [None, None]
+    assert kept.villages.reached == 1
