@@ -30,6 +30,9 @@ from relief.models import PairingKind, Role, StationRole
 from .factories import Factories
 from .factories import exported_year as exported_year_rows
 
+# the `w` fixture of the monitoring tests (the district of monitoring_support.world)
+pytest_plugins = ["tests.monitoring_support"]
+
 PG_URL = os.environ.get("RELIEF_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORD = "correct horse battery"
