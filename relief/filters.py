@@ -23,8 +23,8 @@ from flask_login import current_user
 from relief import dates
 from relief.errors import abort_with
 from relief.extensions import db
-from relief.models import Household, Role, Township, Village
-from relief.scope import get_scoped_or_404, scoped, township_of_request
+from relief.models import Household, Township, Village
+from relief.scope import get_scoped_or_404, picks_township, scoped, township_of_request
 
 #: periods reach back to the first year relief keeps and at most a year ahead
 FIRST_YEAR = dates.FIRST_YEAR
@@ -233,7 +233,7 @@ class Filters:
 def township_choices(user) -> list:
     """The townships a list's filter offers (id and name, by name): those the user may see; none for
     a leader, whom every list holds to the own township."""
-    if user.role is Role.LEADER:
+    if not picks_township(user):
         return []
     return db.session.execute(scoped(sa.select(Township.id, Township.name), user, Township)
                               .order_by(Township.name)).all()
