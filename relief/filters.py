@@ -23,8 +23,8 @@ from flask_login import current_user
 from relief import dates
 from relief.errors import abort_with
 from relief.extensions import db
-from relief.models import Household, Role, Township, Village
-from relief.scope import get_scoped_or_404, scoped, township_of_request
+from relief.models import Cadre, Household, Township, Village
+from relief.scope import get_scoped_or_404, picks_township, scoped, township_of_request
 
 #: periods reach back to the first year relief keeps and at most a year ahead
 FIRST_YEAR = dates.FIRST_YEAR
@@ -195,7 +195,24 @@ class Filters:
             self._found["township", key] = township_of_request(self.raw(key), self.user)
         return self._found["township", key]
 
-    # -- the filters several lists share: the township, village and household of their rows ---
+    # -- the filters several lists share: a search, a kind, the township, village, household and
+    #    cadre of their rows ---
+    def of_text(self, label: str, *columns) -> str:
+        """?q=text: the rows of which one of `columns` contains the text as typed; `label` is the
+        translated words that say so, with %(q)s for the text."""
+        q = self.raw("q")
+        if q:
+            self.add(sa.or_(*(c.contains(q, autoescape=True) for c in columns)), label % {"q": q}, "q")
+        return q
+
+    def of_enum(self, column, key: str, enum_cls, what: str, label: str):
+        """?key=a member of `enum_cls` (its value or label): the rows whose `column` is it; `label` is
+        the translated words that say so, with %(s)s for the member's label."""
+        member = self.enum(key, enum_cls, what)
+        if member:
+            self.add(column == member, label % {"s": member.label}, key)
+        return member
+
     def of_township(self, column):
         """?township=ID or a name: the rows whose `column` is that township's."""
         township = self.township()
@@ -217,6 +234,16 @@ class Filters:
             self.add(column == household.id, _("帮扶户：%(name)s", name=household.head_name), "household")
         return household
 
+    def of_cadre(self, column, label: str, key: str = "cadre", what: str | None = None):
+        """?cadre=ID (or `key`): one cadre's rows, as the work record's figures link here (the list
+        then says how many of them lie beyond the user's scope: one_cadre). `label` is the
+        translated words that say so, with %(name)s for the cadre's name."""
+        cadre = self.row(key, Cadre, what or _("干部"))
+        if cadre:
+            self.one_cadre = True
+            self.add(column == cadre.id, label % {"name": cadre.name}, key)
+        return cadre
+
     def row(self, key: str, model, what: str):
         """A cadre, village or household by id, through scope: a 404 when the user may not see it."""
         raw = self.raw(key)
@@ -233,7 +260,7 @@ class Filters:
 def township_choices(user) -> list:
     """The townships a list's filter offers (id and name, by name): those the user may see; none for
     a leader, whom every list holds to the own township."""
-    if user.role is Role.LEADER:
+    if not picks_township(user):
         return []
     return db.session.execute(scoped(sa.select(Township.id, Township.name), user, Township)
                               .order_by(Township.name)).all()

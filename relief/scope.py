@@ -25,8 +25,15 @@ The deliberate exceptions, each a named function below, so that this file lists 
 7. `owned_by_cadre`: a cadre's to-do lists (the home, the demand list's default) show the demands
    they own, out of the wider set they may see.
 
+Public pages: the self-report form of 防返贫 monitoring (/monitoring/report, opened from a village's
+QR code without signing in) offers every township and village to pick from; it reads no one's rows.
+
+Personal data: `may_reveal` (who may unmask a household's ID or phone number on its page; every
+reveal is audited) and `may_export_full_ids` (who may export them unmasked: the admin only).
+
 And the township a page is narrowed to: `township_of_request` (an id or a name, checked: another
-township is a 404), `township_asked` (a list's ?township=ID, as given) and `own_township_id`.
+township is a 404), `township_asked` (a list's ?township=ID, as given), `picks_township` (whether a
+list offers the township filter at all) and `own_township_id`.
 """
 from __future__ import annotations
 
@@ -265,11 +272,17 @@ def township_of_request(value: str | None, user) -> Township | None:
     return township
 
 
+def picks_township(user) -> bool:
+    """Whether a list offers `user` a township filter: not to a leader, whom every list holds to the
+    own township (the scope does, so the parameter is not theirs to set)."""
+    return user.role is not Role.LEADER
+
+
 def township_asked(user, value) -> int | None:
     """The township id a list's ?township=ID asks for, as given: district users narrow a list to
     any township (an id of no township lists nothing); a leader is held to the own township by
     the scope, so the parameter is not theirs to set (None)."""
-    if user.role is Role.LEADER:
+    if not picks_township(user):
         return None
     try:
         return db_int(value) if value not in (None, "") else None
@@ -355,3 +368,19 @@ def owned_by_cadre(user):
     if user.role is Role.CADRE and user.cadre_id:
         return Demand.owner_id == user.cadre_id
     return None
+
+
+# -- personal data ------------------------------------------------------------------------------
+
+def may_reveal(user, field: str) -> bool:
+    """Whether `user` may unmask a household's full ID number (`id_number`) or phone (`phone`) on
+    the page of a household they may see (every reveal is audited): the district's users and the
+    township's leader both; a cadre the phone only (a paired cadre may call their household)."""
+    if user.role in (Role.ADMIN, Role.LEADER, Role.INSPECTOR):
+        return True
+    return field == "phone" and user.role is Role.CADRE
+
+
+def may_export_full_ids(user) -> bool:
+    """Whether `user` may export full (unmasked) ID and phone numbers: the district office's admin only."""
+    return user.role is Role.ADMIN

@@ -1,4 +1,5 @@
-"""Fixtures: the app on SQLite and, when RELIEF_TEST_DATABASE_URL is set, on PostgreSQL.
+"""Fixtures: the app on SQLite and, when RELIEF_TEST_DATABASE_URL is set, on PostgreSQL; and the
+setups that several test files share (the rows they start from: tests/factories.py).
 
 Every test that takes `app`, `client` or `f` runs once per configured database. The app and
 the schema are built once per database per session; each test starts from empty tables and the
@@ -10,16 +11,27 @@ import contextvars
 import copy
 import os
 import re
+import shutil
+import socket
+import subprocess
+import time
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from relief import create_app
+from relief.dates import today
 from relief.extensions import db, limiter
 from relief.maps.services import cache as map_cache
+from relief.models import PairingKind, Role, StationRole
 
 from .factories import Factories
+from .factories import exported_year as exported_year_rows
+
+# the `w` fixture of the monitoring tests (the district of monitoring_support.world)
+pytest_plugins = ["tests.monitoring_support"]
 
 PG_URL = os.environ.get("RELIEF_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -208,3 +220,125 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+# -- the setups several test files share ------------------------------------------------------
+
+@pytest.fixture
+def admin(f):
+    """An admin login ("alice"), not signed in."""
+    user = f.user("alice", Role.ADMIN)
+    f.commit()
+    return user
+
+
+@pytest.fixture
+def admin_client(client, auth, f):
+    """The client, signed in as an admin ("admin")."""
+    f.user("admin", Role.ADMIN)
+    f.commit()
+    auth.login("admin")
+    return client
+
+
+@pytest.fixture
+def me(f, auth):
+    """A cadre ("cad") paired with one household, signed in."""
+    from .visit_support import paired
+
+    cadre = paired(f)
+    auth.login("cad")
+    return cadre
+
+
+@pytest.fixture
+def places(f):
+    """The township 东镇 with the weak village 甲村 and the village 乙村, for rosters to refer to."""
+    east = f.township("东镇")
+    f.village(east, "甲村", is_weak=True)
+    f.village(east, "乙村")
+    f.commit()
+    return east
+
+
+@pytest.fixture
+def run(runner, tmp_path):
+    """`relief import KIND FILE`: run(kind, file bytes, name, *options) -> the command's result."""
+    def invoke(kind, data: bytes, name="名单.xlsx", *extra):
+        path = tmp_path / name
+        path.write_bytes(data)
+        db.session.commit()
+        return runner.invoke(args=["relief", "import", kind, str(path), *extra])
+    return invoke
+
+
+@pytest.fixture
+def stationed(f):
+    """A township's weak village with a stationed cadre, a team member, one who left in February
+    2025 and a household pairing; a stationed cadre in another township; a user of every role
+    (the cadre is the stationed one)."""
+    s, t = PairingKind.STATIONED, PairingKind.TEAM
+    town, other = f.township("一镇"), f.township("二镇")
+    v, v_out = f.village(town, "甲村", is_weak=True), f.village(other, "乙村", is_weak=True)
+    start = date(2024, 1, 1)
+    out = dict(
+        s=f.pairing(f.cadre("驻村甲"), village=v, kind=s, role=StationRole.FIRST_SECRETARY, started_on=start),
+        t=f.pairing(f.cadre("队员乙"), village=v, kind=t, role=StationRole.MEMBER, started_on=start),
+        left=f.pairing(f.cadre("已离开丙"), village=v, kind=t, role=StationRole.MEMBER, started_on=start,
+                       ended_on=date(2025, 2, 15)),
+        h=f.pairing(f.cadre("户结对丁"), f.household(v)),
+        out=f.pairing(f.cadre("外镇戊"), village=v_out, kind=s, role=StationRole.FIRST_SECRETARY, started_on=start),
+    )
+    f.user("admin", Role.ADMIN)
+    f.user("leader", Role.LEADER, township=town)
+    f.user("inspector", Role.INSPECTOR)
+    f.user("cadre", Role.CADRE, cadre=out["s"].cadre)
+    f.commit()
+    return out
+
+
+@pytest.fixture
+def exported_year(f, app):
+    """factories.exported_year: a year (2025) of work in two townships, with text made to look
+    like formulas, and a login of every role."""
+    return exported_year_rows(f)
+
+
+@pytest.fixture
+def demo(app):
+    """The small demo (seed 4) generated today; the time just after it was written (naive UTC)."""
+    from relief.demo import generate
+    from relief.models import utcnow
+
+    generate("small", 4, PASSWORD, today(), echo=lambda *_: None)
+    db.session.commit()
+    return utcnow()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A private redis-server on a free port for the session (skipped without one, unless
+    RELIEF_REQUIRE_REDIS=1)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("RELIEF_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is missing but RELIEF_REQUIRE_REDIS=1")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)

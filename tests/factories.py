@@ -6,10 +6,12 @@ import uuid
 from datetime import date, timedelta
 
 from relief.extensions import db
+from relief.reports.holidays import window
 from relief.ids import check_digit
 from relief.models import (
     Cadre,
     Demand,
+    DemandStatus,
     Household,
     HouseholdStatus,
     IncomeTarget,
@@ -164,3 +166,53 @@ class Factories:
         db.session.add(t)
         db.session.flush()
         return t
+
+
+# -- worlds: the rows several test files start from ------------------------------------------
+
+#: visit notes a spreadsheet could take for formulas or control characters
+HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1 发放慰问金", "-2 减少开支", "@SUM(A1:A9)",
+           "\t制表符开头", "\r回车开头"]
+
+
+def exported_year(f: Factories) -> dict:
+    """Two townships, two weak villages, three paired households, a year (2025) of work."""
+    t1, t2 = f.township("东镇"), f.township("西镇")
+    weak1 = f.village(t1, "甲村", is_weak=True)
+    weak2 = f.village(t2, "乙村", is_weak=True, target_yuan=100_000)
+    plain = f.village(t1, "丙村")
+    c1 = f.cadre("甲干部", phone="13900000001")
+    c2 = f.cadre("乙干部", phone="13900000002", rank=Rank.DISTRICT_LEADER)
+    h1 = f.household(weak1, "=cmd|' /C calc'!A0", phone="13812345678")
+    h2 = f.household(plain, "户二")
+    h3 = f.household(weak2, "户三")
+    f.household(plain, "户四", status=HouseholdStatus.LIFTED, members=4).lifted_year = 2025
+    for c, h in ((c1, h1), (c1, h2), (c2, h3)):
+        f.pairing(c, h, started_on=date(2024, 1, 1))
+    f.pairing(c2, village=weak1, kind=PairingKind.LINK, started_on=date(2024, 1, 1))
+    sf, _ = window("spring_festival", 2025)
+    ma, _ = window("mid_autumn", 2025)
+    f.visit(c1, h1, visited_on=sf, kind=VisitKind.SPRING_FESTIVAL, aid_yuan=500, notes=HOSTILE[1])
+    f.visit(c1, h2, visited_on=ma, kind=VisitKind.MID_AUTUMN, notes=HOSTILE[2])
+    f.visit(c2, h3, visited_on=ma, kind=VisitKind.MID_AUTUMN, notes=HOSTILE[3])
+    f.visit(c2, h3, visited_on=date(2024, 6, 1), notes="去年的走访")
+    f.visit(c2, village=weak1, visited_on=date(2025, 5, 1), kind=VisitKind.FIELD_STAY, notes=HOSTILE[4])
+    f.visit(c1, h1, visited_on=date(2025, 7, 1), notes=HOSTILE[5])
+    f.visit(c1, h1, visited_on=date(2025, 8, 1), notes=HOSTILE[0])
+    done = f.demand(c1, h1, text="屋顶漏雨", status=DemandStatus.RESOLVED, resolved_on=date(2025, 4, 1))
+    done.raised_on = date(2025, 3, 1)
+    f.demand(c2, h3, text="助学金").raised_on = date(2025, 6, 1)
+    f.income(weak1, 2025, 120_000)
+    f.income(weak1, 2024, 160_000)
+    f.income(weak2, 2025, 100_000)
+    db.session.add(Project(village_id=weak1.id, township_id=t1.id, name="=1+1 光伏电站", type=ProjectType.SOLAR,
+                           status=ProjectStatus.OPERATING, started_on=date(2025, 3, 1), funding_yuan=800_000,
+                           expected_income_yuan=40_000, actual_income_yuan=10_000, people_benefited=30,
+                           responsible_cadre_id=c2.id))
+    f.user("admin", Role.ADMIN)
+    f.user("leader", Role.LEADER, township=t1)
+    f.user("leader2", Role.LEADER, township=t2)
+    f.user("inspector", Role.INSPECTOR)
+    f.user("cad", Role.CADRE, cadre=c1)
+    f.commit()
+    return dict(t1=t1, t2=t2, h1=h1, h2=h2, h3=h3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+import pytest
 import sqlalchemy as sa
 
 from relief.dates import today
@@ -20,6 +21,12 @@ from relief.models import (
 )
 
 CHECK_NAMES = ("check_food_clothing", "check_education", "check_medical", "check_housing", "check_water")
+
+
+@pytest.fixture
+def w(f):
+    """The district of `world`, for the tests that need nothing more."""
+    return world(f)
 
 
 def world(f):

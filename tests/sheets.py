@@ -1,12 +1,18 @@
-"""Building roster files for the import tests: .xlsx (xlsxwriter) and .csv from rows of cells."""
+"""Roster files for the import tests (.xlsx by xlsxwriter and .csv, from rows of cells), reading the
+workbooks relief writes, and what the import tests count."""
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
+import sqlalchemy as sa
 import xlsxwriter
 
+from relief.extensions import db
+
+from .conftest import csrf_token
 from .factories import valid_id
 
 VILLAGES = ["乡镇", "村", "经济薄弱村", "纬度", "经度", "年度目标(万元)"]
@@ -55,3 +61,47 @@ def household_row(n: int, township="东镇", village="甲村", **over) -> list:
               "人均纯收入(元)": 5000 + n}
     values.update(over)
     return [values[h] for h in HOUSEHOLDS]
+
+
+# -- reading what relief wrote -----------------------------------------------------------------
+
+def table(ws) -> list[tuple]:
+    """Every row of a worksheet (openpyxl) as a tuple of its values, the header first."""
+    return [tuple(c.value for c in row) for row in ws.iter_rows()]
+
+
+def by_header(ws) -> list[dict]:
+    """The rows below the header as {header: value}."""
+    rows = table(ws)
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+# -- what an import did ---------------------------------------------------------------------------
+
+#: a line of the command line's report on a bad row
+LINE = re.compile(r"^row \d+: [^:]+: .+$")
+
+
+def count(model) -> int:
+    """How many rows of a model the database holds."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def errors(result) -> list[str]:
+    """The lines a command wrote to stderr."""
+    return [line for line in result.stderr.splitlines() if line]
+
+
+# -- the import page ------------------------------------------------------------------------------
+
+def upload(client, kind, data, name="名单.xlsx"):
+    """Upload a file on the import page: its preview."""
+    token = csrf_token(client, "/imports/")
+    return client.post("/imports/preview", data={"csrf_token": token, "kind": kind,
+                                                 "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def confirm(client, token):
+    """Confirm an upload previewed with `token`."""
+    return client.post("/imports/confirm", data={"csrf_token": csrf_token(client, "/imports/"), "token": token})

@@ -9,13 +9,6 @@ from relief.models import AuditEvent, Role, User
 from .conftest import PASSWORD, csrf_token
 
 
-@pytest.fixture
-def admin(f):
-    u = f.user("alice", Role.ADMIN)
-    f.commit()
-    return u
-
-
 def test_login_page_is_chinese_by_default(client):
     html = client.get("/login").get_data(as_text=True)
     assert 'lang="zh-CN"' in html and "登录" in html and "<title>" in html

@@ -27,11 +27,8 @@ from relief.models import (
 )
 
 from .conftest import PASSWORD, csrf_token
-from .sheets import HOUSEHOLDS, csv_bytes, file_id, household_row
-from .test_attendance import days_of, post_sheet, w  # noqa: F401  (fixture)
-from .test_imports import LINE, count, errors, places, run  # noqa: F401  (fixtures)
-from .test_visit_pages import form
-from .visit_support import bearer, body, jpeg, paired
+from .sheets import HOUSEHOLDS, LINE, count, csv_bytes, errors, file_id, household_row
+from .visit_support import bearer, body, days_of, form, jpeg, paired
 
 CONTROL_MESSAGE = "提交的内容含有不可见的控制字符"
 
@@ -41,13 +38,11 @@ def visit_rows() -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def me(f, auth):
-    """A signed-in cadre with one household and one visit already stored."""
-    cadre = paired(f)
-    cadre.visit = f.visit(cadre.cadre, cadre.household, notes="上次走访的记录", aid_yuan=100)
+def me(me, f):
+    """The signed-in cadre of conftest, with one visit to the household already stored."""
+    me.visit = f.visit(me.cadre, me.household, notes="上次走访的记录", aid_yuan=100)
     f.commit()
-    auth.login("cad")
-    return cadre
+    return me
 
 
 def unchanged(visit) -> bool:
@@ -108,19 +103,19 @@ def test_a_progress_photo_with_too_many_pixels(client, auth, f):
 
 # --- other web forms -----------------------------------------------------------------------------
 
-def test_attendance_posted_for_a_future_month(client, auth, w):  # noqa: F811
+def test_attendance_posted_for_a_future_month(client, auth, stationed):
     now = today()
-    db.session.add(Attendance(pairing_id=w["s"].id, year=now.year, month=now.month, days=12))
+    db.session.add(Attendance(pairing_id=stationed["s"].id, year=now.year, month=now.month, days=12))
     db.session.commit()
     year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
     auth.login("admin")
     token = csrf_token(client, "/pairings/attendance")
     r = client.post(f"/pairings/attendance?year={year}&month={month}",
-                    data={"csrf_token": token, f"days-{w['s'].id}": "20", f"days-{w['t'].id}": "20"})
+                    data={"csrf_token": token, f"days-{stationed['s'].id}": "20", f"days-{stationed['t'].id}": "20"})
     assert r.status_code == 422
     assert "不能填写未来月份的驻村天数，未保存任何数据" in r.get_data(as_text=True)
-    assert days_of(w["s"], year, month) is None and days_of(w["t"], year, month) is None
-    assert days_of(w["s"], now.year, now.month) == 12
+    assert days_of(stationed["s"], year, month) is None and days_of(stationed["t"], year, month) is None
+    assert days_of(stationed["s"], now.year, now.month) == 12
 
 
 def test_a_district_target_typed_as_words(client, auth, f):
@@ -308,7 +303,7 @@ def test_a_year_out_of_range_on_the_map_page(client, auth, f):
 # --- the import (command line) ---------------------------------------------------------------
 
 @pytest.fixture
-def stored(places, f):  # noqa: F811
+def stored(places, f):
     """A household imported earlier, which a bad file must leave as it is."""
     village = next(v for v in places.villages if v.name == "甲村")
     h = f.household(village, "老户主", id_number=file_id(900), phone="13800000900")
@@ -326,7 +321,7 @@ def _with(n: int, **over) -> list:
     ({"户主姓名": "张\x07三"}, "户主姓名", "含有不可见的控制字符，请删除后重新导入"),
     ({"乡镇": "东\x01镇"}, "乡镇", "含有不可见的控制字符，请删除后重新导入"),
 ])
-def test_bad_cells_in_a_households_csv(run, stored, over, column, message):  # noqa: F811
+def test_bad_cells_in_a_households_csv(run, stored, over, column, message):
     result = run("households", csv_bytes([HOUSEHOLDS, _with(1), _with(2, **over), _with(3)]), "帮扶户.csv")
     assert result.exit_code == 1
     [line] = errors(result)
@@ -338,14 +333,14 @@ def test_bad_cells_in_a_households_csv(run, stored, over, column, message):  # n
     assert (stored.phone, stored.members) == ("13800000900", 3)
 
 
-def test_a_nul_byte_in_a_csv_file(run, stored):  # noqa: F811
+def test_a_nul_byte_in_a_csv_file(run, stored):
     data = csv_bytes([HOUSEHOLDS, _with(1), _with(2, 家庭人口="3\x00")])
     result = run("households", data, "帮扶户.csv")
     assert result.exit_code == 2 and "error: 无法识别这个文件的格式" in result.stderr
     assert db.session.scalars(sa.select(Household.head_name)).all() == ["老户主"]
 
 
-def test_a_cadre_phone_with_letters_in_a_cadres_file(run):  # noqa: F811
+def test_a_cadre_phone_with_letters_in_a_cadres_file(run):
     result = run("cadres", csv_bytes([["姓名", "单位", "职务", "职级", "联系电话"],
                                       ["张三", "区财政局", "科员", "科级", "139OOOO0001"]]), "干部.csv")
     assert result.exit_code == 1

@@ -11,7 +11,6 @@ from relief.dates import today
 from relief.extensions import db
 from relief.models import Household, Role, User, VillageIncome
 
-from .test_export_jobs import redis_url  # noqa: F401  (fixture)
 from .visit_support import bearer
 
 
@@ -150,7 +149,7 @@ def test_a_kept_page_expires_after_cache_seconds(app, client, auth, f, two_towns
     assert len(computed) == 2
 
 
-def test_with_redis_one_process_computes_and_another_reads(app, f, two_townships, redis_url, monkeypatch):  # noqa: F811
+def test_with_redis_one_process_computes_and_another_reads(app, f, two_townships, redis_url, monkeypatch):
     """Two app servers sharing Redis: what one computed, the other uses (while the version holds)."""
     import redis
 
@@ -196,7 +195,7 @@ def test_a_kept_progress_answer_is_byte_for_byte_what_jsonify_writes(app, client
     assert body == expected
 
 
-def test_with_redis_another_release_computes_its_own(redis_url):  # noqa: F811
+def test_with_redis_another_release_computes_its_own(redis_url):
     """A rolling deploy: an app server of the next release never reads what the last one kept
     (its wording or classes may differ), and an unreadable entry is computed again, not a 500."""
     import redis

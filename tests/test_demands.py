@@ -2,7 +2,6 @@
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from relief.dates import today
@@ -11,13 +10,6 @@ from relief.models import AuditEvent, Demand, DemandStatus, Role
 
 from .conftest import csrf_token
 from .visit_support import paired
-
-
-@pytest.fixture
-def me(f, auth):
-    cadre = paired(f)
-    auth.login("cad")
-    return cadre
 
 
 def post(client, path, **data):

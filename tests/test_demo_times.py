@@ -5,27 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from relief.dates import today
-from relief.demo import generate
 from relief.extensions import db
-from relief.models import Attendance, Visit, utcnow
+from relief.models import Attendance, Visit
 from relief.pairings.attendance import days_so_far
 
-from .conftest import PASSWORD
 
 #: dates that are meant to lie ahead: deadlines
 FUTURE_BY_DESIGN = {("demand", "deadline"), ("monitor_case", "step_due_on"), ("risk_lead", "due_on"),
                     ("monitor_step_record", "due_on")}
-
-
-@pytest.fixture
-def demo(app):
-    generate("small", 4, PASSWORD, today(), echo=lambda *_: None)
-    db.session.commit()
-    return utcnow()
 
 
 def test_no_timestamp_or_date_of_the_demo_is_in_the_future(demo):

@@ -5,12 +5,7 @@ started on a free port for these tests. Without it they are skipped, unless RELI
 (CI), which makes a missing redis-server a failure.
 """
 import io
-import os
 import re
-import shutil
-import socket
-import subprocess
-import time
 import zipfile
 
 import openpyxl
@@ -23,14 +18,14 @@ from relief.extensions import db
 from relief.models import AuditEvent, User
 
 from .conftest import csrf_token
-from .test_exports import district, table  # noqa: F401  (fixture)
+from .sheets import table
 
 
 def _user(name):
     return db.session.scalar(sa.select(User).where(User.username == name))
 
 
-def test_the_job_writes_the_workbook_reports_progress_and_audits(app, district, tmp_path, monkeypatch):  # noqa: F811
+def test_the_job_writes_the_workbook_reports_progress_and_audits(app, exported_year, tmp_path, monkeypatch):
     app.config["EXPORT_FOLDER"] = str(tmp_path / "exports")
     reported = []
     real = writer.write_xlsx
@@ -46,14 +41,14 @@ def test_the_job_writes_the_workbook_reports_progress_and_audits(app, district, 
     assert db.session.scalar(sa.select(AuditEvent.note).where(AuditEvent.action == "export")) == "2025 全区 xlsx"
 
 
-def test_a_leaders_job_keeps_to_their_township_and_a_sheet_can_be_csv(app, district, tmp_path):  # noqa: F811
+def test_a_leaders_job_keeps_to_their_township_and_a_sheet_can_be_csv(app, exported_year, tmp_path):
     app.config["EXPORT_FOLDER"] = str(tmp_path)
-    done = jobs.run(_user("leader2").id, 2025, district["t2"].id, False, "households")
+    done = jobs.run(_user("leader2").id, 2025, exported_year["t2"].id, False, "households")
     text = (tmp_path / done["file"]).read_text(encoding="utf-8-sig")
     assert done["file"].endswith(".csv") and done["rows"] == {"结对帮扶户": 1} and "西镇" in text and "东镇" not in text
 
 
-def test_a_deactivated_user_gets_no_file(app, district, tmp_path):  # noqa: F811
+def test_a_deactivated_user_gets_no_file(app, exported_year, tmp_path):
     app.config["EXPORT_FOLDER"] = str(tmp_path)
     admin = _user("admin")
     admin.active = False
@@ -63,7 +58,7 @@ def test_a_deactivated_user_gets_no_file(app, district, tmp_path):  # noqa: F811
     assert list(tmp_path.iterdir()) == []
 
 
-def test_without_jobs_the_page_downloads_directly(district, client, auth):  # noqa: F811
+def test_without_jobs_the_page_downloads_directly(exported_year, client, auth):
     auth.login("admin")
     html = client.get("/exports/").get_data(as_text=True)
     assert 'action="/exports/download"' in html
@@ -71,32 +66,6 @@ def test_without_jobs_the_page_downloads_directly(district, client, auth):  # no
 
 
 # -- through Redis and a worker ----------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    server = shutil.which("redis-server")
-    if server is None:
-        if os.environ.get("RELIEF_REQUIRE_REDIS") == "1":
-            pytest.fail("redis-server is missing but RELIEF_REQUIRE_REDIS=1")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -115,7 +84,7 @@ def _submit(client, **fields):
     return response.headers["Location"]
 
 
-def test_a_queued_export_shows_its_progress_and_is_downloaded_when_done(queued, district, client, auth):  # noqa: F811
+def test_a_queued_export_shows_its_progress_and_is_downloaded_when_done(queued, exported_year, client, auth):
     auth.login("admin")
     assert 'action="/exports/jobs"' in client.get("/exports/").get_data(as_text=True)
     page = _submit(client)
@@ -133,7 +102,7 @@ def test_a_queued_export_shows_its_progress_and_is_downloaded_when_done(queued, 
     assert db.session.scalar(sa.select(AuditEvent.username).where(AuditEvent.action == "export")) == "admin"
 
 
-def test_a_job_is_only_its_owners(queued, district, client, auth):  # noqa: F811
+def test_a_job_is_only_its_owners(queued, exported_year, client, auth):
     auth.login("leader")
     page = _submit(client)
     jobs.work(burst=True)
@@ -145,17 +114,17 @@ def test_a_job_is_only_its_owners(queued, district, client, auth):  # noqa: F811
     assert client.get("/exports/jobs/" + "0" * 32).status_code == 404
 
 
-def test_a_leader_may_not_queue_another_township_or_full_numbers(queued, district, client, auth):  # noqa: F811
+def test_a_leader_may_not_queue_another_township_or_full_numbers(queued, exported_year, client, auth):
     auth.login("leader")
     token = csrf_token(client, "/exports/")
     assert client.post("/exports/jobs", data={"csrf_token": token, "year": "2025",
-                                              "township": str(district["t2"].id)}).status_code == 404
+                                              "township": str(exported_year["t2"].id)}).status_code == 404
     assert client.post("/exports/jobs", data={"csrf_token": token, "year": "2025", "full_ids": "1"}).status_code == 403
     assert client.post("/exports/jobs", data={"csrf_token": token, "year": "1800"}).status_code == 400
     assert client.post("/exports/jobs", data={"year": "2025"}).status_code == 400  # no CSRF token
 
 
-def test_with_a_read_replica_the_job_reads_there_and_audits_on_the_primary(app, district, tmp_path):  # noqa: F811
+def test_with_a_read_replica_the_job_reads_there_and_audits_on_the_primary(app, exported_year, tmp_path):
     import sqlite3
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -166,7 +135,7 @@ def test_with_a_read_replica_the_job_reads_there_and_audits_on_the_primary(app, 
     with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(replica) as copy:
         source.backup(copy)
     with sqlite3.connect(replica) as copy:  # the replica is "ahead": a name only it has
-        copy.execute("UPDATE household SET head_name = '副本户主' WHERE id = ?", (district["h3"].id,))
+        copy.execute("UPDATE household SET head_name = '副本户主' WHERE id = ?", (exported_year["h3"].id,))
     app.config.update(EXPORT_FOLDER=str(tmp_path / "out"), EXPORT_DATABASE_URL=f"sqlite:///{replica}")
     done = jobs.run(_user("admin").id, 2025, None, False, "households")
     assert "副本户主" in (tmp_path / "out" / done["file"]).read_text(encoding="utf-8-sig")
@@ -174,7 +143,7 @@ def test_with_a_read_replica_the_job_reads_there_and_audits_on_the_primary(app, 
     assert note == "2025 全区 csv households"
 
 
-def test_a_second_export_while_one_runs_answers_with_the_running_one(queued, district, client, auth):  # noqa: F811
+def test_a_second_export_while_one_runs_answers_with_the_running_one(queued, exported_year, client, auth):
     auth.login("admin")
     first = _submit(client)
     again = client.post("/exports/jobs", data={"csrf_token": csrf_token(client, "/exports/"), "year": "2024",
@@ -191,7 +160,7 @@ def test_a_second_export_while_one_runs_answers_with_the_running_one(queued, dis
     assert third != first
 
 
-def test_a_direct_download_answers_with_the_page_token(district, client, auth):  # noqa: F811
+def test_a_direct_download_answers_with_the_page_token(exported_year, client, auth):
     auth.login("admin")
     html = client.get("/exports/").get_data(as_text=True)
     assert 'name="token"' in html and re.search(r"js/export-job\.[0-9a-f]{12}\.js", html) and 'id="export-status"' in html

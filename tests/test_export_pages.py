@@ -12,7 +12,7 @@ from relief.models import AuditEvent
 from relief.reports.yearly import township_figures
 from relief.reports.yearly import YearFigures
 
-from .test_exports import district, table  # noqa: F401  (fixture)
+from .sheets import table
 
 
 def login(auth, name):
@@ -24,44 +24,44 @@ def workbook(response):
     return openpyxl.load_workbook(io.BytesIO(response.data))
 
 
-def test_admin_downloads_the_district_or_one_township(district, client, auth):  # noqa: F811
+def test_admin_downloads_the_district_or_one_township(exported_year, client, auth):
     login(auth, "admin")
     assert client.get("/exports/").status_code == 200
     response = client.get("/exports/download?year=2025&format=xlsx")
     assert "attachment" in response.headers["Content-Disposition"]
     book = workbook(response)
     assert dict(table(book["汇总"])[1:])["结对帮扶户数"] == 3
-    west = workbook(client.get(f"/exports/download?year=2025&township={district['t2'].id}"))
+    west = workbook(client.get(f"/exports/download?year=2025&township={exported_year['t2'].id}"))
     assert dict(table(west["汇总"])[1:])["结对帮扶户数"] == 1
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert [e.note for e in event] == ["2025 全区 xlsx", "2025 西镇 xlsx"] and event[0].username == "admin"
 
 
-def test_a_leader_exports_only_their_own_township(district, client, auth):  # noqa: F811
+def test_a_leader_exports_only_their_own_township(exported_year, client, auth):
     login(auth, "leader")
     page = client.get("/exports/").get_data(as_text=True)
     assert "东镇" in page and "西镇" not in page and "完整的身份证号" not in page
     book = workbook(client.get("/exports/download?year=2025"))
     names = [r[2] for r in table(book["结对帮扶户"])[1:]]
-    assert sorted(names) == sorted([district["h1"].head_name, "户二"])
+    assert sorted(names) == sorted([exported_year["h1"].head_name, "户二"])
     assert dict(table(book["汇总"])[1:])["经济薄弱村数"] == 1
-    other = district["t2"].id
+    other = exported_year["t2"].id
     assert client.get(f"/exports/download?year=2025&township={other}").status_code == 404
     assert client.get(f"/exports/report?year=2025&township={other}").status_code == 404
     assert client.get("/exports/download?year=2025&full_ids=1").status_code == 403
 
 
 @pytest.mark.parametrize("user", ["cad", "inspector"])
-def test_cadres_and_inspectors_may_not_export(district, client, auth, user):  # noqa: F811
+def test_cadres_and_inspectors_may_not_export(exported_year, client, auth, user):
     login(auth, user)
     assert client.get("/exports/").status_code == 403
     assert client.get("/exports/download?year=2025").status_code == 403
     assert client.get("/exports/report?year=2025").status_code == 403
 
 
-def test_full_ids_on_the_web_are_for_the_admin_and_logged(district, client, auth):  # noqa: F811
+def test_full_ids_on_the_web_are_for_the_admin_and_logged(exported_year, client, auth):
     login(auth, "admin")
-    h1 = district["h1"]
+    h1 = exported_year["h1"]
     masked = workbook(client.get("/exports/download?year=2025"))
     assert h1.id_number not in [r[3] for r in table(masked["结对帮扶户"])]
     full = workbook(client.get("/exports/download?year=2025&full_ids=1"))
@@ -70,7 +70,7 @@ def test_full_ids_on_the_web_are_for_the_admin_and_logged(district, client, auth
     assert notes[-1] == "2025 全区 xlsx full-ids"
 
 
-def test_one_sheet_as_csv(district, client, auth):  # noqa: F811
+def test_one_sheet_as_csv(exported_year, client, auth):
     login(auth, "admin")
     response = client.get("/exports/download?year=2025&format=csv&sheet=households")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -82,7 +82,7 @@ def test_one_sheet_as_csv(district, client, auth):  # noqa: F811
     assert client.get("/exports/download?year=abc").status_code == 400
 
 
-def test_the_yearly_report_page(district, client, auth):  # noqa: F811
+def test_the_yearly_report_page(exported_year, client, auth):
     login(auth, "admin")
     html = client.get("/exports/report?year=2025").get_data(as_text=True)
     headline = re.sub(r"<[^>]+>", "", re.search(r'id="headline">(.*?)</p>', html).group(1))  # its figures are links
@@ -119,7 +119,7 @@ def test_the_headline_in_english(app):
                         "poverty; the collective income of all 34 economically weak villages reached 150,000 yuan.")
 
 
-def test_township_figures_agree_with_year_figures(district, app):  # noqa: F811
+def test_township_figures_agree_with_year_figures(exported_year, app):
     from relief.models import User
 
     admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
@@ -130,7 +130,7 @@ def test_township_figures_agree_with_year_figures(district, app):  # noqa: F811
 
 
 @pytest.mark.parametrize("value", ["99999999999999", "无此镇", "-1"])
-def test_an_unknown_township_is_a_404(district, client, auth, value):  # noqa: F811
+def test_an_unknown_township_is_a_404(exported_year, client, auth, value):
     login(auth, "admin")
     assert client.get(f"/exports/download?year=2025&township={value}").status_code == 404
     assert client.get(f"/exports/report?year=2025&township={value}").status_code == 404

@@ -1,73 +1,19 @@
 """The yearly workbook: sheets, 汇总 figures, formula-free text, masking, CSV, the command line."""
-from datetime import date
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from relief.extensions import db
-from relief.reports.holidays import window
 from relief.models import (
     AuditEvent,
-    DemandStatus,
-    HouseholdStatus,
-    PairingKind,
-    Project,
-    ProjectStatus,
-    ProjectType,
-    Rank,
-    Role,
-    VisitKind,
 )
+
+from .factories import HOSTILE
+from .sheets import by_header, table
 
 #: the six sheets of CONTRACT.md, then 回访 (issue 8) and 监测对象 (issue 16)
 SHEETS = ["汇总", "村集体经济", "结对帮扶户", "帮扶干部", "帮扶项目", "走访记录", "回访", "监测对象"]
-HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1 发放慰问金", "-2 减少开支", "@SUM(A1:A9)",
-           "\t制表符开头", "\r回车开头"]
-
-
-@pytest.fixture
-def district(f, app):
-    """Two townships, two weak villages, three paired households, a year (2025) of work."""
-    t1, t2 = f.township("东镇"), f.township("西镇")
-    weak1 = f.village(t1, "甲村", is_weak=True)
-    weak2 = f.village(t2, "乙村", is_weak=True, target_yuan=100_000)
-    plain = f.village(t1, "丙村")
-    c1 = f.cadre("甲干部", phone="13900000001")
-    c2 = f.cadre("乙干部", phone="13900000002", rank=Rank.DISTRICT_LEADER)
-    h1 = f.household(weak1, "=cmd|' /C calc'!A0", phone="13812345678")
-    h2 = f.household(plain, "户二")
-    h3 = f.household(weak2, "户三")
-    f.household(plain, "户四", status=HouseholdStatus.LIFTED, members=4).lifted_year = 2025
-    for c, h in ((c1, h1), (c1, h2), (c2, h3)):
-        f.pairing(c, h, started_on=date(2024, 1, 1))
-    f.pairing(c2, village=weak1, kind=PairingKind.LINK, started_on=date(2024, 1, 1))
-    sf, _ = window("spring_festival", 2025)
-    ma, _ = window("mid_autumn", 2025)
-    f.visit(c1, h1, visited_on=sf, kind=VisitKind.SPRING_FESTIVAL, aid_yuan=500, notes=HOSTILE[1])
-    f.visit(c1, h2, visited_on=ma, kind=VisitKind.MID_AUTUMN, notes=HOSTILE[2])
-    f.visit(c2, h3, visited_on=ma, kind=VisitKind.MID_AUTUMN, notes=HOSTILE[3])
-    f.visit(c2, h3, visited_on=date(2024, 6, 1), notes="去年的走访")
-    f.visit(c2, village=weak1, visited_on=date(2025, 5, 1), kind=VisitKind.FIELD_STAY, notes=HOSTILE[4])
-    f.visit(c1, h1, visited_on=date(2025, 7, 1), notes=HOSTILE[5])
-    f.visit(c1, h1, visited_on=date(2025, 8, 1), notes=HOSTILE[0])
-    done = f.demand(c1, h1, text="屋顶漏雨", status=DemandStatus.RESOLVED, resolved_on=date(2025, 4, 1))
-    done.raised_on = date(2025, 3, 1)
-    f.demand(c2, h3, text="助学金").raised_on = date(2025, 6, 1)
-    f.income(weak1, 2025, 120_000)
-    f.income(weak1, 2024, 160_000)
-    f.income(weak2, 2025, 100_000)
-    db.session.add(Project(village_id=weak1.id, township_id=t1.id, name="=1+1 光伏电站", type=ProjectType.SOLAR,
-                           status=ProjectStatus.OPERATING, started_on=date(2025, 3, 1), funding_yuan=800_000,
-                           expected_income_yuan=40_000, actual_income_yuan=10_000, people_benefited=30,
-                           responsible_cadre_id=c2.id))
-    f.user("admin", Role.ADMIN)
-    f.user("leader", Role.LEADER, township=t1)
-    f.user("leader2", Role.LEADER, township=t2)
-    f.user("inspector", Role.INSPECTOR)
-    f.user("cad", Role.CADRE, cadre=c1)
-    f.commit()
-    return dict(t1=t1, t2=t2, h1=h1, h2=h2, h3=h3)
 
 
 @pytest.fixture
@@ -81,16 +27,7 @@ def export(runner, tmp_path):
     return run
 
 
-def table(ws) -> list[tuple]:
-    return [tuple(c.value for c in row) for row in ws.iter_rows()]
-
-
-def by_header(ws) -> list[dict]:
-    rows = table(ws)
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
-
-
-def test_the_workbook_has_the_six_sheets_and_the_summary_rows(district, export):
+def test_the_workbook_has_the_six_sheets_and_the_summary_rows(exported_year, export):
     book = openpyxl.load_workbook(export())
     assert book.sheetnames == SHEETS
     summary = book["汇总"]
@@ -117,7 +54,7 @@ def test_the_workbook_has_the_six_sheets_and_the_summary_rows(district, export):
     assert book["村集体经济"].max_row - 1 == figures["经济薄弱村数"]
 
 
-def test_village_household_and_cadre_sheets(district, export):
+def test_village_household_and_cadre_sheets(exported_year, export):
     book = openpyxl.load_workbook(export("--full-ids"))
     villages = {r["村"]: r for r in by_header(book["村集体经济"])}
     assert villages["甲村"]["2025年收入(元)"] == 120_000 and villages["甲村"]["2024年收入(元)"] == 160_000
@@ -128,7 +65,7 @@ def test_village_household_and_cadre_sheets(district, export):
     assert set(households) == {"=cmd|' /C calc'!A0", "户二", "户三"}
     h1 = households["=cmd|' /C calc'!A0"]
     assert (h1["帮扶干部"], h1["走访次数"], h1["节日慰问次数"], h1["诉求数"], h1["办结诉求数"]) == ("甲干部", 3, 1, 1, 1)
-    assert h1["状态"] == "贫困" and h1["身份证号"] == district["h1"].id_number
+    assert h1["状态"] == "贫困" and h1["身份证号"] == exported_year["h1"].id_number
     assert households["户三"]["走访次数"] == 1  # the 2024 visit is not counted
     cadres = {r["姓名"]: r for r in by_header(book["帮扶干部"])}
     assert (cadres["甲干部"]["结对户数"], cadres["甲干部"]["走访次数"], cadres["甲干部"]["办结诉求数"]) == (2, 4, 1)
@@ -139,7 +76,7 @@ def test_village_household_and_cadre_sheets(district, export):
     assert len(visits) == 6 and [v["走访日期"].date() for v in visits] == sorted(v["走访日期"].date() for v in visits)
 
 
-def test_text_that_looks_like_a_formula_is_written_as_text(district, export):
+def test_text_that_looks_like_a_formula_is_written_as_text(exported_year, export):
     book = openpyxl.load_workbook(export())
     for ws in book.worksheets:
         for row in ws.iter_rows():
@@ -154,8 +91,8 @@ def test_text_that_looks_like_a_formula_is_written_as_text(district, export):
     assert any(c.value == "=1+1 光伏电站" and c.data_type == "s" for c in book["帮扶项目"]["C"])
 
 
-def test_numbers_are_masked_unless_full_ids(district, export):
-    h1 = district["h1"]
+def test_numbers_are_masked_unless_full_ids(exported_year, export):
+    h1 = exported_year["h1"]
     masked = openpyxl.load_workbook(export())
     households = {r["户主姓名"]: r for r in by_header(masked["结对帮扶户"])}
     row = households[h1.head_name]
@@ -168,7 +105,7 @@ def test_numbers_are_masked_unless_full_ids(district, export):
     assert notes == ["2025 全区 xlsx", "2025 全区 xlsx full-ids"]
 
 
-def test_one_township_and_csv_from_the_command_line(district, export):
+def test_one_township_and_csv_from_the_command_line(exported_year, export):
     book = openpyxl.load_workbook(export("--township", "西镇"))
     assert dict(table(book["汇总"])[1:])["结对帮扶户数"] == 1
     assert [r["户主姓名"] for r in by_header(book["结对帮扶户"])] == ["户三"]
@@ -182,7 +119,7 @@ def test_one_township_and_csv_from_the_command_line(district, export):
     assert "'=HYPERLINK" in text and ",=" not in text
 
 
-def test_command_line_mistakes(district, runner, tmp_path):
+def test_command_line_mistakes(exported_year, runner, tmp_path):
     bad = runner.invoke(args=["relief", "export", "--year", "2025", "-o", str(tmp_path / "a.xlsx"),
                               "--township", "无此镇"])
     assert bad.exit_code == 1 and "无此镇" in bad.stderr

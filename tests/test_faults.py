@@ -19,8 +19,7 @@ from relief.models import AuditEvent, Demand, DemandStatus, Household, Household
 from relief.visits import photos as photo_rules
 
 from .factories import valid_id
-from .sheets import HOUSEHOLDS, csv_bytes
-from .test_imports import count, places  # noqa: F401  (fixture)
+from .sheets import HOUSEHOLDS, count, csv_bytes
 from .visit_support import bearer, body, jpeg, paired
 
 ROOT = Path(__file__).resolve().parent.parent

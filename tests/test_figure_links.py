@@ -16,11 +16,8 @@ from html import unescape
 import pytest
 
 from relief.dates import today
-from relief.demo import generate
-from relief.extensions import db
 from relief.rates import percent
 
-from .conftest import PASSWORD
 
 _LINK = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
 _ATTR = re.compile(r'([\w-]+)="([^"]*)"')
@@ -52,12 +49,6 @@ def pages_of(role: str) -> list[str]:
         boards.append("/dashboard?township=1")
     reports = [f"/exports/report?year={year - 1}", "/exports/report"] if role in ("admin", "leader") else []
     return common + boards + reports
-
-
-@pytest.fixture
-def demo(app):
-    generate("small", 4, PASSWORD, today(), echo=lambda *_: None)
-    db.session.commit()
 
 
 @pytest.mark.parametrize("role", ["admin", "leader", "inspector", "cadre"])

@@ -14,8 +14,7 @@ from relief.extensions import db
 from relief.imports import base
 from relief.models import AuditEvent, Household, HouseholdIncome, Township, Village
 
-from .sheets import HOUSEHOLDS, VILLAGES, csv_bytes, household_row, xlsx
-from .test_imports import count, places, run  # noqa: F401  (fixtures)
+from .sheets import HOUSEHOLDS, VILLAGES, count, csv_bytes, household_row, xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,7 +171,7 @@ def _fail_after(monkeypatch, statements: int):
     return calls
 
 
-def test_a_failure_midway_stores_nothing(run, places, monkeypatch):  # noqa: F811
+def test_a_failure_midway_stores_nothing(run, places, monkeypatch):
     calls = _fail_after(monkeypatch, 4)
     result = run("households", xlsx([HOUSEHOLDS] + [household_row(n) for n in range(1, 31)]))
     assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
@@ -213,7 +212,7 @@ with app.app_context(), writing():
 """
 
 
-def test_a_process_killed_midway_stores_nothing(app, places, tmp_path):  # noqa: F811
+def test_a_process_killed_midway_stores_nothing(app, places, tmp_path):
     path = tmp_path / "a.xlsx"
     path.write_bytes(xlsx([HOUSEHOLDS] + [household_row(n) for n in range(1, 31)]))
     db.session.commit()

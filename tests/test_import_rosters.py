@@ -25,8 +25,7 @@ from .rosters import (
     village_roster,
     zeros_id_passing_check,
 )
-from .test_import_pages import confirm, upload
-from .test_imports import count, errors, run  # noqa: F401  (fixtures)
+from .sheets import confirm, count, errors, upload
 
 needs_soffice = pytest.mark.skipif(rosters.SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 

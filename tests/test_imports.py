@@ -1,5 +1,4 @@
 """`relief import KIND FILE`: headers, cell normalisation, row errors, all-or-nothing, idempotence."""
-import re
 from datetime import date
 
 import pytest
@@ -23,40 +22,24 @@ from relief.models import (
     VillageIncome,
 )
 
-from .sheets import CADRES, HOUSEHOLDS, INCOMES, PAIRINGS, VILLAGES, csv_bytes, file_id, household_row, xlsx
-
-LINE = re.compile(r"^row \d+: [^:]+: .+$")
-
-
-@pytest.fixture
-def run(runner, tmp_path):
-    def invoke(kind, data: bytes, name="名单.xlsx", *extra):
-        path = tmp_path / name
-        path.write_bytes(data)
-        db.session.commit()
-        return runner.invoke(args=["relief", "import", kind, str(path), *extra])
-    return invoke
-
-
-@pytest.fixture
-def places(f):
-    east = f.township("东镇")
-    f.village(east, "甲村", is_weak=True)
-    f.village(east, "乙村")
-    f.commit()
-    return east
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+from .sheets import (
+    CADRES,
+    HOUSEHOLDS,
+    INCOMES,
+    LINE,
+    PAIRINGS,
+    VILLAGES,
+    count,
+    csv_bytes,
+    errors,
+    file_id,
+    household_row,
+    xlsx,
+)
 
 
 def imports() -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "import"))
-
-
-def errors(result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line]
 
 
 # --- headers -------------------------------------------------------------------------------

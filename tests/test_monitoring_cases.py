@@ -37,16 +37,10 @@ from .monitoring_support import (
     leads_of,
     line,
     monitored_case,
-    world,
 )
 
 SECURE = dict.fromkeys(CHECK_NAMES, True)
 NOTICE = cases.Notice(today() - timedelta(days=8), today() - timedelta(days=7), today(), True)
-
-
-@pytest.fixture
-def w(f):
-    return world(f)
 
 
 # -- working days ------------------------------------------------------------------------------

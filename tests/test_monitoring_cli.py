@@ -10,13 +10,8 @@ from relief.extensions import db
 from relief.models import LeadSource, MonitorLine, RiskLead
 
 from .factories import valid_id
-from .monitoring_support import income, leads_of, line, world
+from .monitoring_support import income, leads_of, line
 from .sheets import HOUSEHOLDS, csv_bytes, household_row, xlsx
-
-
-@pytest.fixture
-def w(f):
-    return world(f)
 
 
 def _count():

@@ -9,14 +9,9 @@ from relief.models import HouseholdStatus, LeadSource, LeadStatus
 from relief.monitoring import leads, lines
 from relief.monitoring.cases import take_up
 
-from .monitoring_support import income, leads_of, line, world
+from .monitoring_support import income, leads_of, line
 
 Y = today().year - 1  # incomes are of last year, as an office records them
-
-
-@pytest.fixture
-def w(f):
-    return world(f)
 
 
 @pytest.mark.parametrize("yuan, fires", [(6900, False), (6899, True), (6901, False)])

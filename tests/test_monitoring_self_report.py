@@ -12,14 +12,8 @@ from relief.models import LeadSource, RiskLead
 
 from .conftest import csrf_token
 from .factories import valid_id
-from .monitoring_support import world
 
 KNOWN_PHONE = "13800000001"  # 张一's, paired with 帮扶甲
-
-
-@pytest.fixture
-def w(f):
-    return world(f)
 
 
 def _report(**over):

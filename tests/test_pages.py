@@ -1,19 +1,10 @@
 """The pages a user opens: lists, search, masking, reveal, language."""
-import pytest
 import sqlalchemy as sa
 
 from relief.extensions import db
 from relief.models import AuditEvent, HouseholdStatus, Role
 
 from .conftest import csrf_token
-
-
-@pytest.fixture
-def admin_client(client, auth, f):
-    f.user("admin", Role.ADMIN)
-    f.commit()
-    auth.login("admin")
-    return client
 
 
 def test_household_page_masks_id_and_phone(admin_client, f):

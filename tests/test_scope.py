@@ -140,12 +140,10 @@ def _text(response) -> str:
 
 
 #: rules that show no user's rows: the static files, the sign-in pages, the service worker and its
-#: offline shell, the API description
+#: offline shell, the API description, and the public self-report form (anyone with its QR code
+#: picks their township and village from all of them: scope.py, "public pages")
 NO_ROWS = {"static", "auth.login", "auth.password", "visits.service_worker", "visits.offline", "api.openapi",
-           "main.healthz",
-           # the public 农户自主申报 page lists every township and village to choose from (names are
-           # public; it shows no row of anyone): test_monitoring_self_report.py
-           "monitoring.report"}
+           "main.healthz", "monitoring.report"}
 #: query parameters through which a page is asked about one row, and which west row to ask about
 ASKED = {"township": "township", "village": "village_id", "cadre": "cadre_id", "household": "household_id",
          "owner": "cadre_id", "household_id": "household_id", "village_id": "village_id"}

@@ -11,13 +11,6 @@ from relief.models import AuditEvent, Role, User, UserSession, utcnow
 from .conftest import PASSWORD, csrf_token
 
 
-@pytest.fixture
-def admin(f):
-    u = f.user("alice", Role.ADMIN)
-    f.commit()
-    return u
-
-
 def test_content_security_policy_forbids_inline_scripts_and_eval(client):
     csp = client.get("/login").headers["Content-Security-Policy"]
     script_src = next(d for d in csp.split("; ") if d.startswith("script-src"))

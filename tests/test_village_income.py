@@ -13,14 +13,6 @@ from relief.targets import BANDS, progress_band, progress_ratio, target_for, vil
 from .forms import submit
 
 
-@pytest.fixture
-def admin_client(client, auth, f):
-    f.user("admin", Role.ADMIN)
-    f.commit()
-    auth.login("admin")
-    return client
-
-
 def _incomes(village):
     return db.session.execute(sa.select(VillageIncome.year, VillageIncome.income_yuan)
                               .where(VillageIncome.village_id == village.id).order_by(VillageIncome.year)).all()

@@ -13,22 +13,7 @@ from relief.reports.holidays import window
 from relief.models import AuditEvent, PairingKind, Role, Visit, VisitKind, VisitPhoto, utcnow
 
 from .conftest import csrf_token
-from .visit_support import jpeg, paired
-
-
-@pytest.fixture
-def me(f, auth):
-    cadre = paired(f)
-    auth.login("cad")
-    return cadre
-
-
-def form(client, path, **fields):
-    data = {"csrf_token": csrf_token(client, path), "visited_on": today().isoformat(), "kind": "routine",
-            "notes": "了解收成情况", "aid_yuan": "", "client_uuid": re.search(
-                r'name="client_uuid"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)}
-    data.update(fields)
-    return client.post(path, data=data, content_type="multipart/form-data")
+from .visit_support import form, jpeg, paired
 
 
 def test_the_form_offers_the_five_kinds_today_and_the_camera(client, me):
@@ -234,7 +219,6 @@ def test_the_service_worker_is_served_from_the_root(client):
 def test_pages_carry_the_offline_queue_for_signed_in_users(client, me):
     html = client.get("/").get_data(as_text=True)
     assert 'id="sync-status"' in html and re.search(r"js/offline\.[0-9a-f]{12}\.js", html) and 'name="csrf-token"' in html
-
 
 
 def test_the_visit_form_speaks_english_when_chosen(client, me):

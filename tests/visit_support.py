@@ -1,17 +1,21 @@
-"""Helpers shared by the visit, demand and API tests."""
+"""Helpers shared by the visit, demand, attendance and API tests."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
+import sqlalchemy as sa
 from PIL import Image
 
 from relief.auth.services import issue_token
 from relief.dates import today
 from relief.extensions import db
-from relief.models import Role
+from relief.models import Attendance, Role
+
+from .conftest import csrf_token
 
 
 def paired(f, username: str = "cad", days_ago: int = 90, village=None, name: str = "王大伯"):
@@ -51,3 +55,24 @@ def jpeg(width: int = 4000, height: int = 3000, orientation: int | None = None, 
     out = io.BytesIO()
     img.save(out, "JPEG", exif=exif.tobytes(), quality=90)
     return out.getvalue()
+
+
+def form(client, path, **fields):
+    """Post the visit form at `path` as the browser would, with these fields over the defaults."""
+    data = {"csrf_token": csrf_token(client, path), "visited_on": today().isoformat(), "kind": "routine",
+            "notes": "了解收成情况", "aid_yuan": "", "client_uuid": re.search(
+                r'name="client_uuid"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)}
+    data.update(fields)
+    return client.post(path, data=data, content_type="multipart/form-data")
+
+
+def days_of(pairing, year=2025, month=3):
+    """The days in the village recorded for a stationed pairing in a month (None: nothing recorded)."""
+    return db.session.scalar(sa.select(Attendance.days).where(
+        Attendance.pairing_id == pairing.id, Attendance.year == year, Attendance.month == month))
+
+
+def post_sheet(client, data, year=2025, month=3):
+    """Post the month's attendance sheet."""
+    path = f"/pairings/attendance?year={year}&month={month}"
+    return client.post(path, data={"csrf_token": csrf_token(client, path), **data})

@@ -33,7 +33,7 @@ from relief.extensions import csrf, db, limiter
 from relief.models import Demand, Role, Visit
 from relief.flags.services import visit_flags as find_flags
 from relief.reports.villages import progress_rows
-from relief.scope import sees_everything, viewer_scope
+from relief.scope import FLAG_READERS, own_township_id, viewer_scope
 from relief.targets import progress_ratio
 from relief.visits import services as visit_services
 
@@ -213,8 +213,7 @@ def village_progress():
     if current_user.role is Role.CADRE:  # a cadre's few villages: not worth keeping
         body = _progress_json(current_user, year)
     else:
-        township = None if sees_everything(current_user) else current_user.township_id
-        body = cached("progress-json", township, (viewer_scope(current_user), year),
+        body = cached("progress-json", own_township_id(current_user), (viewer_scope(current_user), year),
                       lambda: _progress_json(current_user, year))
     return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
@@ -234,7 +233,7 @@ def _progress_json(user, year: int) -> str:
                tags=["inspector"])
 def visit_flags():
     """Visits that look fabricated, with every reason found (inspector and admin only; flags change nothing)."""
-    if current_user.role not in (Role.ADMIN, Role.INSPECTOR):
+    if current_user.role not in FLAG_READERS:
         return error(403)
     year = request.context.query.year or today().year
     return jsonify([{"visit_id": fl.visit_id, "client_uuid": fl.client_uuid, "reasons": fl.reasons,

@@ -1,7 +1,6 @@
 """The cadre list's filters: the search form's, and those of the figures that link here."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -13,13 +12,8 @@ from relief.reports import conditions
 def list_filters() -> Filters:
     """The cadre list's filters: the search form's and those of the figures that link here."""
     f = Filters()
-    q = f.raw("q")
-    if q:
-        f.add(sa.or_(Cadre.name.contains(q, autoescape=True), Unit.name.contains(q, autoescape=True)),
-              _("姓名或单位含“%(q)s”", q=q), "q")
-    rank = f.enum("rank", Rank, _("职级"))
-    if rank:
-        f.add(Cadre.rank == rank, _("职级：%(r)s", r=rank.label), "rank")
+    f.of_text(_("姓名或单位含“%(q)s”"), Cadre.name, Unit.name)
+    f.of_enum(Cadre.rank, "rank", Rank, _("职级"), _("职级：%(s)s"))
     township = f.township()
     period = f.period("paired_in")
     tid = township.id if township else None

@@ -13,7 +13,7 @@ from relief.extensions import db
 from relief.models import Answer, Cadre, Callback, Household, Role, Satisfaction
 from relief.reports.callbacks import called_on, mismatches as find_mismatches
 from relief.filters import township_choices
-from relief.scope import get_scoped_or_404, township_asked
+from relief.scope import get_scoped_or_404, sees_everything, township_asked
 from relief.fields import year_int
 
 from . import bulletin as tallies
@@ -39,7 +39,7 @@ def _township() -> int | None:
 
 
 def _sees_mismatches() -> bool:
-    return current_user.role in (Role.ADMIN, Role.INSPECTOR)
+    return sees_everything(current_user)
 
 
 @bp.get("/")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from relief.filters import Filters
-from relief.models import Cadre, Demand
+from relief.models import Demand
 from relief.reports import conditions
 
 #: the tabs above the list; `closed` (either way settled) is still accepted as a filter
@@ -31,10 +31,7 @@ def list_filters() -> Filters:
                  "closed": _("%(p)s内办结或确认无法解决"), "all": _("%(p)s内提出")}[state]
         f.add(None, words % {"p": period.label}, "period")
     f.of_township(Demand.township_id)
-    owner = f.row("owner", Cadre, _("负责干部"))
-    if owner:
-        f.one_cadre = True
-        f.add(Demand.owner_id == owner.id, _("负责干部：%(name)s", name=owner.name), "owner")
+    f.of_cadre(Demand.owner_id, _("负责干部：%(name)s"), key="owner", what=_("负责干部"))
     f.of_household(Demand.household_id)
     f.of_village(Demand.village_id)
     return f

@@ -20,7 +20,8 @@ from relief.models import Role, Township
 from relief.scope import FLAG_READERS
 from relief.rates import shown_fraction
 from relief.reports import year_figures
-from relief.scope import scoped
+from relief.scope import may_export_full_ids, scoped
+
 from relief.spreadsheets import Col, Sheet, write_csv, write_xlsx
 
 from . import rows
@@ -161,7 +162,7 @@ def export(target, user, year: int, township: Township | None, *, full_ids: bool
     """Write the workbook (or, with `sheet`, that one sheet as CSV) to a binary file; rows per sheet.
 
     `progress(sheet index, sheet name, rows written)` is called now and then (background jobs)."""
-    if full_ids and user.role is not Role.ADMIN:
+    if full_ids and not may_export_full_ids(user):
         raise PermissionError(_("只有区扶贫办管理员可以导出完整的身份证号和电话"))
     recipes = sheets(user, year, township, full_ids)
     if sheet is None:

@@ -13,7 +13,7 @@ from relief.dates import today
 from relief.extensions import db
 from relief.models import Role, Township
 from relief.filters import township_choices
-from relief.scope import township_of_request
+from relief.scope import may_export_full_ids, township_of_request
 from relief.spreadsheets import XLSX
 
 from . import jobs, services
@@ -51,7 +51,7 @@ def index():
     running = jobs.running(current_user) if in_background else None
     return render_template("exports/index.html", year=_year(), years=years, township=_township(),
                            townships=townships, sheets=services.SHEET_NAMES,
-                           may_full=current_user.role is Role.ADMIN, in_background=in_background,
+                           may_full=may_export_full_ids(current_user), in_background=in_background,
                            running=running if running != "starting" else None)
 
 
@@ -62,7 +62,7 @@ def _choice(args):
     year = _year(required=True, args=args)
     township = _township(args)
     full_ids = args.get("full_ids") == "1"
-    if full_ids and current_user.role is not Role.ADMIN:
+    if full_ids and not may_export_full_ids(current_user):
         abort(403)
     fmt = args.get("format", "xlsx")
     sheet = args.get("sheet") if fmt == "csv" else None

@@ -15,14 +15,10 @@ def list_filters() -> Filters:
     """The household list's filters: the search form's and those of the figures that link here."""
     f = Filters()
     now = f.today
-    q = f.raw("q")
-    if q:
-        f.add(Household.head_name.contains(q, autoescape=True), _("户主姓名含“%(q)s”", q=q), "q")
+    f.of_text(_("户主姓名含“%(q)s”"), Household.head_name)
     f.of_township(Household.township_id)
     f.of_village(Household.village_id)
-    status = f.enum("status", HouseholdStatus, _("状态"))
-    if status:
-        f.add(Household.status == status, _("状态：%(s)s", s=status.label), "status")
+    f.of_enum(Household.status, "status", HouseholdStatus, _("状态"), _("状态：%(s)s"))
     if f.choice("need", {"1": _("贫困户和监测户")}, _("帮扶对象")):
         f.add(Household.status.in_(HouseholdStatus.needing()), _("贫困户和监测户"), "need")
     monitored = f.choice("monitored", {"all": _("全部类别"), **{c.value: c.label for c in MonitorCategory}},

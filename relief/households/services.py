@@ -10,7 +10,7 @@ from sqlalchemy.sql import Select
 
 from relief import reports
 from relief.extensions import db
-from relief.models import Demand, Household, Pairing, PairingKind, Role, Village, Visit
+from relief.models import Demand, Household, Pairing, PairingKind, Village, Visit
 from relief.scope import condition, count_beyond, household_history, scoped
 
 #: the visits a household's page shows, newest first
@@ -41,13 +41,6 @@ def village_choices(user) -> list:
         scoped(sa.select(Village.id, Village.name), user, Village)
         .where(Village.id.in_(scoped(sa.select(Household.village_id), user, Household)))
         .order_by(Village.name)).all()
-
-
-def may_reveal(user, field: str) -> bool:
-    """Whether the user may see a household's full ID or phone number (every reveal is audited)."""
-    if user.role in (Role.ADMIN, Role.LEADER, Role.INSPECTOR):
-        return True
-    return field == "phone" and user.role is Role.CADRE  # a paired cadre may call their household
 
 
 @dataclass

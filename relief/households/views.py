@@ -12,7 +12,7 @@ from relief.fields import db_int
 from relief.models import CHECKS, Household, HouseholdStatus
 from relief.monitoring import figures as monitoring_figures
 from relief.paging import paginate
-from relief.scope import get_scoped_or_404
+from relief.scope import get_scoped_or_404, may_reveal
 
 from . import services
 from .filters import list_filters
@@ -50,7 +50,7 @@ def reveal(household_id: int):
     """Show a full ID or phone number once; every reveal is in the audit trail."""
     household = _household(household_id)
     field = request.form.get("field")
-    if field not in ("id_number", "phone") or not services.may_reveal(current_user, field):
+    if field not in ("id_number", "phone") or not may_reveal(current_user, field):
         abort(403)
     audit.log(db.session, "reveal", "household", household.id, note=field)
     db.session.commit()
@@ -61,6 +61,6 @@ def _render(household: Household, revealed: dict):
     page = services.household_page(current_user, household, today())
     return render_template("households/show.html", h=household, pairings=page.pairings, visits=page.visits,
                            demands=page.demands, checks=CHECKS, revealed=revealed, due=page.due, today=today(),
-                           may_reveal=lambda field: services.may_reveal(current_user, field),
+                           may_reveal=lambda field: may_reveal(current_user, field),
                            monitor_cases=monitoring_figures.household_history(current_user, household.id),
                            monitor_leads=monitoring_figures.household_open_leads(current_user, household.id))

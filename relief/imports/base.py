@@ -39,6 +39,11 @@ class Column:
     too_small: Callable[[Any, Any], str] | None = None
 
 
+#: the township and village of a row, as every sheet that names a village spells them
+TOWNSHIP = Column("乡镇", "township", lambda v: cells.name(v, 64))
+VILLAGE = Column("村", "village", lambda v: cells.name(v, 64))
+
+
 @dataclass
 class Row:
     number: int

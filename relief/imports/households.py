@@ -12,7 +12,7 @@ from relief.models.vocabulary import fold
 from relief.monitoring import leads as monitoring_leads
 
 from . import cells
-from .base import Column, Context, Counts, Kind, changed, insert_rows, select_in, update_rows
+from .base import TOWNSHIP, VILLAGE, Column, Context, Counts, Kind, changed, insert_rows, select_in, update_rows
 from .org import dedupe, find_villages
 
 
@@ -34,8 +34,8 @@ class Households(Kind):
     name = "households"
     label = _l("帮扶户")
     columns = (
-        Column("乡镇", "township", lambda v: cells.name(v, 64)),
-        Column("村", "village", lambda v: cells.name(v, 64)),
+        TOWNSHIP,
+        VILLAGE,
         Column("户主姓名", "head_name", lambda v: cells.name(v, 32)),
         Column("身份证号", "id_number", cells.id_number, ids=True),
         Column("联系电话", "phone", cells.phone, required=False, cell_required=False),

@@ -11,7 +11,7 @@ from relief.models import Cadre, Rank, Township, Unit, Village, VillageIncome
 from relief.geo.coords import CoordinateError, CoordSystem, parse_system, to_wgs84
 
 from . import cells
-from .base import Column, Context, Counts, Kind, Problems, Row, changed, insert_rows, select_in, update_rows
+from .base import TOWNSHIP, VILLAGE, Column, Context, Counts, Kind, Problems, Row, changed, insert_rows, select_in, update_rows
 
 
 def dedupe(rows: list[Row], key, problems: Problems, column) -> list[Row]:
@@ -70,8 +70,8 @@ class Villages(Kind):
     name = "villages"
     label = _l("村庄")
     columns = (
-        Column("乡镇", "township", lambda v: cells.name(v, 64)),
-        Column("村", "village", lambda v: cells.name(v, 64)),
+        TOWNSHIP,
+        VILLAGE,
         Column("经济薄弱村", "is_weak", cells.yes_no),
         # a latitude beyond 90 is checked with its longitude below: usually the two were swapped
         Column("纬度", "lat", lambda v: cells.coordinate(v, 180), required=False, cell_required=False),
@@ -188,8 +188,8 @@ class Incomes(Kind):
     name = "incomes"
     label = _l("村集体经济收入")
     columns = (
-        Column("乡镇", "township", lambda v: cells.name(v, 64)),
-        Column("村", "village", lambda v: cells.name(v, 64)),
+        TOWNSHIP,
+        VILLAGE,
         Column("年度", "year", lambda v: cells.year(v, 2000)),
         Column("集体经济收入(万元)", "income_yuan", lambda v: cells.yuan(v, 10000),
                limit="IMPORT_MAX_VILLAGE_INCOME_YUAN", too_big=cells.wan_too_big),

@@ -7,6 +7,8 @@ household or village is skipped.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +17,7 @@ from relief.models import Cadre, Household, Pairing, PairingKind, StationRole, V
 from relief.pairings import norms
 
 from . import cells
-from .base import Column, Context, Counts, Kind, insert_rows, select_in
+from .base import TOWNSHIP, VILLAGE, Column, Context, Counts, Kind, insert_rows, select_in
 from .org import dedupe, find_villages
 
 
@@ -26,8 +28,8 @@ class Pairings(Kind):
         Column("干部联系电话", "phone", lambda v: cells.phone(v, mobile_only=True)),
         Column("结对类型", "kind", lambda v: cells.label(v, PairingKind)),
         Column("身份证号", "id_number", cells.id_number, required=False, cell_required=False, ids=True),
-        Column("乡镇", "township", lambda v: cells.name(v, 64), required=False, cell_required=False),
-        Column("村", "village", lambda v: cells.name(v, 64), required=False, cell_required=False),
+        replace(TOWNSHIP, required=False, cell_required=False),
+        replace(VILLAGE, required=False, cell_required=False),
         Column("开始日期", "started_on", cells.a_date),
         # read when present: the stationed cadre's role (第一书记 / 工作队长 / 队员)
         Column("驻村身份", "role", lambda v: cells.label(v, StationRole), required=False, cell_required=False),

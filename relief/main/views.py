@@ -13,6 +13,8 @@ from relief.monitoring import figures as monitoring_figures
 from relief.cadres.services import cadre_with_unit
 from relief.scope import own_township_id, viewer_scope
 
+from . import figures
+
 bp = Blueprint("main", __name__)
 
 
@@ -39,14 +41,14 @@ def home():
         def body() -> str:
             return render_template("main/_home_cadre.html", cadre=cadre_with_unit(user.cadre_id),
                                    households=reports.my_households(user.cadre_id, today()),
-                                   villages=reports.my_villages(user.cadre_id),
-                                   demands=reports.open_demands(user, limit=20),
-                                   demand_count=reports.open_demand_count(user), today=today(),
+                                   villages=figures.my_villages(user.cadre_id),
+                                   demands=figures.open_demands(user, limit=20),
+                                   demand_count=figures.open_demand_count(user), today=today(),
                                    monitor_work=monitoring_figures.cadre_work(user.cadre_id, limit=20),
                                    monitor_counts=monitoring_figures.cadre_counts(user.cadre_id, today()))
 
         return render_template("main/home_cadre.html", content=cached_html("home", CadreScope(user.cadre_id), body))
     township = own_township_id(user)
-    summary = cached("summary", township, (viewer_scope(user), today()), lambda: reports.summary(user, today()))
+    summary = cached("summary", township, (viewer_scope(user), today()), lambda: figures.summary(user, today()))
     return render_template("main/home_overview.html", summary=summary,
-                           demands=reports.open_demands(user, limit=10), today=today())
+                           demands=figures.open_demands(user, limit=10), today=today())

@@ -40,6 +40,5 @@ from .ratelimit import RateLimitCounter
 from .project import Project, ProjectPhoto, ProjectStatus, ProjectType, ProjectUpdate
 from .version import DataVersion
 from .visit import Demand, DemandStatus, Visit, VisitKind, VisitPhoto
-from . import visit_groups  # noqa: E402,F401  (DemandStatus.is_open, VisitKind.is_holiday, ...)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

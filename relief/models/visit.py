@@ -20,6 +20,16 @@ class VisitKind(LabelledEnum):
     FIELD_STAY = ("field_stay", N_("驻点调研"))
     PHONE = ("phone", N_("电话联系"))
 
+    @property
+    def is_holiday(self) -> bool:
+        """A 慰问 visit: counts toward its holiday's coverage (DESIGN.md rule 3); each is named like
+        its holiday window (relief.reports.holidays: "spring_festival", "mid_autumn")."""
+        return self in (VisitKind.SPRING_FESTIVAL, VisitKind.MID_AUTUMN)
+
+    @classmethod
+    def holiday_kinds(cls) -> tuple[VisitKind, ...]:
+        return tuple(k for k in cls if k.is_holiday)
+
 
 class Visit(db.Model):
     __tablename__ = "visit"
@@ -115,6 +125,20 @@ class DemandStatus(LabelledEnum):
     IN_PROGRESS = ("in_progress", N_("办理中"))
     RESOLVED = ("resolved", N_("已办结"))
     CANNOT_RESOLVE = ("cannot_resolve", N_("无法解决"))
+
+    @property
+    def is_open(self) -> bool:
+        """Still to do: 待办 or 办理中."""
+        return self in (DemandStatus.OPEN, DemandStatus.IN_PROGRESS)
+
+    @classmethod
+    def open_statuses(cls) -> tuple[DemandStatus, ...]:
+        return tuple(s for s in cls if s.is_open)
+
+    @classmethod
+    def closed_statuses(cls) -> tuple[DemandStatus, ...]:
+        """Settled either way: 已办结 or 无法解决."""
+        return tuple(s for s in cls if not s.is_open)
 
 
 class Demand(db.Model):

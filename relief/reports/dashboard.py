@@ -3,7 +3,7 @@
 Every figure can be narrowed to one township (the district's drill-down) or grouped by township
 (`by_township=True`: one row per township). The conditions that define a figure (.conditions)
 are also the filters of the list behind it (relief.filters), so a number and its list agree. The
-home's headline figures are these (reports.summary); the dashboard page's cadre table
+home's headline figures are these (relief.main.figures.summary); the dashboard page's cadre table
 (relief.dashboard.cadres) reads the same per-household aggregates (`contacts`).
 
 Definitions:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from relief.filters import Filters
-from relief.models import Cadre, Visit, VisitKind
+from relief.models import Visit, VisitKind
 from relief.reports import conditions
 
 #: besides each kind of visit, both holiday kinds together (the work record's 节日慰问)
@@ -19,10 +19,7 @@ def list_filters() -> Filters:
     if period:
         f.add(Visit.visited_on.between(period.first, period.last), _("走访日期在%(p)s", p=period.label), "period")
     f.of_township(Visit.township_id)
-    cadre = f.row("cadre", Cadre, _("干部"))
-    if cadre:
-        f.one_cadre = True
-        f.add(Visit.cadre_id == cadre.id, _("走访干部：%(name)s", name=cadre.name), "cadre")
+    f.of_cadre(Visit.cadre_id, _("走访干部：%(name)s"))
     f.of_household(Visit.household_id)
     f.of_village(Visit.village_id)
     kind = f.choice("kind", {**{k.value: k.label for k in VisitKind}, "holiday": str(_HOLIDAY)}, _("走访类型"))
