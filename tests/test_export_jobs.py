@@ -178,7 +178,7 @@ def _workbooks(data) -> dict[str, openpyxl.Workbook]:
         return {name: openpyxl.load_workbook(io.BytesIO(bundle.read(name))) for name in bundle.namelist()}
 
 
-def test_rows_beyond_a_sheet_go_out_as_a_zip_of_township_workbooks(app, district, tmp_path, monkeypatch):  # noqa: F811
+def test_rows_beyond_a_sheet_go_out_as_a_zip_of_township_workbooks(app, exported_year, tmp_path, monkeypatch):
     """2025 has 6 visits (东镇 5, 西镇 1): with a sheet of 5 rows the whole export is split by township."""
     app.config.update(EXPORT_FOLDER=str(tmp_path), EXPORT_SHEET_ROWS=5)
     monkeypatch.setattr(writer, "PROGRESS_EVERY", 1)
@@ -199,21 +199,21 @@ def test_rows_beyond_a_sheet_go_out_as_a_zip_of_township_workbooks(app, district
     assert note == "2025 全区 zip of xlsx by township"
 
 
-def test_rows_within_a_sheet_stay_one_workbook(app, district, tmp_path):  # noqa: F811
+def test_rows_within_a_sheet_stay_one_workbook(app, exported_year, tmp_path):
     app.config.update(EXPORT_FOLDER=str(tmp_path), EXPORT_SHEET_ROWS=6)
     done = jobs.run(_user("admin").id, 2025, None, False, None)
     assert done["file"].endswith(".xlsx")
     assert len(table(openpyxl.load_workbook(tmp_path / done["file"])["走访记录"])) == 1 + 6
 
 
-def test_a_township_beyond_a_sheet_is_refused_with_a_message(app, district, tmp_path):  # noqa: F811
+def test_a_township_beyond_a_sheet_is_refused_with_a_message(app, exported_year, tmp_path):
     app.config.update(EXPORT_FOLDER=str(tmp_path), EXPORT_SHEET_ROWS=4)
     with pytest.raises(services.ExportError, match="东镇"):
         jobs.run(_user("admin").id, 2025, None, False, None)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_admin_may_ask_for_the_split_and_download_it_directly(district, client, auth):  # noqa: F811
+def test_the_admin_may_ask_for_the_split_and_download_it_directly(exported_year, client, auth):
     auth.login("admin")
     assert 'name="split"' in client.get("/exports/").get_data(as_text=True)
     response = client.get("/exports/download?year=2025&format=xlsx&split=1")
@@ -222,7 +222,7 @@ def test_the_admin_may_ask_for_the_split_and_download_it_directly(district, clie
     assert len(_workbooks(response.data)) == 2
 
 
-def test_a_queued_split_export_shows_each_townships_progress(queued, district, client, auth):  # noqa: F811
+def test_a_queued_split_export_shows_each_townships_progress(queued, exported_year, client, auth):
     auth.login("admin")
     page = _submit(client, split="1")
     db.session.commit()
@@ -235,7 +235,7 @@ def test_a_queued_split_export_shows_each_townships_progress(queued, district, c
     assert sorted(_workbooks(response.data)) == ["结对帮扶成效_2025_东镇.xlsx", "结对帮扶成效_2025_西镇.xlsx"]
 
 
-def test_the_command_line_writes_the_zip_and_says_when_a_workbook_cannot_hold_the_year(app, district, runner,  # noqa: F811
+def test_the_command_line_writes_the_zip_and_says_when_a_workbook_cannot_hold_the_year(app, exported_year, runner,
                                                                                      tmp_path):
     db.session.commit()
     out = tmp_path / "year.zip"

@@ -10,21 +10,14 @@ from relief.extensions import db
 from relief.models import LeadSource, MonitorStep, RiskLead, StepRecord
 from relief.monitoring import cases, clearing, figures, leads, queue
 
-from .monitoring_support import income, leads_of, line, monitored_case, world
+from .monitoring_support import scanned_world, income, leads_of, monitored_case
 
 Y = today().year
 
 
 @pytest.fixture
 def w(f):
-    w = world(f)
-    line(Y, 6900)
-    for h in (w.h1, w.h1b, w.h2):
-        income(h, Y, 5000)
-    w.h2.check_water = False
-    leads.scan(today())
-    db.session.commit()
-    return w
+    return scanned_world(f)
 
 
 def test_leads_by_source_and_step_agree_with_the_list_behind_each_number(w):

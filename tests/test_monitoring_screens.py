@@ -9,9 +9,9 @@ import pytest
 
 from relief.dates import today
 from relief.extensions import db
-from relief.monitoring import cases, leads
+from relief.monitoring import cases
 
-from .monitoring_support import income, leads_of, line, monitored_case, world
+from .monitoring_support import scanned_world, leads_of, monitored_case, world
 from .test_figure_links import links
 
 Y = today().year
@@ -19,14 +19,7 @@ Y = today().year
 
 @pytest.fixture
 def w(f):
-    w = world(f)
-    line(Y, 6900)
-    for h in (w.h1, w.h1b, w.h2):
-        income(h, Y, 5000)
-    w.h2.check_water = False
-    leads.scan(today())
-    db.session.commit()
-    return w
+    return scanned_world(f)
 
 
 def _figures(html: str) -> dict[str, int]:
