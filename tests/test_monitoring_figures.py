@@ -10,7 +10,13 @@ from relief.extensions import db
 from relief.models import LeadSource, MonitorStep, RiskLead, StepRecord
 from relief.monitoring import cases, clearing, figures, leads, queue
 
-from .monitoring_support import scanned_world, income, leads_of, monitored_case
+from .monitoring_support import (
+    home_checked_today,
+    income,
+    leads_of,
+    monitored_case,
+    scanned_world,
+)
 
 Y = today().year
 
@@ -94,11 +100,7 @@ def test_the_monitored_sheet_rows_mask_ids_unless_asked(w):
 
 def test_suspicious_steps_fast_late_and_backdated(app, w):
     case = cases.take_up(leads_of(w.h1)[0], w.cadre1, today())
-    cases.record_home_check(case, cases.HomeCheck(
-        done_on=today(), checks=dict.fromkeys(("check_food_clothing", "check_education", "check_medical",
-                                               "check_housing", "check_water"), True),
-        members=3, working_age_members=1, notes="看了", at_risk=True), w.cadre1, today())
-    db.session.commit()
+    home_checked_today(case, w.cadre1)
     (odd,) = figures.suspicious_steps(w.admin, Y)
     assert odd.reasons == ["fast"] and odd.record.step is MonitorStep.VERIFYING
     record = db.session.scalar(sa.select(StepRecord).where(StepRecord.step == MonitorStep.VERIFYING))

@@ -11,7 +11,13 @@ from relief.dates import today
 from relief.extensions import db
 from relief.monitoring import cases
 
-from .monitoring_support import scanned_world, leads_of, monitored_case, world
+from .monitoring_support import (
+    home_checked_today,
+    leads_of,
+    monitored_case,
+    scanned_world,
+    world,
+)
 from .test_figure_links import links
 
 Y = today().year
@@ -155,11 +161,7 @@ def test_the_monitored_sheet_as_csv_from_the_export_page(client, auth, w):
 
 def test_the_inspector_sees_steps_done_suspiciously_fast(client, auth, w):
     case = cases.take_up(leads_of(w.h1)[0], w.cadre1, today())
-    cases.record_home_check(case, cases.HomeCheck(
-        done_on=today(), checks=dict.fromkeys(("check_food_clothing", "check_education", "check_medical",
-                                               "check_housing", "check_water"), True),
-        members=3, working_age_members=1, notes="看了", at_risk=True), w.cadre1, today())
-    db.session.commit()
+    home_checked_today(case, w.cadre1)
     auth.login("inspector")
     html = client.get(f"/flags/?year={Y}").get_data(as_text=True)
     assert "办理过快或逾期的环节" in html and "开始后几分钟内就办完" in html

@@ -136,14 +136,23 @@ def test_after_random_writes_the_kept_figures_are_the_figures_from_scratch(app, 
     assert kept.households.needing > 0 and sum(kept.months) > 0  # not sums of nothing
 
 
+def _count_computations(monkeypatch) -> list:
+    """The townships each computation of township rows was asked for (None: all), in order."""
+    computed = []
+    real = dashboard.township_rows
+
+    def counted(user, year, now, townships=None):
+        computed.append(townships)
+        return real(user, year, now, townships)
+
+    monkeypatch.setattr(dashboard, "township_rows", counted)
+    return computed
+
+
 def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_again(app, client, f, province,
                                                                                     monkeypatch):
     year = today().year
-    computed = []
-    real = dashboard.township_rows
-    monkeypatch.setattr(dashboard, "township_rows",
-                        lambda user, year, now, townships=None: computed.append(townships) or real(user, year, now,
-                                                                                                   townships))
+    computed = _count_computations(monkeypatch)
     _kept(year)
     assert computed == [None]  # the first read computes every township in one go
     first = province["towns"][0]
@@ -161,11 +170,7 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
 def test_a_write_of_no_township_renews_every_township(app, f, province, monkeypatch):
     """An income or attendance row names no township: every row is computed again (correct, if not lean)."""
     year = today().year
-    computed = []
-    real = dashboard.township_rows
-    monkeypatch.setattr(dashboard, "township_rows",
-                        lambda user, year, now, townships=None: computed.append(townships) or real(user, year, now,
-                                                                                                   townships))
+    computed = _count_computations(monkeypatch)
     _kept(year)
     f.income(province["towns"][1]["villages"][0], year, 160_000)
     f.commit()

@@ -66,22 +66,27 @@ def test_the_monitoring_pages_fit_a_phone_and_pass_axe(phone):
     paths = ["/monitoring/", "/monitoring/?show=leads", "/monitoring/?show=cases", "/monitoring/?show=monitored",
              "/monitoring/?show=closed", "/monitoring/lines", "/monitoring/import", "/monitoring/poster",
              *_case_and_lead_links(phone)]
-    problems = []
-    for path in paths:
-        phone.console_errors.clear()
-        response = phone.goto(path)
-        if response.status != 200:
-            problems.append((path, response.status))
-            continue
-        if phone.horizontal_overflow() > 0:
-            problems.append((path, "overflow", phone.horizontal_overflow()))
-        if violations := phone.axe_violations():
-            problems.append((path, violations))
-        if small := phone.page.evaluate(TARGETS):
-            problems.append((path, "small targets", small[:5]))
-        if phone.console_errors:
-            problems.append((path, phone.console_errors[:2]))
+    problems = [p for path in paths for p in _page_problems(phone, path, touch=True)]
     assert problems == [] and phone.outside == []
+
+
+def _page_problems(phone, path: str, touch: bool = False) -> list:
+    """What is wrong with a page on the phone: its status, sideways scroll, axe violations, and
+    with `touch` targets under 44 px and console errors."""
+    phone.console_errors.clear()
+    response = phone.goto(path)
+    if response.status != 200:
+        return [(path, response.status)]
+    problems = []
+    if phone.horizontal_overflow() > 0:
+        problems.append((path, "overflow", phone.horizontal_overflow()))
+    if violations := phone.axe_violations():
+        problems.append((path, violations))
+    if touch and (small := phone.page.evaluate(TARGETS)):
+        problems.append((path, "small targets", small[:5]))
+    if touch and phone.console_errors:
+        problems.append((path, phone.console_errors[:2]))
+    return problems
 
 
 def test_a_cadre_records_a_home_check_on_a_phone(phone):
@@ -145,16 +150,7 @@ def test_the_monitoring_views_of_the_map_and_dashboard_fit_a_phone_and_pass_axe(
     phone.preload_axe()
     phone.login("demo-admin")
     page = phone.page
-    problems = []
-    for path in ("/map?colour=monitoring", "/dashboard", "/flags/"):
-        response = phone.goto(path)
-        if response.status != 200:
-            problems.append((path, response.status))
-            continue
-        if phone.horizontal_overflow() > 0:
-            problems.append((path, "overflow", phone.horizontal_overflow()))
-        if violations := phone.axe_violations():
-            problems.append((path, violations))
+    problems = [p for path in ("/map?colour=monitoring", "/dashboard", "/flags/") for p in _page_problems(phone, path)]
     assert problems == []
     phone.goto("/map?colour=monitoring")
     frame = page.frame_locator("iframe.map-frame")
