@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import random
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -13,6 +14,12 @@ SIZE = (2000, 1500)
 
 def yard(seed: int, shift: tuple[int, int] = (0, 0), light: float = 1.0) -> Image.Image:
     """A yard seen from the gate; another seed is another yard, a small shift another shot of it."""
+    return _yard(seed, tuple(shift), light).copy()
+
+
+@lru_cache(maxsize=32)
+def _yard(seed: int, shift: tuple[int, int], light: float) -> Image.Image:
+    # drawn once per process: the noise and the blur take a second or more
     rnd = random.Random(seed)
     w, h = SIZE
     big = Image.new("RGB", (w + 200, h + 200), (120, 150, 90))

@@ -4,7 +4,8 @@ Each roster is a list of sheets (a grid of cells plus merged ranges), written by
 of each format: .xlsx by xlsxwriter, .xls by xlwt (Excel 97-2003, as WPS saves by default),
 CSV as Excel saves it on Chinese Windows (GBK), and the .xlsx again through LibreOffice
 headless into .xls, .ods and its own .xlsx. LibreOffice takes seconds to start, so every
-roster is converted once per test session, all files of one target format in one run.
+roster is converted once per test session, all files of one target format in one run, and the
+parallel test processes of a session share what was converted.
 
 The data is shaped like the national rosters: 18-digit IDs with valid check digits, townships
 and villages of a real-looking county, the national system's words (脱贫户, 监测对象, 因病致贫).
@@ -12,9 +13,11 @@ and villages of a real-looking county, the national system's words (脱贫户, �
 from __future__ import annotations
 
 import csv
+import fcntl
 import functools
 import hashlib
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -290,16 +293,26 @@ def libreoffice(data: bytes, fmt: str) -> bytes:
     return converted[key]
 
 
+#: what the test processes of this session converted (pytest-xdist names the run; alone, the process)
+_SHARED = Path(tempfile.gettempdir()) / f"relief-rosters-{os.environ.get('PYTEST_XDIST_TESTRUNUID') or os.getpid()}"
+
+
 @functools.cache
 def _convert(fmt: str, keys: tuple[str, ...]) -> dict[str, bytes]:
-    folder = Path(tempfile.mkdtemp(prefix="relief-rosters-"))
-    src, out, profile = folder / "src", folder / "out", folder / "profile"
-    src.mkdir()
-    for key in keys:
-        (src / f"{key}.xlsx").write_bytes(_QUEUE[key])
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
-                    "--outdir", str(out), *[str(src / f"{k}.xlsx") for k in keys]],
-                   check=True, capture_output=True, timeout=300)
-    found = {key: (out / f"{key}.{fmt}").read_bytes() for key in keys}
-    shutil.rmtree(folder, ignore_errors=True)
-    return found
+    _SHARED.mkdir(exist_ok=True)
+    with open(_SHARED / f"{fmt}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process converts; the others wait and read its files
+        missing = [k for k in keys if not (_SHARED / f"{k}.{fmt}").exists()]
+        if missing:
+            folder = Path(tempfile.mkdtemp(prefix="relief-rosters-"))
+            src, out, profile = folder / "src", folder / "out", folder / "profile"
+            src.mkdir()
+            for key in missing:
+                (src / f"{key}.xlsx").write_bytes(_QUEUE[key])
+            subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
+                            "--outdir", str(out), *[str(src / f"{k}.xlsx") for k in missing]],
+                           check=True, capture_output=True, timeout=300)
+            for key in missing:
+                os.replace(out / f"{key}.{fmt}", _SHARED / f"{key}.{fmt}")
+            shutil.rmtree(folder, ignore_errors=True)
+        return {key: (_SHARED / f"{key}.{fmt}").read_bytes() for key in keys}

@@ -18,6 +18,8 @@ import pytest
 from relief.dates import today
 from relief.rates import percent
 
+pytestmark = pytest.mark.slow
+
 
 _LINK = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
 _ATTR = re.compile(r'([\w-]+)="([^"]*)"')

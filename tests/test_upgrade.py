@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "data" / "release1-small.db.gz"
 RELEASE1_HEAD = "0003_data_version"
 PG_URL = os.environ.get("RELIEF_TEST_DATABASE_URL")
+pytestmark = pytest.mark.slow
 
 
 def _flask(url: str, *args: str) -> subprocess.CompletedProcess:
