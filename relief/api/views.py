@@ -26,7 +26,7 @@ from spectree.models import SecureType, SecuritySchemeData
 
 from relief import reports
 from relief.auth import services as auth_services
-from relief.cache import cached
+from relief.cache import CadreScope, cached
 from relief.dates import today
 from relief.errors import _messages
 from relief.extensions import csrf, db, limiter
@@ -141,16 +141,25 @@ def revoke_token():
 
 @bp.get("/me/households")
 @login_required
-@spec.validate(resp=Response(HTTP_200=list[HouseholdOut], HTTP_401=ErrorOut), tags=["cadre"])
+@spec.validate(resp=Response(HTTP_200=list[HouseholdOut], HTTP_401=ErrorOut), skip_validation=True, tags=["cadre"])
 def my_households():
     """The caller's actively paired households with their visit cadence (ok / due / overdue)."""
+    # Not validated by spectree, which would parse the answer back on every call; the answer is
+    # kept while the cadre's townships are unchanged (the phone asks at every sync), as the home is.
     if not current_user.cadre_id:
         return jsonify([])
-    rows = reports.my_households(current_user.cadre_id, today())
-    return jsonify([{"id": h.id, "name": h.name, "village": h.village, "township": h.township,
-                     "village_id": h.village_id, "status": h.status.value, "paired_on": h.paired_on.isoformat(),
-                     "last_visit": h.last_visit.isoformat() if h.last_visit else None, "due": h.due}
-                    for h in rows])
+    now = today()
+    body = cached("me-households-json", CadreScope(current_user.cadre_id), (now,),
+                  lambda: _my_households_json(current_user.cadre_id, now))
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
+
+
+def _my_households_json(cadre_id: int, now) -> str:
+    """The answer's text, exactly as jsonify writes it: compact, ASCII, keys in sorted order."""
+    return json.dumps([{"due": h.due, "id": h.id, "last_visit": h.last_visit.isoformat() if h.last_visit else None,
+                        "name": h.name, "paired_on": h.paired_on.isoformat(), "status": h.status.value,
+                        "township": h.township, "village": h.village, "village_id": h.village_id}
+                       for h in reports.my_households(cadre_id, now)], separators=(",", ":")) + "\n"
 
 
 def _visit_facts(visit: Visit) -> dict:
