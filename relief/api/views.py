@@ -162,10 +162,11 @@ def _my_households_json(cadre_id: int, now) -> str:
                        for h in reports.my_households(cadre_id, now)], separators=(",", ":")) + "\n"
 
 
-def _visit_facts(visit: Visit) -> dict:
-    """What the answer about a visit says, read while the transaction is open."""
-    settled = db.session.scalars(sa.select(Demand.id).where(Demand.resolved_in_visit_id == visit.id)
-                                 .order_by(Demand.id)).all()
+def _visit_facts(visit: Visit, settles_none: bool = False) -> dict:
+    """What the answer about a visit says, read while the transaction is open. A visit just made
+    that settles no demand (`settles_none`) is known to have settled none: not read back."""
+    settled = [] if settles_none else db.session.scalars(
+        sa.select(Demand.id).where(Demand.resolved_in_visit_id == visit.id).order_by(Demand.id)).all()
     return dict(
         id=visit.id, client_uuid=visit.client_uuid, household_id=visit.household_id, village_id=visit.village_id,
         cadre_id=visit.cadre_id, visited_on=visit.visited_on, kind=visit.kind, notes=visit.notes,
@@ -198,7 +199,8 @@ def create_visit():
         return error(404, _("没有找到您正在结对的这户或这个村"))
     except visit_services.VisitConflict:
         return error(409, _("这个 client_uuid 已用于另一条内容不同的走访"))
-    facts = _visit_facts(visit)  # before the commit, which would expire the visit and read it back
+    # before the commit, which would expire the visit and read it back
+    facts = _visit_facts(visit, settles_none=created and not data.get("resolved"))
     db.session.commit()  # SQLite's write lock ends here: the answer is written after it
     body = VisitOut(**facts).model_dump(mode="json")
     response = make_response(jsonify(body), 201 if created else 200)
