@@ -4,10 +4,25 @@ from __future__ import annotations
 from flask import Flask
 
 
+class Relief(Flask):
+    """Flask, asking once per function whether a view or hook is a coroutine: Flask asks anew for
+    every hook of every request (a dozen `inspect.iscoroutinefunction` per request)."""
+
+    def ensure_sync(self, func):
+        known = self.__dict__.setdefault("_relief_sync", {})
+        try:
+            return known[func]
+        except KeyError:
+            known[func] = wrapped = super().ensure_sync(func)
+            return wrapped
+        except TypeError:  # not hashable
+            return super().ensure_sync(func)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, commands."""
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder="../templates", static_folder="../static")
+    app = Relief(__name__, instance_relative_config=True,
+                 template_folder="../templates", static_folder="../static")
     from relief import config as settings
 
     settings.load(app, config)

@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 import flask_compress
-from flask import Flask, current_app, send_from_directory
+from flask import Flask, current_app, request, send_from_directory, url_for
 
 #: `name.<digest>.ext` as url_for writes it
 HASHED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<ext>\.[A-Za-z0-9]+)$")
@@ -100,6 +100,21 @@ def static_url(filename: str) -> str:
     return f"{current_app.static_url_path}/{files().hashed_name(filename)}"
 
 
+def fixed_url(endpoint: str, **values) -> str:
+    """`url_for(endpoint, **values)` for a URL that is the same on every request behind the same
+    script root (a static file, the home page, the sign-out form's action): found once per app
+    and root, not on every page (base.html has ten; each costs a URL map build). Static names are
+    found each time while their files may change under the app (debug, tests)."""
+    key = (endpoint, request.script_root, *sorted(values.items()))
+    known = current_app.extensions["relief_fixed_urls"]
+    url = known.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if endpoint != "static" or not files().recheck:
+            known[key] = url
+    return url
+
+
 def _serve_static(filename: str):
     name, immutable = files().resolve(filename)
     response = send_from_directory(current_app.static_folder, name)
@@ -124,6 +139,8 @@ class Compress(flask_compress.Compress):
 
 def init_app(app: Flask) -> None:
     app.extensions["relief_static"] = StaticFiles(app.static_folder, recheck=app.debug or app.testing)
+    app.extensions["relief_fixed_urls"] = {}
+    app.jinja_env.globals["fixed_url"] = fixed_url
 
     @app.url_defaults
     def hashed_static_names(endpoint, values):

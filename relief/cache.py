@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -89,6 +89,8 @@ def _bump_statement(dialect: str):
 def bump(connection, scopes) -> None:
     """Raise the counters of these scopes by one (creating them at 1), in the caller's transaction."""
     if scopes:
+        if has_request_context():
+            g.pop(_SUM_KEY, None)  # the sum read with the sign-in no longer tells this request's counters
         # sorted: concurrent writers take the row locks in the same order (no deadlock on PostgreSQL)
         connection.execute(_bump_statement(connection.dialect.name), [{"scope": s} for s in sorted(scopes)])
 
@@ -187,17 +189,55 @@ def _cadre_version_statement():
 _CADRE_VERSION = _cadre_version_statement()
 
 
+def data_version_sum_column():
+    """The sum of every counter, as a column to read with another statement (the sign-in's)."""
+    return sa.select(sa.func.coalesce(sa.func.sum(_VERSIONS.c.version), 0)).scalar_subquery().label("data_version_sum")
+
+
+_SUM_KEY = "relief_data_version_sum"
+
+
+def remember_data_version_sum(value: int) -> None:
+    """The counters' sum as this request's transaction read it (with the sign-in, see
+    relief.auth.services): `data_version` answers from it while the request writes nothing."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        g.setdefault(_SUM_KEY, value)
+
+
 def data_version(scope: int | None | CadreScope) -> tuple:
     """The counters behind what a scope shows: a township's (its own and scope 0), a cadre's (those
-    of the townships the cadre works in, and 0), or the district's (the sum of all)."""
+    of the townships the cadre works in, and 0), or the district's (the sum of all).
+
+    Every counter only grows, so while the sum of all of them is the same, none has changed: a
+    scope's counters read under the sum that the sign-in read this request are taken again without
+    a query (kept per process with the figures, a few hundred scopes)."""
     from relief.extensions import db
 
+    total = g.get(_SUM_KEY) if has_request_context() else None
+    if total is not None and not scope:
+        return ("district", total)
+    known = figure_cache().versions if total is not None else None
+    if known is not None:
+        hit = known.get(scope)
+        if hit is not None and hit[0] == total:
+            return hit[1]
     if isinstance(scope, CadreScope):
-        return ("cadre", *db.session.execute(_CADRE_VERSION, {"cadre_id": scope.cadre_id}).all())
-    if scope:
+        version = ("cadre", *db.session.execute(_CADRE_VERSION, {"cadre_id": scope.cadre_id}).all())
+    elif scope:
         rows = dict(db.session.execute(_TOWNSHIP_VERSION, {"township_id": scope}).all())
-        return ("township", scope, rows.get(scope, 0), rows.get(DISTRICT, 0))
-    return ("district", db.session.scalar(_DISTRICT_VERSION))
+        version = ("township", scope, rows.get(scope, 0), rows.get(DISTRICT, 0))
+    else:
+        return ("district", db.session.scalar(_DISTRICT_VERSION))
+    if known is not None:
+        # read after the sum (PostgreSQL reads each statement anew): as new as it, or newer
+        if len(known) >= _KNOWN_SCOPES:
+            known.clear()
+        known[scope] = (total, version)
+    return version
+
+
+#: scopes whose counters are kept by the sum they were read under, per process
+_KNOWN_SCOPES = 4096
 
 
 @lru_cache(maxsize=1)
@@ -304,6 +344,7 @@ def figure_cache() -> FigureCache:
         # one entry per township and view: a province's thousands, apart from the pages' LRU
         cache.townships = FigureCache(app.config["TOWNSHIP_CACHE_ENTRIES"], app.config["CACHE_SECONDS"], redis_url,
                                       release() if redis_url else "", spread=True, name="townships")
+        cache.versions = {}  # {scope: (sum of all counters, its counters)}, see data_version
     return cache
 
 

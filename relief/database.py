@@ -68,10 +68,13 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(conn):
         # A deferred BEGIN that later writes fails at once with "database is locked" when
         # another worker writes; BEGIN IMMEDIATE waits for the lock instead.
+        # Sent on the DBAPI connection: BEGIN is no statement SQLAlchemy needs to see (it is not
+        # a round trip, and on PostgreSQL the driver sends it unseen); through exec_driver_sql it
+        # cost a statement's whole execution path on every request.
         if _wants_write_lock():
             _begin_immediate(conn.connection.dbapi_connection)
         else:
-            conn.exec_driver_sql("BEGIN")
+            conn.connection.dbapi_connection.execute("BEGIN")
 
 
 #: how long a writer waits for SQLite's write lock, and how often it looks again meanwhile

@@ -7,6 +7,7 @@ personal data are never stored by browsers or proxies.
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 
 from flask import Flask, current_app, g, request
 
@@ -26,12 +27,19 @@ def _tile_origin() -> str:
 
 
 def content_security_policy() -> str:
-    return "; ".join([
+    before, after = _policy_around_nonce(_tile_origin())
+    return f"{before}{csp_nonce()}{after}"
+
+
+@lru_cache(maxsize=16)
+def _policy_around_nonce(tile_origin: str) -> tuple[str, str]:
+    """The policy's text before and after the request's nonce: written once, not per request."""
+    policy = "; ".join([
         "default-src 'self'",
-        f"script-src 'self' 'nonce-{csp_nonce()}'",
+        "script-src 'self' 'nonce-\0'",
         # Leaflet and folium set element styles; styles cannot run code.
         "style-src 'self' 'unsafe-inline'",
-        f"img-src 'self' data: blob:{_tile_origin()}",
+        f"img-src 'self' data: blob:{tile_origin}",
         "connect-src 'self'",
         "font-src 'self'",
         "worker-src 'self'",
@@ -41,6 +49,18 @@ def content_security_policy() -> str:
         "form-action 'self'",
         "frame-ancestors 'self'",
     ])
+    before, after = policy.split("\0")
+    return before, after
+
+
+#: the same on every answer; a view may have set its own (kept)
+_FIXED = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()"),
+)
 
 
 def init_app(app: Flask) -> None:
@@ -49,16 +69,17 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", content_security_policy())
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        present = {key.lower() for key in headers.keys()}
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", content_security_policy())
+        for key, value in _FIXED:
+            if key.lower() not in present:
+                headers.add(key, value)
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint != "static" and not request.path.startswith("/static/"):
             # Pages and API answers may hold personal data: never kept by a browser or proxy cache.
             headers["Cache-Control"] = "no-store"
-            headers.setdefault("Pragma", "no-cache")
+            if "pragma" not in present:
+                headers.add("Pragma", "no-cache")
         return response

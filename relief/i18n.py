@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextvars
 
+from babel import Locale
 from flask import Flask, before_render_template, current_app, g, has_request_context, request, template_rendered
 from flask_babel import get_translations
 from flask_login import current_user
@@ -12,7 +13,23 @@ COOKIE = "relief_lang"
 HTML_LANG = {"zh_Hans_CN": "zh-CN", "en": "en"}
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    return _locale(_chosen_locale())
+
+
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(name: str) -> Locale:
+    """The babel Locale of a name, made once: Flask-Babel would parse the name again on every
+    request (and babel looks for its data file on disk each time)."""
+    found = _LOCALES.get(name)
+    if found is None:
+        found = _LOCALES[name] = Locale.parse(name)
+    return found
+
+
+def _chosen_locale() -> str:
     locales = current_app.config["LOCALES"]
     if not has_request_context():  # command line: the default language
         return current_app.config["DEFAULT_LOCALE"]

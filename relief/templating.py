@@ -1,9 +1,12 @@
 """Template filters and globals shared by every page."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from urllib.parse import quote_plus
+
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from relief.dates import to_cst
 from relief.ids import mask_id, mask_phone
@@ -43,11 +46,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["percent_text"] = percent_text
 
     app.jinja_env.globals["menu"] = menu
+    app.jinja_env.globals["kept_part"] = kept_part
 
     @app.context_processor
     def navigation():
-        endpoints = current_app.view_functions
-        return {"nav_items": [item for item in NAV if item[0] in endpoints], "endpoints": endpoints}
+        return {"endpoints": current_app.view_functions}
 
 
 def menu(role: str) -> list[tuple[str, str, str]]:
@@ -60,3 +63,23 @@ def menu(role: str) -> list[tuple[str, str, str]]:
         items = built[key] = [(endpoint, url_for(endpoint), str(label)) for endpoint, label, roles in NAV
                               if role in roles and endpoint in endpoints]
     return items
+
+
+#: what stands in a kept part for the address of the page being shown (see kept_part)
+HERE = "\x00here\x00"
+
+
+def kept_part(name: str, **varies) -> Markup:
+    """A piece of base.html (templates/partials/NAME.html) that is the same HTML on every page with
+    the same language, URL root and `varies` (passed to it as its only variables): rendered once
+    per app and kept, not rendered on every page. Where the piece names the page's own address
+    (`page_address`: a sign-in link back to it), the address is put in on each request."""
+    key = (name, str(get_locale()), request.script_root, *sorted(varies.items()))
+    known = current_app.extensions.setdefault("relief_parts", {})
+    html = known.get(key)
+    if html is None:
+        html = known[key] = render_template(f"partials/{name}.html", page_address=HERE, **varies)
+    if HERE in html:
+        # quoted as url_for quotes a query value
+        html = html.replace(HERE, str(escape(quote_plus(request.full_path, safe="!$'()*,/:;?@"))))
+    return Markup(html)

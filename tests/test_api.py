@@ -1,4 +1,5 @@
 """The rest of /api/v1: tokens, my households, village progress and the generated OpenAPI document."""
+import uuid
 from datetime import timedelta
 
 from relief.dates import today
@@ -58,6 +59,21 @@ def test_my_households_lists_only_active_pairings_with_their_cadence(client, f):
     assert rows["王大伯"]["due"] == "ok" and rows["李大妈"]["due"] == "due"
     assert rows["王大伯"]["village"] == me.village.name and rows["王大伯"]["township"] == me.village.township.name
     assert rows["李大妈"]["last_visit"] == (today() - timedelta(days=45)).isoformat()
+
+
+def test_my_households_shows_a_visit_synced_since_it_was_last_asked(client, f):
+    """The answer is kept between syncs; a visit of the cadre's household renews it."""
+    me = paired(f, name="王大伯")
+    f.pairing(me.cadre, f.household(name="李大妈"), started_on=today() - timedelta(days=200))
+    f.commit()
+    first = {h["name"]: h for h in client.get("/api/v1/me/households", headers=bearer(me.user)).get_json()}
+    assert first["王大伯"]["last_visit"] is None
+    sent = {"client_uuid": str(uuid.uuid4()), "household_id": me.household.id, "visited_on": today().isoformat(),
+            "kind": "routine", "notes": "走访"}
+    assert client.post("/api/v1/visits", json=sent, headers=bearer(me.user)).status_code == 201
+    again = {h["name"]: h for h in client.get("/api/v1/me/households", headers=bearer(me.user)).get_json()}
+    assert again["王大伯"]["last_visit"] == today().isoformat() and again["王大伯"]["due"] == "ok"
+    assert again["李大妈"] == first["李大妈"]
 
 
 def test_api_calls_without_a_session_or_token_are_401(client):

@@ -187,25 +187,32 @@ def test_browser_calls_need_the_csrf_header_bearer_calls_do_not(client, auth, f)
 
 
 def test_two_identical_syncs_at_the_same_moment_store_one_visit(app, f, monkeypatch):
-    """Both requests pass the client_uuid lookup before either inserts (PostgreSQL); SQLite's
-    BEGIN IMMEDIATE makes the second wait. Either way: one row, one 201 and one 200."""
+    """Both requests pass the client_uuid lookup before either inserts (it is read before the
+    write lock, on SQLite too); the unique constraint lets one insert win, and the other reads the
+    winner back. One row, one 201 and one 200."""
     me = paired(f)
     headers = bearer(me.user)
     sent = body(me.household.id, demands=[{"text": "修路"}])
     barrier, lookups = threading.Barrier(2), []
-    original = services._by_uuid
+    first_reads, by_uuid = services._read_first, services._by_uuid
 
-    def lookup_then_meet(client_uuid):
-        found = original(client_uuid)
-        lookups.append(found is not None)
-        if found is None:
+    def lookup_then_meet(*args):
+        used, place = first_reads(*args)
+        lookups.append(used)
+        if not used:
             try:
                 barrier.wait(timeout=2)
             except threading.BrokenBarrierError:
-                pass  # SQLite: the other request waits for our write lock and never arrives
+                pass
+        return used, place
+
+    def read_back(client_uuid):
+        found = by_uuid(client_uuid)
+        lookups.append(found is not None)
         return found
 
-    monkeypatch.setattr(services, "_by_uuid", lookup_then_meet)
+    monkeypatch.setattr(services, "_read_first", lookup_then_meet)
+    monkeypatch.setattr(services, "_by_uuid", read_back)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/api/v1/visits"
@@ -226,6 +233,5 @@ def test_two_identical_syncs_at_the_same_moment_store_one_visit(app, f, monkeypa
     assert sorted(a.status_code for a in answers) == [200, 201]
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assert visits() == 1 and db.session.scalar(sa.select(sa.func.count()).select_from(Demand)) == 1
-    if db.engine.dialect.name == "postgresql":
-        # both missed the row, both inserted; the loser hit the unique constraint and re-read
-        assert lookups == [False, False, True]
+    # both missed the row, both inserted; the loser hit the unique constraint and re-read
+    assert lookups == [False, False, True]

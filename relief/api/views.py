@@ -26,7 +26,7 @@ from spectree.models import SecureType, SecuritySchemeData
 
 from relief import reports
 from relief.auth import services as auth_services
-from relief.cache import cached
+from relief.cache import CadreScope, cached
 from relief.dates import today
 from relief.errors import _messages
 from relief.extensions import csrf, db, limiter
@@ -141,22 +141,32 @@ def revoke_token():
 
 @bp.get("/me/households")
 @login_required
-@spec.validate(resp=Response(HTTP_200=list[HouseholdOut], HTTP_401=ErrorOut), tags=["cadre"])
+@spec.validate(resp=Response(HTTP_200=list[HouseholdOut], HTTP_401=ErrorOut), skip_validation=True, tags=["cadre"])
 def my_households():
     """The caller's actively paired households with their visit cadence (ok / due / overdue)."""
+    # Not validated by spectree, which would parse the answer back on every call; the answer is
+    # kept while the cadre's townships are unchanged (the phone asks at every sync), as the home is.
     if not current_user.cadre_id:
         return jsonify([])
-    rows = reports.my_households(current_user.cadre_id, today())
-    return jsonify([{"id": h.id, "name": h.name, "village": h.village, "township": h.township,
-                     "village_id": h.village_id, "status": h.status.value, "paired_on": h.paired_on.isoformat(),
-                     "last_visit": h.last_visit.isoformat() if h.last_visit else None, "due": h.due}
-                    for h in rows])
+    now = today()
+    body = cached("me-households-json", CadreScope(current_user.cadre_id), (now,),
+                  lambda: _my_households_json(current_user.cadre_id, now))
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
-def _visit_facts(visit: Visit) -> dict:
-    """What the answer about a visit says, read while the transaction is open."""
-    settled = db.session.scalars(sa.select(Demand.id).where(Demand.resolved_in_visit_id == visit.id)
-                                 .order_by(Demand.id)).all()
+def _my_households_json(cadre_id: int, now) -> str:
+    """The answer's text, exactly as jsonify writes it: compact, ASCII, keys in sorted order."""
+    return json.dumps([{"due": h.due, "id": h.id, "last_visit": h.last_visit.isoformat() if h.last_visit else None,
+                        "name": h.name, "paired_on": h.paired_on.isoformat(), "status": h.status.value,
+                        "township": h.township, "village": h.village, "village_id": h.village_id}
+                       for h in reports.my_households(cadre_id, now)], separators=(",", ":")) + "\n"
+
+
+def _visit_facts(visit: Visit, settles_none: bool = False) -> dict:
+    """What the answer about a visit says, read while the transaction is open. A visit just made
+    that settles no demand (`settles_none`) is known to have settled none: not read back."""
+    settled = [] if settles_none else db.session.scalars(
+        sa.select(Demand.id).where(Demand.resolved_in_visit_id == visit.id).order_by(Demand.id)).all()
     return dict(
         id=visit.id, client_uuid=visit.client_uuid, household_id=visit.household_id, village_id=visit.village_id,
         cadre_id=visit.cadre_id, visited_on=visit.visited_on, kind=visit.kind, notes=visit.notes,
@@ -189,7 +199,8 @@ def create_visit():
         return error(404, _("没有找到您正在结对的这户或这个村"))
     except visit_services.VisitConflict:
         return error(409, _("这个 client_uuid 已用于另一条内容不同的走访"))
-    facts = _visit_facts(visit)  # before the commit, which would expire the visit and read it back
+    # before the commit, which would expire the visit and read it back
+    facts = _visit_facts(visit, settles_none=created and not data.get("resolved"))
     db.session.commit()  # SQLite's write lock ends here: the answer is written after it
     body = VisitOut(**facts).model_dump(mode="json")
     response = make_response(jsonify(body), 201 if created else 200)

@@ -49,6 +49,10 @@ def seconds(name: str) -> float:
     return float(current_app.config[name])
 
 
+#: the configuration queue_settings reads
+_SETTINGS = ("SYNC_TIMEOUT_SECONDS", "SYNC_TIMEOUT_PER_PHOTO_SECONDS", "SYNC_RETRY_SECONDS", "OFFLINE_KEEP_TIMEOUT_SECONDS")
+
+
 def queue_settings() -> dict:
     """Time limits and waits for the page's queue, from relief/config.py (an office may change them)."""
     return {
@@ -145,9 +149,12 @@ def _shared(root: str) -> str:
     """The JSON of what offline.js needs that is the same for every user, once per app, language
     and URL root (it is on every signed-in page; building and encoding it cost ~1 ms a page):
     where to send, the time limits, and its words."""
-    settings = queue_settings()
-    key = (id(current_app), str(get_locale()), root, shell_version(), json.dumps(settings))
+    cfg = current_app.config
+    # the settings as configured, not encoded: encoding them for the key cost as much as the page's own part
+    key = (id(current_app), str(get_locale()), root, shell_version(),
+           *(repr(cfg.get(name)) for name in _SETTINGS))
     if key not in _SHARED:
+        settings = queue_settings()
         config = {
             "api": url_for("api.create_visit"),
             "sw": url_for("visits.service_worker"),

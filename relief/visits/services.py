@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from relief.database import reading, wants_write_lock
 from relief.dates import today
 from relief.demands import services as demand_services
 from relief.extensions import db
@@ -76,16 +77,19 @@ def is_recorder(user) -> bool:
     return getattr(user, "role", None) is Role.CADRE and bool(getattr(user, "cadre_id", None))
 
 
-def _target_statements():
-    """The household and the village a cadre may visit, with the start of the active pairing."""
+def _target_statements(ids: bool = False):
+    """The household and the village a cadre may visit, with the start of the active pairing: as
+    entities (the visit form shows them), or with `ids` as the ids a new visit is stored under."""
     cadre = BoundUser(Role.CADRE)
     active = sa.and_(Pairing.cadre_id == cadre.cadre_id, Pairing.ended_on.is_(None))
-    household = (scoped(sa.select(Household, Village, sa.func.min(Pairing.started_on)), cadre, Household)
+    household_columns = (Household.id, Village.id, Village.township_id) if ids else (Household, Village)
+    household = (scoped(sa.select(*household_columns, sa.func.min(Pairing.started_on)), cadre, Household)
                  .join(Pairing, Pairing.household_id == Household.id)
                  .join(Village, Village.id == Household.village_id)
                  .where(Household.id == sa.bindparam("target_id"), active, Pairing.kind == PairingKind.HOUSEHOLD)
                  .group_by(Household.id, Village.id))
-    village = (scoped(sa.select(Village, sa.func.min(Pairing.started_on)), cadre, Village)
+    village_columns = (sa.null(), Village.id, Village.township_id) if ids else (Village,)
+    village = (scoped(sa.select(*village_columns, sa.func.min(Pairing.started_on)), cadre, Village)
                .join(Pairing, Pairing.village_id == Village.id)
                .where(Village.id == sa.bindparam("target_id"), active, Pairing.kind != PairingKind.HOUSEHOLD)
                .group_by(Village.id))
@@ -94,7 +98,42 @@ def _target_statements():
 
 # Built once: every synced visit asks.
 _HOUSEHOLD_TARGET, _VILLAGE_TARGET = _target_statements()
+_HOUSEHOLD_PLACE, _VILLAGE_PLACE = _target_statements(ids=True)
 _BY_UUID = sa.select(Visit).where(Visit.client_uuid == sa.bindparam("client_uuid"))
+_UUID_USED = sa.select(Visit.id).where(Visit.client_uuid == sa.bindparam("client_uuid"))
+
+
+@dataclass
+class Place:
+    """Where a new visit is stored: the ids of its household (or none) and village, and when the
+    active pairing began."""
+
+    household_id: int | None
+    village_id: int
+    township_id: int
+    paired_on: date
+
+
+def _first_reads(user, client_uuid: str, household_id: int | None, village_id: int | None) -> tuple[bool, Place]:
+    """Whether the client_uuid is already used, and where the visit goes (VisitNotFound when the
+    cadre is not paired with it). On SQLite these are read on a connection of their own before the
+    request takes the write lock, which is then held only while the visit is written: with two
+    workers, one checks its visit while the other writes. (A visit stored meanwhile under the same
+    client_uuid is caught by the unique constraint, as on PostgreSQL.)"""
+    if wants_write_lock() and db.engine.dialect.name == "sqlite":
+        with reading(), db.engine.connect() as conn:
+            return _read_first(conn, user, client_uuid, household_id, village_id)
+    return _read_first(db.session.connection(), user, client_uuid, household_id, village_id)
+
+
+def _read_first(conn, user, client_uuid: str, household_id: int | None, village_id: int | None) -> tuple[bool, Place]:
+    if conn.execute(_UUID_USED, {"client_uuid": client_uuid}).first() is not None:
+        return True, None
+    statement, target = (_HOUSEHOLD_PLACE, household_id) if household_id else (_VILLAGE_PLACE, village_id)
+    row = conn.execute(statement, {**bound(user), "target_id": target}).first()
+    if row is None:
+        raise VisitNotFound(target)
+    return False, Place(*row)
 
 
 def target_for(user, household_id: int | None = None, village_id: int | None = None) -> Target:
@@ -201,31 +240,29 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
     payload = _parse(data)
     client_uuid = str(payload.client_uuid)
     digest = content_hash(payload)
-    existing = _by_uuid(client_uuid)
-    if existing is not None:
-        return _resend(existing, user, digest)
+    used, place = _first_reads(user, client_uuid, payload.household_id, payload.village_id)
+    if used:
+        return _resend(_by_uuid(client_uuid), user, digest)
 
-    target = target_for(user, payload.household_id, payload.village_id)
     errors: dict[str, str] = {}
-    if payload.risk is not None and target.household is None:
+    if payload.risk is not None and place.household_id is None:
         errors["risk"] = _("发现返贫风险只能在走访帮扶户时记录")
-    _check_date(errors, "visited_on", payload.visited_on, target.paired_on)
+    _check_date(errors, "visited_on", payload.visited_on, place.paired_on)
     deadlines = []
     for i, d in enumerate(payload.demands):
         deadline = d.deadline or demand_services.default_deadline(payload.visited_on)
         if deadline < payload.visited_on:
             errors[f"demands.{i}.deadline"] = _("第 %(n)d 条诉求：办结期限不能早于走访日期", n=i + 1)
         deadlines.append(deadline)
-    settle = _settled(target, payload, errors)
+    settle = _settled(place.household_id, place.village_id, payload, errors)
     new_photos = _photos(payload.photos, errors, times=payload.photo_times)
     if errors:
         raise VisitInvalid(errors)
-    _mark_reused(new_photos, visit_id=None, household_id=target.household.id if target.household else None,
-                 village_id=target.village.id, visited_on=payload.visited_on)
+    _mark_reused(new_photos, visit_id=None, household_id=place.household_id, village_id=place.village_id,
+                 visited_on=payload.visited_on)
 
-    visit = Visit(client_uuid=client_uuid, cadre_id=user.cadre_id,
-                  household_id=target.household.id if target.household else None,
-                  village_id=target.village.id, township_id=target.village.township_id, kind=payload.kind,
+    visit = Visit(client_uuid=client_uuid, cadre_id=user.cadre_id, household_id=place.household_id,
+                  village_id=place.village_id, township_id=place.township_id, kind=payload.kind,
                   visited_on=payload.visited_on, recorded_at=utcnow(), notes=payload.notes,
                   aid_yuan=payload.aid_yuan, lat=payload.lat, lng=payload.lng, accuracy_m=payload.accuracy_m,
                   content_hash=digest, created_by_id=user.id, photos=new_photos)
@@ -254,17 +291,17 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
     return visit, True
 
 
-def _settled(target: Target, payload: VisitIn, errors: dict) -> list[tuple[Demand, str]]:
+def _settled(household_id: int | None, village_id: int, payload: VisitIn, errors: dict) -> list[tuple[Demand, str]]:
     """The demands this visit settles. One already settled meanwhile is skipped, not an error:
     an offline visit must not be refused because someone resolved the demand first."""
     if not payload.resolved:
         return []
     wanted = [r.id for r in payload.resolved]
     stmt = sa.select(Demand).where(Demand.id.in_(wanted))
-    if target.household is not None:
-        stmt = stmt.where(Demand.household_id == target.household.id)
+    if household_id is not None:
+        stmt = stmt.where(Demand.household_id == household_id)
     else:
-        stmt = stmt.where(Demand.village_id == target.village.id, Demand.household_id.is_(None))
+        stmt = stmt.where(Demand.village_id == village_id, Demand.household_id.is_(None))
     found = {d.id: d for d in db.session.scalars(stmt)}
     out = []
     for i, r in enumerate(payload.resolved):
