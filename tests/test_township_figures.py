@@ -16,6 +16,7 @@ from relief.models import (
     DemandStatus,
     Household,
     HouseholdStatus,
+    MonitorCategory,
     Pairing,
     PairingKind,
     ProjectStatus,
@@ -64,6 +65,10 @@ def _kept(year):
     return page.figures, page.drill
 
 
+def _kept_page(year):
+    return services.page(_admin(), year, today(), None, "overdue", True, 1, 30)
+
+
 def _from_scratch(year):
     admin = _admin()
     return dashboard.overview(admin, year, today()), dashboard.township_rows(admin, year, today())
@@ -74,7 +79,7 @@ def _random_write(rng, f, town, year):
     households, cadres, villages = town["households"], town["cadres"], town["villages"]
     h, c, v = rng.choice(households), rng.choice(cadres), rng.choice(villages)
     kind = rng.choice(["visit", "holiday_visit", "pairing", "end_pairing", "demand", "resolve_demand", "income",
-                       "project", "attendance", "status", "rename"])
+                       "project", "attendance", "status", "rename", "monitor"])
     if kind == "visit":
         f.visit(c, h, visited_on=today() - timedelta(days=rng.choice([0, 5, 40, 70, 95, 400])))
     elif kind == "holiday_visit":
@@ -107,6 +112,9 @@ def _random_write(rng, f, town, year):
         f.attendance(town["station"], year, rng.randrange(2, 13), rng.choice([5, 25]))
     elif kind == "rename":
         db.session.get(type(c), c.id).name = f"改名{rng.randrange(1000)}"
+    elif kind == "monitor":
+        row = db.session.get(Household, h.id)
+        row.status, row.monitor_category = HouseholdStatus.MONITORED, rng.choice(list(MonitorCategory))
     elif kind == "status":
         row = db.session.get(Household, h.id)
         if row.status is HouseholdStatus.LIFTED:
@@ -129,6 +137,7 @@ def test_after_random_writes_the_kept_figures_are_the_figures_from_scratch(app, 
         assert kept_rows == scratch_rows
         assert kept == scratch
         assert kept.attendance.cadres_below == scratch.attendance.cadres_below
+        assert _kept_page(year).monitoring == services.monitoring_block(_admin(), year, today(), None)
         sort, descending, page = rng.choice(CADRE_SORTS), rng.random() < 0.5, rng.choice([1, 2])
         kept_cadres = services.page(_admin(), year, today(), None, sort, descending, page, 5)
         assert (kept_cadres.cadres, kept_cadres.total) == cadre_table(_admin(), year, today(), None, sort, descending,
@@ -136,16 +145,17 @@ def test_after_random_writes_the_kept_figures_are_the_figures_from_scratch(app, 
     assert kept.households.needing > 0 and sum(kept.months) > 0  # not sums of nothing
 
 
-def _count_computations(monkeypatch) -> list:
-    """The townships each computation of township rows was asked for (None: all), in order."""
+def _count_computations(monkeypatch, part="visit_figures") -> list:
+    """The townships each computation of one part of the township rows (the figures that read
+    visits, or the others) was asked for (None: all), in order."""
     computed = []
-    real = dashboard.township_rows
+    real = getattr(dashboard, part)
 
     def counted(user, year, now, townships=None):
         computed.append(townships)
         return real(user, year, now, townships)
 
-    monkeypatch.setattr(dashboard, "township_rows", counted)
+    monkeypatch.setattr(dashboard, part, counted)
     return computed
 
 
@@ -153,8 +163,9 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
                                                                                     monkeypatch):
     year = today().year
     computed = _count_computations(monkeypatch)
+    others = _count_computations(monkeypatch, "other_figures")
     _kept(year)
-    assert computed == [None]  # the first read computes every township in one go
+    assert computed == others == [None]  # the first read computes every township in one go
     first = province["towns"][0]
     body = {"client_uuid": str(uuid.uuid4()), "household_id": first["households"][0].id,
             "visited_on": today().isoformat(), "kind": "routine", "notes": "走访"}
@@ -163,6 +174,7 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
     db.session.expire_all()
     kept, kept_rows = _kept(year)
     assert computed == [None, [first["town"].id]]
+    assert others == [None]  # a visit renews no demand, village, project or attendance figure
     assert (kept, kept_rows) == _from_scratch(year)
     assert {r.id: r.households.visited_30 for r in kept_rows}[first["town"].id] == 1
 
@@ -170,7 +182,7 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
 def test_a_write_of_no_township_renews_every_township(app, f, province, monkeypatch):
     """An income or attendance row names no township: every row is computed again (correct, if not lean)."""
     year = today().year
-    computed = _count_computations(monkeypatch)
+    computed = _count_computations(monkeypatch, "other_figures")
     _kept(year)
     f.income(province["towns"][1]["villages"][0], year, 160_000)
     f.commit()
