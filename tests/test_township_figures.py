@@ -189,3 +189,31 @@ def test_a_write_of_no_township_renews_every_township(app, f, province, monkeypa
     kept, _rows = _kept(year)
     assert computed == [None, None]
     assert kept.villages.reached == 1
+
+
+def test_the_district_cadre_table_kept_merged_is_the_table_merged_from_scratch():
+    """MergedCadres (what the district's page shows) after parts of one, a few and many townships
+    changed, in every order and on several pages: the same rows as merging every part again."""
+    from datetime import date
+
+    from relief.dashboard.cadres import CadrePart, MergedCadres, merged_cadre_table
+
+    rng = random.Random(3)
+    names = {cid: (f"干部{rng.randrange(40):02d}", f"单位{cid % 7}") for cid in range(1, 400)}
+
+    def part():
+        cadres = rng.sample(sorted(names), rng.randrange(20, 60))
+        return {cid: CadrePart(rng.randrange(4), rng.randrange(3),
+                               rng.choice([None, date(2026, rng.randrange(1, 13), rng.randrange(1, 28))]),
+                               rng.randrange(9), rng.random() < 0.9) for cid in cadres}
+
+    parts = {tid: part() for tid in range(1, 21)}
+    kept = MergedCadres()
+    for changed in [0, 1, 3, 9, 2, 1, 10, 0, 1]:
+        for tid in rng.sample(sorted(parts), changed):
+            parts[tid] = part()  # a township computed again: a new part
+        for sort in CADRE_SORTS:
+            for descending in (True, False):
+                for page in (1, 3):
+                    assert kept.table(dict(parts), names, sort, descending, page, 25) == \
+                        merged_cadre_table(parts.values(), names, sort, descending, page, 25), (sort, descending)

@@ -179,20 +179,40 @@ def merged_cadre_table(parts, names: dict[int, tuple[str, str]], sort: str = "ov
     return _table_page([_merged_row(cid, names, ps) for cid, ps in of_cadre.items()], sort, descending, page, per_page)
 
 
+#: a rank of (name, id) fits below it: a sort key is one int, (column's key) * _RANKS + rank
+_RANKS = 10_000_000
+
+
+def _int_key(column: int, descending: bool, rank: dict[int, int]):
+    """_order_key as one int (fast to sort and to bisect): the column's order, then name and id
+    as the cadre's rank among all cadres by (name, id)."""
+    if column == 4:
+        if descending:  # a visit before none, the latest first
+            return lambda r: ((1_000_000 - r[4].toordinal()) if r[4] is not None else 2_000_000) * _RANKS + rank[r[0]]
+        return lambda r: (r[4].toordinal() if r[4] is not None else 0) * _RANKS + rank[r[0]]
+    if column == 1:
+        return None if descending else (lambda r: rank[r[0]])
+    if descending:
+        return lambda r: -r[column] * _RANKS + rank[r[0]]
+    return lambda r: r[column] * _RANKS + rank[r[0]]
+
+
 class MergedCadres:
     """merged_cadre_table kept up to date in this process: given the townships' parts again, only
     the cadres of the townships whose part is a new one (computed again since) are merged again,
-    and moved in the orders asked for so far (each a sorted list of (key, id) of the cadres active
-    anywhere). A province's 38,000 cadres are merged and sorted once; after a write to a township,
-    its few hundred are."""
+    and moved in the orders asked for so far (each a sorted list of int keys, _int_key, of the
+    cadres active anywhere). A province's 38,000 cadres are merged and sorted once; after a write
+    to a township, its few hundred are."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._parts: dict[int, dict[int, CadrePart]] = {}
         self._names = None
+        self._rank: dict[int, int] = {}
+        self._by_rank: list[int] = []
         self._where: dict[int, set[int]] = {}  # cadre id -> the townships whose part has the cadre
         self._rows: dict[int, list] = {}
-        self._orders: dict[tuple[int, bool], tuple[Callable, list, dict]] = {}  # -> (key, [(key, id)], {id: key})
+        self._orders: dict[tuple[int, bool], tuple[Callable, list, dict]] = {}  # -> (key, [key], {id: key})
 
     def table(self, parts: dict[int, dict[int, CadrePart]], names, sort: str = "overdue", descending: bool = True,
               page: int = 1, per_page: int = 30) -> tuple[list[CadreRow], int]:
@@ -200,20 +220,23 @@ class MergedCadres:
             sort if sort in CADRE_SORTS else "overdue"]
         with self._lock:
             self._update(parts, names)
-            key = _order_key(column, descending)
+            key = _int_key(column, descending, self._rank)
             if key is None:
                 return _table_page(list(self._rows.values()), sort, descending, page, per_page)
             if (column, descending) not in self._orders:
                 keys = {cid: key(r) for cid, r in self._rows.items() if r[7]}
-                self._orders[(column, descending)] = (key, sorted((k, cid) for cid, k in keys.items()), keys)
+                self._orders[(column, descending)] = (key, sorted(keys.values()), keys)
             _key, order, _keys = self._orders[(column, descending)]
             start = (max(page, 1) - 1) * per_page
-            return [CadreRow(*self._rows[cid][:7]) for _k, cid in order[start:start + per_page]], len(order)
+            return [CadreRow(*self._rows[self._by_rank[k % _RANKS]][:7]) for k in order[start:start + per_page]], \
+                len(order)
 
     def _update(self, parts, names) -> None:
         changed = [tid for tid in parts.keys() | self._parts.keys() if parts.get(tid) is not self._parts.get(tid)]
         if names is not self._names or len(changed) * 2 > len(parts):
             self._parts, self._names, self._where, self._orders = dict(parts), names, {}, {}
+            self._by_rank = sorted(names, key=lambda cid: (names[cid][0], cid))
+            self._rank = {cid: i for i, cid in enumerate(self._by_rank)}
             for tid, part in parts.items():
                 for cid in part:
                     self._where.setdefault(cid, set()).add(tid)
@@ -233,15 +256,22 @@ class MergedCadres:
         for cid in cadres:
             tids = self._where.get(cid)
             if tids:
-                row = self._rows[cid] = _merged_row(cid, names, [self._parts[t][cid] for t in tids])
+                self._rows[cid] = _merged_row(cid, names, [self._parts[t][cid] for t in tids])
             else:
                 self._where.pop(cid, None)
                 self._rows.pop(cid, None)
-                row = None
-            for key, order, keys in self._orders.values():
-                was = keys.pop(cid, None)
-                if was is not None:
-                    del order[bisect.bisect_left(order, (was, cid))]
-                if row is not None and row[7]:
-                    keys[cid] = key(row)
-                    bisect.insort(order, (keys[cid], cid))
+        for key, order, keys in self._orders.values():
+            was = [keys.pop(cid) for cid in cadres if cid in keys]
+            fresh = {cid: key(row) for cid in cadres if (row := self._rows.get(cid)) is not None and row[7]}
+            if len(cadres) > 64:
+                # many: one pass drops the old keys, and a sort merges the two sorted runs
+                gone = set(was)
+                order[:] = [k for k in order if k not in gone]
+                order.extend(sorted(fresh.values()))
+                order.sort()
+            else:
+                for k in was:
+                    del order[bisect.bisect_left(order, k)]
+                for k in fresh.values():
+                    bisect.insort(order, k)
+            keys.update(fresh)

@@ -265,14 +265,17 @@ def visits_by_month(user, year: int, township_id=None) -> list[int]:
 
 def visits_by_month_and_township(user, year: int, townships=None, by_township=False) -> dict[int | None, list[int]]:
     """{township id (None when not grouped): visits dated in each month of the year, January first}.
-    Counted per date, then per month here: the township's date index gives the dates in order,
-    with no sort of the year's visits by month."""
+    Counted per date first (the township's date index gives the dates in order: no sort of the
+    year's visits), then per month."""
     key = _key(Visit.township_id, by_township)
-    stmt = (sa.select(key, Visit.visited_on, sa.func.count())
-            .where(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))).group_by(key, Visit.visited_on))
+    per_day = narrowed(sa.select(key, Visit.visited_on.label("day"), sa.func.count().label("n"))
+                       .where(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31)))
+                       .group_by(key, Visit.visited_on), Visit, user, Visit.township_id, townships).subquery()
+    month = sa.extract("month", per_day.c.day)
+    stmt = sa.select(per_day.c.key, month, sa.func.sum(per_day.c.n)).group_by(per_day.c.key, month)
     counts: dict = {}
-    for tid, day, n in db.session.execute(narrowed(stmt, Visit, user, Visit.township_id, townships)):
-        counts.setdefault(tid, [0] * 12)[day.month - 1] += n
+    for tid, m, n in db.session.execute(stmt):
+        counts.setdefault(tid, [0] * 12)[int(m) - 1] = int(n)
     return counts
 
 
