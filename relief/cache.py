@@ -71,9 +71,11 @@ def _scopes_of(obj) -> set[int]:
     return ids or {DISTRICT}
 
 
-#: the table written most (20 a second on a province): a township's figures that read none of its
-#: rows are kept under a second counter, -township id, that every other write raises
+#: the table written most (20 a second on a province). A township has two more counters, for
+#: figures that read fewer rows: one raised by every write but a visit's (beside_visits), one by
+#: every write but a visit's that is not, and was not, of a holiday kind (holiday_visits)
 VISITS = "visit"
+_HOLIDAY_SCOPES = 2 ** 30  # the holiday counters' scopes lie beyond every township id's negative
 
 
 def beside_visits(township_id: int) -> int:
@@ -81,11 +83,44 @@ def beside_visits(township_id: int) -> int:
     return -township_id
 
 
-def _with_beside(scopes: set[int], table: str) -> set[int]:
-    """`scopes`, and for a row of any table but visit, its townships' second counters too."""
+def holiday_visits(township_id: int) -> int:
+    """The scope of a township's counter of writes other than of visits of no holiday kind."""
+    return -(_HOLIDAY_SCOPES + township_id)
+
+
+def _holiday_kinds() -> frozenset[str]:
+    from relief.models import VisitKind
+
+    return frozenset(k.value for k in VisitKind.holiday_kinds())
+
+
+def _may_be_holiday(kinds) -> bool:
+    """Whether visits of these kinds (values or enums; none known: unsure) may be 慰问 visits."""
+    kinds = [getattr(k, "value", k) for k in kinds]
+    return not kinds or any(k is None or k in _holiday_kinds() for k in kinds)
+
+
+def _with_beside(scopes: set[int], table: str, kinds=()) -> set[int]:
+    """`scopes`, and their townships' other counters that the write raises: for a visit, the
+    holiday counter if the visit's kinds (before and after) may be holiday ones; for any other
+    row, both."""
+    townships = [t for t in scopes if t > 0]
     if table == VISITS:
-        return scopes
-    return scopes | {beside_visits(t) for t in scopes if t > 0}
+        return scopes | {holiday_visits(t) for t in townships} if _may_be_holiday(kinds) else scopes
+    return scopes | {beside_visits(t) for t in townships} | {holiday_visits(t) for t in townships}
+
+
+def _kinds_of(obj) -> list:
+    """The kinds a changed visit had and has (empty when they are not loaded: unsure)."""
+    if obj.__table__.name != VISITS:
+        return []
+    hist = sa.inspect(obj).attrs.kind.history
+    return [*hist.added, *hist.unchanged, *hist.deleted]
+
+
+def _kinds_of_rows(parameters) -> list:
+    rows = parameters if isinstance(parameters, (list, tuple)) else [parameters]
+    return [row.get("kind") if isinstance(row, dict) else None for row in rows]
 
 
 _BUMPS: dict[str, object] = {}
@@ -121,7 +156,7 @@ def _after_flush(session: Session, _ctx) -> None:
                 continue
             if dirty and not session.is_modified(obj, include_collections=False):
                 continue
-            scopes |= _with_beside(_scopes_of(obj), obj.__table__.name)
+            scopes |= _with_beside(_scopes_of(obj), obj.__table__.name, _kinds_of(obj))
     bump(session.connection(), scopes)
 
 
@@ -135,7 +170,7 @@ def _bulk_statement(state) -> object:
         return None
     result = state.invoke_statement()
     bump(state.session.connection(), _with_beside(_scopes_of_insert(state.parameters) if state.is_insert else {DISTRICT},
-                                                  state.statement.table.name))
+                                                  state.statement.table.name, _kinds_of_rows(state.parameters)))
     return result
 
 
@@ -147,7 +182,7 @@ def _core_statement(conn, clauseelement, multiparams, params, execution_options,
     if not _tracked(getattr(clauseelement, "table", None)):
         return
     bump(conn, _with_beside(_scopes_of_insert(multiparams or params) if clauseelement.is_insert else {DISTRICT},
-                            clauseelement.table.name))
+                            clauseelement.table.name, _kinds_of_rows(multiparams or params)))
 
 
 def _scopes_of_insert(parameters) -> set[int]:
@@ -437,13 +472,14 @@ _ALL_VERSIONS = sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
 
 def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
                        compute: Callable[[list[int] | None], dict[int, object]], *,
-                       reads_visits: bool = True) -> dict[int, object]:
+                       counter: Callable[[int], int] | None = None) -> dict[int, object]:
     """{township id: value} for these townships, each kept under its own counters (its own and
     scope 0's): only the townships written to since their value was kept are computed again, all
     in one call of `compute(ids)` (ids None: every township is due, compute them all). `compute`
-    returns a value for every id it is given. One query reads the counters. `reads_visits=False`:
-    the value reads no visit row, so it is kept under the township's counter of other writes
-    (beside_visits) and a new visit does not renew it."""
+    returns a value for every id it is given. One query reads the counters. `counter`: the
+    township's counter the value is kept under instead of its own, for a value that reads fewer
+    rows: beside_visits (it reads no visit: a visit written does not renew it) or holiday_visits
+    (it reads only 慰问 visits)."""
     from relief.extensions import db
 
     versions = dict(db.session.execute(_ALL_VERSIONS).all())  # read before computing, as cached() does
@@ -451,7 +487,7 @@ def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
     cache = figure_cache().townships
     values, due = {}, []
     def version(tid):
-        return (versions.get(tid if reads_visits else beside_visits(tid), 0), district)
+        return (versions.get(tid if counter is None else counter(tid), 0), district)
 
     for tid in townships:
         value = cache.get((name, tid, *parts), version(tid))

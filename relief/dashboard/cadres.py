@@ -7,6 +7,7 @@ import heapq
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date
 
 import sqlalchemy as sa
@@ -76,9 +77,9 @@ def cadre_table(user, year: int, today: date, township_id=None, sort: str = "ove
 
 # -- the district's cadre table, from per-township parts ------------------------------------
 
-@dataclass(frozen=True)
-class CadrePart:
-    """One cadre's figures in one township: what the district's row of the cadre sums."""
+class CadrePart(NamedTuple):
+    """One cadre's figures in one township: what the district's row of the cadre sums (a tuple:
+    a province has 38,000, made again for the few hundred of a township after each write)."""
 
     households: int
     overdue: int
@@ -106,11 +107,12 @@ def cadre_parts(user, year: int, today: date, townships: list[int] | None = None
     active = narrowed(sa.select(Pairing.township_id, Pairing.cadre_id).where(Pairing.ended_on.is_(None)).distinct(),
                       Pairing, user, Pairing.township_id, townships)
     figures: dict[tuple[int, int], list] = {}
-    for tid, cid, n, overdue in db.session.execute(households):
+    connection = db.session.connection()  # plain rows: no ORM loading for thousands of them
+    for tid, cid, n, overdue in connection.execute(households):
         figures.setdefault((tid, cid), [0, 0, None, 0, False])[:2] = [n, overdue]
-    for tid, cid, last, n in db.session.execute(visits):
+    for tid, cid, last, n in connection.execute(visits):
         figures.setdefault((tid, cid), [0, 0, None, 0, False])[2:4] = [last, n]
-    for tid, cid in db.session.execute(active):
+    for tid, cid in connection.execute(active):
         figures.setdefault((tid, cid), [0, 0, None, 0, False])[4] = True
     parts: dict[int, dict[int, CadrePart]] = {tid: {} for tid in townships or ()}
     for (tid, cid), figures_of_cadre in figures.items():
@@ -252,7 +254,8 @@ class MergedCadres:
                 self._where.setdefault(cid, set()).add(tid)
             if new is not None:
                 self._parts[tid] = new
-            cadres |= old.keys() | (new or {}).keys()
+            # a part computed again is mostly the same: a visit changes one cadre's figures
+            cadres.update(cid for cid in old.keys() | (new or {}).keys() if old.get(cid) != (new or {}).get(cid))
         for cid in cadres:
             tids = self._where.get(cid)
             if tids:

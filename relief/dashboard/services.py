@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from flask import current_app
 
-from relief.cache import DISTRICT, Kept, cached, cached_by_township
+from relief.cache import DISTRICT, Kept, beside_visits, cached, cached_by_township, holiday_visits
 from relief.flags import services as flags
 from relief.filters import township_choices
 from relief.monitoring import figures as monitoring_figures
@@ -78,7 +78,7 @@ def district_monitoring_block(user, year: int, today: date, townships: list[int]
     # leads, cases and households: none is a visit, so a visit written renews none of them
     blocks = cached_by_township("dashboard-monitoring", townships, (year, today),
                                 lambda due: {tid: monitoring_block(user, year, today, tid) for tid in due or townships},
-                                reads_visits=False)
+                                counter=beside_visits)
     parts = [blocks[tid] for tid in townships]
     return MonitoringFigures(_added(b.leads for b in parts), {k: n for k, n in _added(b.overdue for b in parts).items() if n},
                              _added(b.monitored for b in parts), sum(b.cleared for b in parts))
@@ -96,10 +96,13 @@ def township_rows(user, year: int, today: date, townships: list[int]) -> list[da
     (dashboard.overview)."""
     visits = cached_by_township("dashboard-township-visits", townships, (year, today),
                                 lambda due: dashboard.visit_figures(user, year, today, due))
+    # holiday coverage reads pairings and 慰问 visits: kept while only other visits are written
+    holidays = cached_by_township("dashboard-township-holidays", townships, (year, today),
+                                  lambda due: dashboard.holiday_figures(user, year, today, due), counter=holiday_visits)
     # a township's demands, villages, projects and attendance: kept while only visits are written
     others = cached_by_township("dashboard-township-others", townships, (year, today),
-                                lambda due: dashboard.other_figures(user, year, today, due), reads_visits=False)
-    return dashboard.joined_rows(visits, {tid: others[tid] for tid in townships})
+                                lambda due: dashboard.other_figures(user, year, today, due), counter=beside_visits)
+    return dashboard.joined_rows(visits, holidays, {tid: others[tid] for tid in townships})
 
 
 def district_cadre_table(user, year: int, today: date, townships: list[int], sort: str, descending: bool,

@@ -383,15 +383,15 @@ class TownshipRow:
 def township_rows(user, year: int, today: date, townships: list[int] | None = None) -> list[TownshipRow]:
     """The district's drill-down: the headline figures per township, from grouped queries; only
     of the `townships` given (ids), else of every township in the user's scope."""
-    return joined_rows(visit_figures(user, year, today, townships), other_figures(user, year, today, townships))
+    return joined_rows(visit_figures(user, year, today, townships), holiday_figures(user, year, today, townships),
+                       other_figures(user, year, today, townships))
 
 
 @dataclass
 class VisitFigures:
-    """A township's figures that read its visits (renewed by every visit written)."""
+    """A township's figures that read all its visits (renewed by every visit written)."""
 
     households: HouseholdFigures
-    holidays: list[HolidayFigures]
     months: list[int]
 
 
@@ -409,11 +409,16 @@ class OtherFigures:
 def visit_figures(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, VisitFigures]:
     """{township id: VisitFigures} of these townships (None: every one in the user's scope)."""
     households = {r.key: r for r in household_figures(user, today, townships, by_township=True)}
-    coverage = _holidays(user, year, by_township=True, townships=townships)
     months = visits_by_month_and_township(user, year, townships, by_township=True)
     return {tid: VisitFigures(households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
-                              [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS],
                               months.get(tid) or [0] * 12)
+            for tid in _township_ids(user, townships)}
+
+
+def holiday_figures(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, list[HolidayFigures]]:
+    """{township id: [HolidayFigures of each holiday]}: they read pairings and 慰问 visits only."""
+    coverage = _holidays(user, year, by_township=True, townships=townships)
+    return {tid: [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS]
             for tid in _township_ids(user, townships)}
 
 
@@ -437,7 +442,8 @@ def _township_ids(user, townships) -> list[int]:
     return list(db.session.scalars(narrowed(sa.select(Township.id), Township, user, Township.id, townships)))
 
 
-def joined_rows(visits: dict[int, VisitFigures], others: dict[int, OtherFigures]) -> list[TownshipRow]:
-    """TownshipRows of the townships of both, in the order of `others`."""
-    return [TownshipRow(tid, o.name, visits[tid].households, o.demands, o.villages, visits[tid].holidays, o.projects,
+def joined_rows(visits: dict[int, VisitFigures], holidays: dict[int, list[HolidayFigures]],
+                others: dict[int, OtherFigures]) -> list[TownshipRow]:
+    """TownshipRows of the townships of all three, in the order of `others`."""
+    return [TownshipRow(tid, o.name, visits[tid].households, o.demands, o.villages, holidays[tid], o.projects,
                         o.attendance, visits[tid].months) for tid, o in others.items() if tid in visits]
