@@ -468,6 +468,23 @@ def wait_for_refreshes(timeout: float = 60) -> None:
 
 
 _ALL_VERSIONS = sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
+_BESIDE_VISITS_VERSION = sa.select(sa.func.coalesce(sa.func.sum(_VERSIONS.c.version), 0)).where(
+    _VERSIONS.c.scope <= DISTRICT, _VERSIONS.c.scope > -_HOLIDAY_SCOPES)
+
+
+def cached_beside_visits(name: str, parts: tuple, compute: Callable[[], object]):
+    """cached() of a whole district's value that reads no visit: kept under scope 0's counter and
+    every township's beside_visits counter, so that the visits written do not renew it."""
+    from relief.extensions import db
+
+    version = ("beside-visits", db.session.scalar(_BESIDE_VISITS_VERSION))
+    key = (name, *parts)
+    cache = figure_cache()
+    value = cache.get(key, version)
+    if value is _MISSING:
+        value = compute()
+        cache.put(key, version, value)
+    return value
 
 
 def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
@@ -503,11 +520,10 @@ def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
     return values
 
 
-def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], str], parts: tuple = ()) -> Markup:
+def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], str]) -> Markup:
     """A page's body as rendered for this request's view of it: the same query string, language,
     viewer scope and day get the same HTML while the data behind it is unchanged. The body must
-    hold nothing else of the request (no CSRF token, no CSP nonce, no user name). `parts`: what
-    else the body shows that the counters do not cover (a kept_while_slow value's time)."""
+    hold nothing else of the request (no CSRF token, no CSP nonce, no user name)."""
     from flask import request
     from flask_babel import get_locale
     from flask_login import current_user
@@ -515,5 +531,5 @@ def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], 
     from relief.dates import today
     from relief.scope import viewer_scope
 
-    parts = (viewer_scope(current_user._get_current_object()), str(get_locale()), request.full_path, today(), *parts)
+    parts = (viewer_scope(current_user._get_current_object()), str(get_locale()), request.full_path, today())
     return Markup(cached(name, scope, parts, render))

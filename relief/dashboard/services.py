@@ -7,7 +7,15 @@ from typing import NamedTuple
 
 from flask import current_app
 
-from relief.cache import DISTRICT, Kept, beside_visits, cached, cached_by_township, holiday_visits
+from relief.cache import (
+    DISTRICT,
+    Kept,
+    beside_visits,
+    cached,
+    cached_beside_visits,
+    cached_by_township,
+    holiday_visits,
+)
 from relief.flags import services as flags
 from relief.filters import township_choices
 from relief.monitoring import figures as monitoring_figures
@@ -64,24 +72,10 @@ def monitoring_block(user, year: int, today: date, township_id: int | None) -> M
                              monitoring_figures.cleared_in_year(user, year, township_id))
 
 
-def _added(dicts) -> dict:
-    out: dict = {}
-    for d in dicts:
-        for k, n in d.items():
-            out[k] = out.get(k, 0) + n
-    return out
-
-
-def district_monitoring_block(user, year: int, today: date, townships: list[int]) -> MonitoringFigures:
-    """monitoring_block of the whole district (a viewer who sees everything) as the sum of its
-    townships' (every lead, case and household is in one township), each kept as its rows are."""
-    # leads, cases and households: none is a visit, so a visit written renews none of them
-    blocks = cached_by_township("dashboard-monitoring", townships, (year, today),
-                                lambda due: {tid: monitoring_block(user, year, today, tid) for tid in due or townships},
-                                counter=beside_visits)
-    parts = [blocks[tid] for tid in townships]
-    return MonitoringFigures(_added(b.leads for b in parts), {k: n for k, n in _added(b.overdue for b in parts).items() if n},
-                             _added(b.monitored for b in parts), sum(b.cleared for b in parts))
+def district_monitoring_block(user, year: int, today: date) -> MonitoringFigures:
+    """monitoring_block of the whole district (a viewer who sees everything): leads, cases and
+    households, none of them a visit, so it is kept while only visits are written."""
+    return cached_beside_visits("dashboard-monitoring", (year, today), lambda: monitoring_block(user, year, today, None))
 
 
 def figures_township(user, township_id: int | None) -> int | None:
@@ -153,7 +147,7 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
             cadres, total = district_cadre_table(user, year, today, ids, sort, descending, page_no, per_page)
         else:
             cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
-        monitoring = district_monitoring_block(user, year, today, ids) if district else \
+        monitoring = district_monitoring_block(user, year, today) if district else \
             monitoring_block(user, year, today, township_id)
         return DashboardPage(figures, cadres, total, drill, choices, monitoring)
 

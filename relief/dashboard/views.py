@@ -67,9 +67,10 @@ def index():
     per_page = current_app.config["PER_PAGE"]
     now = today()
     scope_args = {"township": tid} if tid else {}
-    flags = services.flag_counts(current_user, year, tid)
 
     def body() -> str:
+        # kept with the page: a kept page shows the counts (and their time) it was rendered with
+        flags = services.flag_counts(current_user, year, tid)
         data = services.page(current_user, year, now, tid, sort, descending, page_no, per_page)
         check_page(page_no, len(data.cadres), data.total, per_page)
         # under the bars the month's number only: "12月" does not fit a twelfth of a phone's width
@@ -85,6 +86,5 @@ def index():
             flag_labels=REASON_LABELS,
             monitoring=data.monitoring, monitor_labels=monitoring_labels())
 
-    content = cached_html("dashboard-html", services.figures_township(current_user, tid), body,
-                          (flags.as_of,) if flags else ())
+    content = cached_html("dashboard-html", services.figures_township(current_user, tid), body)
     return render_template("dashboard/index.html", content=content, township=township)
