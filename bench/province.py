@@ -27,7 +27,10 @@ posts --rate visits a second (default 20) through POST /api/v1/visits of a secon
 sync workers) on the same database, each by the cadre of a random township (one writer login per
 township, for a household the cadre is paired with): the writes made and refused are counted. The readers start once each worker has computed every
 township's figures (the first read after a start); from then on a read computes again only the
-townships written to since the last one (relief.dashboard.services.township_rows).
+parts of the townships written to since the last one that the write could change
+(relief.dashboard.services.township_rows); the flag counts are kept across writes while counting
+them is slow (relief.flags.services.kept_reason_counts), so FLAG_COUNTS_MAX_AGE (300 s) is longer
+than a 60 s run: their background recount is not inside it unless RELIEF_FLAG_COUNTS_MAX_AGE says so.
 """
 from __future__ import annotations
 

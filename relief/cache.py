@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from relief.models import DataVersion
+from relief.models.base import utcnow
 
 #: tables whose rows no cached figure reads: writing them renews nothing
 UNTRACKED = frozenset({"audit_event", "user_session", "api_token", "user_account", "data_version", "visit_photo",
@@ -67,6 +69,58 @@ def _scopes_of(obj) -> set[int]:
     hist = state.attrs.township_id.history
     ids = {t for t in (*hist.added, *hist.unchanged, *hist.deleted) if t}
     return ids or {DISTRICT}
+
+
+#: the table written most (20 a second on a province). A township has two more counters, for
+#: figures that read fewer rows: one raised by every write but a visit's (beside_visits), one by
+#: every write but a visit's that is not, and was not, of a holiday kind (holiday_visits)
+VISITS = "visit"
+_HOLIDAY_SCOPES = 2 ** 30  # the holiday counters' scopes lie beyond every township id's negative
+
+
+def beside_visits(township_id: int) -> int:
+    """The scope of a township's counter of writes to tables other than visit."""
+    return -township_id
+
+
+def holiday_visits(township_id: int) -> int:
+    """The scope of a township's counter of writes other than of visits of no holiday kind."""
+    return -(_HOLIDAY_SCOPES + township_id)
+
+
+def _holiday_kinds() -> frozenset[str]:
+    from relief.models import VisitKind
+
+    return frozenset(k.value for k in VisitKind.holiday_kinds())
+
+
+def _may_be_holiday(kinds) -> bool:
+    """Whether visits of these kinds (values or enums; none known: unsure) may be 慰问 visits."""
+    kinds = [getattr(k, "value", k) for k in kinds]
+    return not kinds or any(k is None or k in _holiday_kinds() for k in kinds)
+
+
+def _with_beside(scopes: set[int], table: str, kinds=()) -> set[int]:
+    """`scopes`, and their townships' other counters that the write raises: for a visit, the
+    holiday counter if the visit's kinds (before and after) may be holiday ones; for any other
+    row, both."""
+    townships = [t for t in scopes if t > 0]
+    if table == VISITS:
+        return scopes | {holiday_visits(t) for t in townships} if _may_be_holiday(kinds) else scopes
+    return scopes | {beside_visits(t) for t in townships} | {holiday_visits(t) for t in townships}
+
+
+def _kinds_of(obj) -> list:
+    """The kinds a changed visit had and has (empty when they are not loaded: unsure)."""
+    if obj.__table__.name != VISITS:
+        return []
+    hist = sa.inspect(obj).attrs.kind.history
+    return [*hist.added, *hist.unchanged, *hist.deleted]
+
+
+def _kinds_of_rows(parameters) -> list:
+    rows = parameters if isinstance(parameters, (list, tuple)) else [parameters]
+    return [row.get("kind") if isinstance(row, dict) else None for row in rows]
 
 
 _BUMPS: dict[str, object] = {}
@@ -104,7 +158,7 @@ def _after_flush(session: Session, _ctx) -> None:
                 continue
             if dirty and not session.is_modified(obj, include_collections=False):
                 continue
-            scopes |= _scopes_of(obj)
+            scopes |= _with_beside(_scopes_of(obj), obj.__table__.name, _kinds_of(obj))
     bump(session.connection(), scopes)
 
 
@@ -117,7 +171,8 @@ def _bulk_statement(state) -> object:
     if not _tracked(getattr(state.statement, "table", None)):
         return None
     result = state.invoke_statement()
-    bump(state.session.connection(), _scopes_of_insert(state.parameters) if state.is_insert else {DISTRICT})
+    bump(state.session.connection(), _with_beside(_scopes_of_insert(state.parameters) if state.is_insert else {DISTRICT},
+                                                  state.statement.table.name, _kinds_of_rows(state.parameters)))
     return result
 
 
@@ -128,7 +183,8 @@ def _core_statement(conn, clauseelement, multiparams, params, execution_options,
         return  # the ORM's flush and bulk writes pass the mapper's compiled_cache: handled above
     if not _tracked(getattr(clauseelement, "table", None)):
         return
-    bump(conn, _scopes_of_insert(multiparams or params) if clauseelement.is_insert else {DISTRICT})
+    bump(conn, _with_beside(_scopes_of_insert(multiparams or params) if clauseelement.is_insert else {DISTRICT},
+                            clauseelement.table.name, _kinds_of_rows(multiparams or params)))
 
 
 def _scopes_of_insert(parameters) -> set[int]:
@@ -333,6 +389,19 @@ class FigureCache:
             self._redis_failed()
 
 
+    def claim(self, key, seconds: float) -> bool:
+        """Whether this process may do the work named `key` now: with Redis, at most one process
+        in `seconds` gets True (SET NX EX); without it, every caller does (callers guard their own
+        process)."""
+        if not self._redis_usable():
+            return True
+        try:
+            return bool(self._redis.set(self._redis_key(("claim", key)), b"1", nx=True, ex=max(int(seconds), 1)))
+        except Exception:
+            self._redis_failed()
+            return True
+
+
 def figure_cache() -> FigureCache:
     """This app's cache (one per app, so tests that empty the tables never see old entries)."""
     app = current_app._get_current_object()
@@ -345,6 +414,9 @@ def figure_cache() -> FigureCache:
         cache.townships = FigureCache(app.config["TOWNSHIP_CACHE_ENTRIES"], app.config["CACHE_SECONDS"], redis_url,
                                       release() if redis_url else "", spread=True, name="townships")
         cache.versions = {}  # {scope: (sum of all counters, its counters)}, see data_version
+        # values kept across writes while computing them is slow (kept_while_slow): a day at most
+        cache.kept = FigureCache(app.config["CACHE_ENTRIES"], 86400, redis_url, release() if redis_url else "",
+                                 name="kept")
     return cache
 
 
@@ -362,23 +434,121 @@ def cached(name: str, scope: int | None | CadreScope, parts: tuple, compute: Cal
     return value
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A value of kept_while_slow: `as_of` is None when it was computed for the data as it is now,
+    else when it was computed (UTC, naive): the data may have changed since."""
+
+    value: object
+    as_of: datetime | None = None
+
+
+_refreshing: dict[Hashable, threading.Thread] = {}
+_refreshing_lock = threading.Lock()
+_wall = utcnow  # when a kept value was computed (tests move it)
+
+
+def kept_while_slow(name: str, scope: int | None, parts: tuple, compute: Callable[[], object], *,
+                    max_age: float, slow: float) -> Kept:
+    """`compute()`'s value kept as cached() keeps it, exact for the data as it is; except when its
+    last computation took `slow` seconds or more: then the value last computed is served even
+    though data changed since (with the time it was computed, for the page to say), and computed
+    again in a background thread once it is `max_age` seconds old (one process at a time; the
+    value is served meanwhile). A small district's value is always exact; a province's does not
+    hold every read after every write for seconds."""
+    version = data_version(scope)
+    key = (name, scope or 0, *parts)
+    cache = figure_cache().kept
+    entry = cache.get(key, ())
+    if entry is not _MISSING:
+        kept_version, value, at, took = entry
+        if kept_version == version:
+            return Kept(value)
+        if took >= slow:
+            if (_wall() - at).total_seconds() > max_age:
+                _refresh(key, scope, compute, max_age)
+            return Kept(value, at)
+    return Kept(_compute_kept(cache, key, scope, compute, version))
+
+
+def _compute_kept(cache, key, scope, compute, version=None):
+    if version is None:
+        version = data_version(scope)  # read before computing: a later write is never hidden
+    at, started = _wall(), time.perf_counter()
+    value = compute()
+    cache.put(key, (), (version, value, at, time.perf_counter() - started))
+    return value
+
+
+def _refresh(key, scope, compute, max_age: float) -> None:
+    """Compute a kept value again in a thread of this process, unless one is at it (here, or in
+    another process sharing Redis within max_age)."""
+    app = current_app._get_current_object()
+    with _refreshing_lock:
+        running = _refreshing.get(key)
+        if running is not None and running.is_alive():
+            return
+        if not figure_cache().kept.claim(key, max_age):
+            return
+
+        def run():
+            with app.app_context():
+                try:
+                    _compute_kept(figure_cache().kept, key, scope, compute)
+                except Exception:  # the kept value stays; the next read past max_age tries again
+                    app.logger.exception("computing %r again failed", key[0])
+
+        thread = _refreshing[key] = threading.Thread(target=run, name=f"kept-{key[0]}", daemon=True)
+        thread.start()
+
+
+def wait_for_refreshes(timeout: float = 60) -> None:
+    """Wait for the background computations kept_while_slow started (tests, a clean shutdown)."""
+    for thread in list(_refreshing.values()):
+        thread.join(timeout)
+
+
 _ALL_VERSIONS = sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
+_BESIDE_VISITS_VERSION = sa.select(sa.func.coalesce(sa.func.sum(_VERSIONS.c.version), 0)).where(
+    _VERSIONS.c.scope <= DISTRICT, _VERSIONS.c.scope > -_HOLIDAY_SCOPES)
+
+
+def cached_beside_visits(name: str, parts: tuple, compute: Callable[[], object]):
+    """cached() of a whole district's value that reads no visit: kept under scope 0's counter and
+    every township's beside_visits counter, so that the visits written do not renew it."""
+    from relief.extensions import db
+
+    version = ("beside-visits", db.session.scalar(_BESIDE_VISITS_VERSION))
+    key = (name, *parts)
+    cache = figure_cache()
+    value = cache.get(key, version)
+    if value is _MISSING:
+        value = compute()
+        cache.put(key, version, value)
+    return value
 
 
 def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
-                       compute: Callable[[list[int] | None], dict[int, object]]) -> dict[int, object]:
+                       compute: Callable[[list[int] | None], dict[int, object]], *,
+                       counter: Callable[[int], int] | None = None) -> dict[int, object]:
     """{township id: value} for these townships, each kept under its own counters (its own and
     scope 0's): only the townships written to since their value was kept are computed again, all
     in one call of `compute(ids)` (ids None: every township is due, compute them all). `compute`
-    returns a value for every id it is given. One query reads the counters."""
+    returns a value for every id it is given. One query reads the counters. `counter`: the
+    township's counter the value is kept under instead of its own, for a value that reads fewer
+    rows: beside_visits (it reads no visit: a visit written does not renew it) or holiday_visits
+    (it reads only 慰问 visits)."""
     from relief.extensions import db
 
     versions = dict(db.session.execute(_ALL_VERSIONS).all())  # read before computing, as cached() does
     district = versions.get(DISTRICT, 0)
     cache = figure_cache().townships
     values, due = {}, []
+    def version(tid):
+        return (versions.get(tid if counter is None else counter(tid), 0), district)
+
     for tid in townships:
-        value = cache.get((name, tid, *parts), (versions.get(tid, 0), district))
+        value = cache.get((name, tid, *parts), version(tid))
         if value is _MISSING:
             due.append(tid)
         else:
@@ -387,7 +557,7 @@ def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
         fresh = compute(None if len(due) == len(townships) else due)
         for tid in due:
             values[tid] = fresh[tid]
-            cache.put((name, tid, *parts), (versions.get(tid, 0), district), fresh[tid])
+            cache.put((name, tid, *parts), version(tid), fresh[tid])
     return values
 
 

@@ -53,6 +53,10 @@ class Defaults:
     FLAG_BURST_MINUTES = 10
     FLAG_COPIED_MIN_CHARS = 15
     FLAG_COPIED_MIN_VISITS = 3
+    # The dashboard's flag counts read every visit of the district: when that takes this long or
+    # more, the counts are kept across writes and computed again, in the background, once this old
+    FLAG_COUNTS_SLOW_SECONDS = 1.0
+    FLAG_COUNTS_MAX_AGE = 300
     #: reused_photo: at most this many of a pHash's 64 bits differ (a re-saved, resized or cropped copy)
     PHOTO_REUSE_MAX_DISTANCE = 8
     #: photo_date_mismatch: a photo taken more than this many days before or after its visit's date

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from relief.dates import to_cst
 from relief.models import Role
 from relief.flags.record_evidence import distance_km
 from relief.flags.services import visit_flags
@@ -154,3 +155,68 @@ def test_each_flagged_visit_opens_its_record_with_photos_gps_and_times(client, a
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "录入时间" in body and "位置" in body and "走访日期" in body
+
+
+def _late_visit(f, cadre, household, day):
+    """A visit recorded ten days after the day it claims (a late record)."""
+    return f.visit(cadre, household, visited_on=day, recorded_at=utc(day + timedelta(days=10), 9))
+
+
+def _late_count(html: str) -> int:
+    """The dashboard's count of late records (the figure linking to /flags?reason=late_record)."""
+    match = re.search(r'href="/flags/\?[^"]*reason=late_record[^"]*" data-rows="(\d+)"', html)
+    assert match, "no late-record figure on the dashboard"
+    return int(match.group(1))
+
+
+def test_slow_flag_counts_are_kept_across_writes_with_their_time_and_the_list_is_current(app, f, admin_client,
+                                                                                          monkeypatch):
+    """On a province the flag counts read every visit for seconds: when the last count took
+    FLAG_COUNTS_SLOW_SECONDS or more, a write does not make the next read wait for them. The
+    dashboard shows the kept counts and when they were counted; the list behind a count is
+    computed afresh; once FLAG_COUNTS_MAX_AGE old they are counted again, in the background."""
+    from relief import cache
+    from relief.extensions import db
+
+    app.config.update(FLAG_COUNTS_SLOW_SECONDS=0, FLAG_COUNTS_MAX_AGE=600)  # every count is "slow"
+    cadre, household = f.cadre(), f.household()
+    _late_visit(f, cadre, household, DAY)
+    f.commit()
+    minutes = {to_cst(cache._wall()).strftime("%H:%M")}
+    page = admin_client.get(f"/dashboard?year={DAY.year}").get_data(as_text=True)
+    minutes.add(to_cst(cache._wall()).strftime("%H:%M"))
+    assert _late_count(page) == 1 and "data-flags-as-of" not in page  # counted now: exact, no time shown
+
+    second = _late_visit(f, cadre, household, DAY + timedelta(days=1))
+    f.commit()
+    page = admin_client.get(f"/dashboard?year={DAY.year}").get_data(as_text=True)
+    assert _late_count(page) == 1  # kept: the write did not wait for a count of every visit
+    note = re.search(r"data-flags-as-of>([^<]*)<", page).group(1)
+    assert any(f"统计截至 {hhmm}" in note for hhmm in minutes)  # when they were counted (China time), and that lists are current
+    flags_page = admin_client.get(f"/flags/?year={DAY.year}&reason=late_record").get_data(as_text=True)
+    assert f"#{second.id} " in flags_page  # the list behind the count is computed afresh
+
+    # past FLAG_COUNTS_MAX_AGE the read starts a count in the background and still answers at once
+    real_wall = cache._wall
+    monkeypatch.setattr(cache, "_wall", lambda: real_wall() + timedelta(seconds=601))
+    f.cadre()  # a write: the page is rendered again (an unchanged district's page is kept whole)
+    f.commit()
+    assert _late_count(admin_client.get(f"/dashboard?year={DAY.year}").get_data(as_text=True)) == 1
+    cache.wait_for_refreshes()
+    db.session.expire_all()
+    f.cadre()  # the next page rendered (after any write) shows the counts counted again
+    f.commit()
+    page = admin_client.get(f"/dashboard?year={DAY.year}").get_data(as_text=True)
+    assert _late_count(page) == 2
+
+
+def test_flag_counts_that_are_quick_to_count_are_always_exact(app, f, admin_client):
+    """A district's counts take milliseconds: they are counted again after every write."""
+    cadre, household = f.cadre(), f.household()
+    _late_visit(f, cadre, household, DAY)
+    f.commit()
+    assert _late_count(admin_client.get(f"/dashboard?year={DAY.year}").get_data(as_text=True)) == 1
+    _late_visit(f, cadre, household, DAY + timedelta(days=1))
+    f.commit()
+    page = admin_client.get(f"/dashboard?year={DAY.year}").get_data(as_text=True)
+    assert _late_count(page) == 2 and "data-flags-as-of" not in page

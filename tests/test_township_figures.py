@@ -13,15 +13,18 @@ from relief.dashboard.cadres import CADRE_SORTS, cadre_table
 from relief.dates import today
 from relief.extensions import db
 from relief.models import (
+    Attendance,
     DemandStatus,
     Household,
     HouseholdStatus,
+    MonitorCategory,
     Pairing,
     PairingKind,
     ProjectStatus,
     Role,
     User,
     VillageIncome,
+    Visit,
     VisitKind,
 )
 from relief.reports import dashboard
@@ -64,6 +67,10 @@ def _kept(year):
     return page.figures, page.drill
 
 
+def _kept_page(year):
+    return services.page(_admin(), year, today(), None, "overdue", True, 1, 30)
+
+
 def _from_scratch(year):
     admin = _admin()
     return dashboard.overview(admin, year, today()), dashboard.township_rows(admin, year, today())
@@ -74,7 +81,7 @@ def _random_write(rng, f, town, year):
     households, cadres, villages = town["households"], town["cadres"], town["villages"]
     h, c, v = rng.choice(households), rng.choice(cadres), rng.choice(villages)
     kind = rng.choice(["visit", "holiday_visit", "pairing", "end_pairing", "demand", "resolve_demand", "income",
-                       "project", "attendance", "status", "rename"])
+                       "project", "attendance", "status", "rename", "monitor", "rekind"])
     if kind == "visit":
         f.visit(c, h, visited_on=today() - timedelta(days=rng.choice([0, 5, 40, 70, 95, 400])))
     elif kind == "holiday_visit":
@@ -104,9 +111,27 @@ def _random_write(rng, f, town, year):
     elif kind == "project":
         f.project(v, status=rng.choice(list(ProjectStatus)))
     elif kind == "attendance":
-        f.attendance(town["station"], year, rng.randrange(2, 13), rng.choice([5, 25]))
+        month, days = rng.randrange(2, 13), rng.choice([5, 25])
+        row = db.session.scalar(sa.select(Attendance).where(Attendance.pairing_id == town["station"].id,
+                                                            Attendance.year == year, Attendance.month == month))
+        if row is None:
+            f.attendance(town["station"], year, month, days)
+        else:
+            row.days = days
     elif kind == "rename":
         db.session.get(type(c), c.id).name = f"改名{rng.randrange(1000)}"
+    elif kind == "rekind":  # a visit becomes a 慰问 visit inside the window, or stops being one
+        visit = db.session.scalar(sa.select(Visit).where(Visit.township_id == town["town"].id).order_by(Visit.id)
+                                  .limit(1))
+        if visit is not None:
+            start, _end = window("spring_festival", year)
+            if visit.kind is VisitKind.SPRING_FESTIVAL:
+                visit.kind = VisitKind.ROUTINE
+            else:
+                visit.kind, visit.visited_on = VisitKind.SPRING_FESTIVAL, min(start, today())
+    elif kind == "monitor":
+        row = db.session.get(Household, h.id)
+        row.status, row.monitor_category = HouseholdStatus.MONITORED, rng.choice(list(MonitorCategory))
     elif kind == "status":
         row = db.session.get(Household, h.id)
         if row.status is HouseholdStatus.LIFTED:
@@ -129,6 +154,7 @@ def test_after_random_writes_the_kept_figures_are_the_figures_from_scratch(app, 
         assert kept_rows == scratch_rows
         assert kept == scratch
         assert kept.attendance.cadres_below == scratch.attendance.cadres_below
+        assert _kept_page(year).monitoring == services.monitoring_block(_admin(), year, today(), None)
         sort, descending, page = rng.choice(CADRE_SORTS), rng.random() < 0.5, rng.choice([1, 2])
         kept_cadres = services.page(_admin(), year, today(), None, sort, descending, page, 5)
         assert (kept_cadres.cadres, kept_cadres.total) == cadre_table(_admin(), year, today(), None, sort, descending,
@@ -136,16 +162,17 @@ def test_after_random_writes_the_kept_figures_are_the_figures_from_scratch(app, 
     assert kept.households.needing > 0 and sum(kept.months) > 0  # not sums of nothing
 
 
-def _count_computations(monkeypatch) -> list:
-    """The townships each computation of township rows was asked for (None: all), in order."""
+def _count_computations(monkeypatch, part="visit_figures") -> list:
+    """The townships each computation of one part of the township rows (the figures that read
+    visits, or the others) was asked for (None: all), in order."""
     computed = []
-    real = dashboard.township_rows
+    real = getattr(dashboard, part)
 
     def counted(user, year, now, townships=None):
         computed.append(townships)
         return real(user, year, now, townships)
 
-    monkeypatch.setattr(dashboard, "township_rows", counted)
+    monkeypatch.setattr(dashboard, part, counted)
     return computed
 
 
@@ -153,8 +180,10 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
                                                                                     monkeypatch):
     year = today().year
     computed = _count_computations(monkeypatch)
+    holidays = _count_computations(monkeypatch, "holiday_figures")
+    others = _count_computations(monkeypatch, "other_figures")
     _kept(year)
-    assert computed == [None]  # the first read computes every township in one go
+    assert computed == holidays == others == [None]  # the first read computes every township in one go
     first = province["towns"][0]
     body = {"client_uuid": str(uuid.uuid4()), "household_id": first["households"][0].id,
             "visited_on": today().isoformat(), "kind": "routine", "notes": "走访"}
@@ -163,6 +192,8 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
     db.session.expire_all()
     kept, kept_rows = _kept(year)
     assert computed == [None, [first["town"].id]]
+    # a routine visit renews no holiday coverage, no demand, village, project or attendance figure
+    assert holidays == others == [None]
     assert (kept, kept_rows) == _from_scratch(year)
     assert {r.id: r.households.visited_30 for r in kept_rows}[first["town"].id] == 1
 
@@ -170,10 +201,66 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
 def test_a_write_of_no_township_renews_every_township(app, f, province, monkeypatch):
     """An income or attendance row names no township: every row is computed again (correct, if not lean)."""
     year = today().year
-    computed = _count_computations(monkeypatch)
+    computed = _count_computations(monkeypatch, "other_figures")
     _kept(year)
     f.income(province["towns"][1]["villages"][0], year, 160_000)
     f.commit()
     kept, _rows = _kept(year)
     assert computed == [None, None]
     assert kept.villages.reached == 1
+
+
+def test_the_district_cadre_table_kept_merged_is_the_table_merged_from_scratch():
+    """MergedCadres (what the district's page shows) after parts of one, a few and many townships
+    changed, in every order and on several pages: the same rows as merging every part again."""
+    from datetime import date
+
+    from relief.dashboard.cadres import CadrePart, MergedCadres, merged_cadre_table
+
+    rng = random.Random(3)
+    names = {cid: (f"干部{rng.randrange(40):02d}", f"单位{cid % 7}") for cid in range(1, 400)}
+
+    def part():
+        cadres = rng.sample(sorted(names), rng.randrange(20, 60))
+        return {cid: CadrePart(rng.randrange(4), rng.randrange(3),
+                               rng.choice([None, date(2026, rng.randrange(1, 13), rng.randrange(1, 28))]),
+                               rng.randrange(9), rng.random() < 0.9) for cid in cadres}
+
+    parts = {tid: part() for tid in range(1, 21)}
+    kept = MergedCadres()
+    for changed in [0, 1, 3, 9, 2, 1, 10, 0, 1]:
+        for tid in rng.sample(sorted(parts), changed):
+            parts[tid] = part()  # a township computed again: a new part
+        for sort in CADRE_SORTS:
+            for descending in (True, False):
+                for page in (1, 3):
+                    assert kept.table(dict(parts), names, sort, descending, page, 25) == \
+                        merged_cadre_table(parts.values(), names, sort, descending, page, 25), (sort, descending)
+
+
+def test_a_holiday_visit_renews_its_townships_holiday_coverage_and_a_routine_one_does_not(app, f, province,
+                                                                                          monkeypatch):
+    """Holiday coverage is kept under a counter that only writes which may change it raise: a 慰问
+    visit written, or a visit that stops being one; a routine visit leaves it kept."""
+    year = today().year
+    start, _end = window("mid_autumn", year)  # the fixture's pairings began before it
+    holidays = _count_computations(monkeypatch, "holiday_figures")
+    town = province["towns"][1]
+    paired = town["households"][0]  # paired with cadres[0] in the fixture
+    autumn = lambda rows: {r.id: r.holidays[1].covered for r in rows}[town["town"].id]  # noqa: E731
+    _kept_rows = _kept(year)[1]
+    assert autumn(_kept_rows) == 0
+    f.visit(town["cadres"][0], paired, visited_on=today() - timedelta(days=1))  # routine
+    f.commit()
+    assert autumn(_kept(year)[1]) == 0 and holidays == [None]
+    visit = f.visit(town["cadres"][0], paired, visited_on=min(start, today()), kind=VisitKind.MID_AUTUMN)
+    f.commit()
+    kept, rows = _kept(year)
+    assert autumn(rows) == 1 and holidays == [None, [town["town"].id]]
+    assert (kept, rows) == _from_scratch(year)
+    db.session.get(Visit, visit.id).kind = VisitKind.ROUTINE  # no longer a 慰问 visit
+    f.commit()
+    db.session.expire_all()
+    kept, rows = _kept(year)
+    assert autumn(rows) == 0
+    assert (kept, rows) == _from_scratch(year)

@@ -2,7 +2,12 @@
 last visit, visits this year and overdue households, sortable, one page at a time."""
 from __future__ import annotations
 
+import bisect
+import heapq
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date
 
 import sqlalchemy as sa
@@ -72,9 +77,9 @@ def cadre_table(user, year: int, today: date, township_id=None, sort: str = "ove
 
 # -- the district's cadre table, from per-township parts ------------------------------------
 
-@dataclass(frozen=True)
-class CadrePart:
-    """One cadre's figures in one township: what the district's row of the cadre sums."""
+class CadrePart(NamedTuple):
+    """One cadre's figures in one township: what the district's row of the cadre sums (a tuple:
+    a province has 38,000, made again for the few hundred of a township after each write)."""
 
     households: int
     overdue: int
@@ -102,11 +107,12 @@ def cadre_parts(user, year: int, today: date, townships: list[int] | None = None
     active = narrowed(sa.select(Pairing.township_id, Pairing.cadre_id).where(Pairing.ended_on.is_(None)).distinct(),
                       Pairing, user, Pairing.township_id, townships)
     figures: dict[tuple[int, int], list] = {}
-    for tid, cid, n, overdue in db.session.execute(households):
+    connection = db.session.connection()  # plain rows: no ORM loading for thousands of them
+    for tid, cid, n, overdue in connection.execute(households):
         figures.setdefault((tid, cid), [0, 0, None, 0, False])[:2] = [n, overdue]
-    for tid, cid, last, n in db.session.execute(visits):
+    for tid, cid, last, n in connection.execute(visits):
         figures.setdefault((tid, cid), [0, 0, None, 0, False])[2:4] = [last, n]
-    for tid, cid in db.session.execute(active):
+    for tid, cid in connection.execute(active):
         figures.setdefault((tid, cid), [0, 0, None, 0, False])[4] = True
     parts: dict[int, dict[int, CadrePart]] = {tid: {} for tid in townships or ()}
     for (tid, cid), figures_of_cadre in figures.items():
@@ -120,30 +126,155 @@ def cadre_names(user) -> dict[int, tuple[str, str]]:
     return {cid: (name, unit) for cid, name, unit in db.session.execute(stmt)}
 
 
+def _merged_row(cid: int, names: dict[int, tuple[str, str]], parts_of_cadre) -> list:
+    """[id, name, unit, households, last visit, visits, overdue, active anywhere] of one cadre:
+    its figures summed over its townships' parts (the latest visit the latest of them)."""
+    row = [cid, *names[cid], 0, None, 0, 0, False]
+    for p in parts_of_cadre:
+        row[3] += p.households
+        row[6] += p.overdue
+        row[5] += p.visits_year
+        if p.last_visit is not None and (row[4] is None or p.last_visit > row[4]):
+            row[4] = p.last_visit
+        row[7] = row[7] or p.active
+    return row
+
+
+def _order_key(column: int, descending: bool):
+    """One key giving cadre_table's order on a column (then name, then id), for heapq; None for
+    the name column descending (a string cannot be negated: sorted twice instead)."""
+    if column == 4:  # the last visit: NULL (no visit) last when descending, first when not
+        if descending:
+            return lambda r: (0, -r[4].toordinal(), r[1], r[0]) if r[4] is not None else (1, 0, r[1], r[0])
+        return lambda r: (1, r[4].toordinal(), r[1], r[0]) if r[4] is not None else (0, 0, r[1], r[0])
+    if column == 1:
+        return None if descending else (lambda r: (r[1], r[0]))
+    return (lambda r: (-r[column], r[1], r[0])) if descending else (lambda r: (r[column], r[1], r[0]))
+
+
+def _table_page(rows, sort: str, descending: bool, page: int, per_page: int) -> tuple[list[CadreRow], int]:
+    """cadre_table's order and page of merged rows (those active anywhere)."""
+    rows = [r for r in rows if r[7]]
+    column = {"households": 3, "last_visit": 4, "visits": 5, "overdue": 6, "name": 1}[
+        sort if sort in CADRE_SORTS else "overdue"]
+    start = (max(page, 1) - 1) * per_page
+    key = _order_key(column, descending)
+    if key is not None:
+        # the first pages of thousands of cadres: a heap of start + per_page rows, not a sort of all
+        chosen = heapq.nsmallest(start + per_page, rows, key=key)[start:]
+    else:
+        rows.sort(key=lambda r: (r[1], r[0]))
+        rows.sort(key=lambda r: r[1], reverse=True)  # stable: equal names keep the id order
+        chosen = rows[start:start + per_page]
+    return [CadreRow(*r[:7]) for r in chosen], len(rows)
+
+
 def merged_cadre_table(parts, names: dict[int, tuple[str, str]], sort: str = "overdue", descending: bool = True,
                        page: int = 1, per_page: int = 30) -> tuple[list[CadreRow], int]:
     """cadre_table of the whole district from the townships' parts (an iterable of cadre_parts'
     values) and cadre_names: each cadre with an active pairing anywhere, its figures summed over
     the townships (the latest visit the latest of them), in cadre_table's order."""
-    merged: dict[int, list] = {}
+    of_cadre: dict[int, list[CadrePart]] = {}
     for township in parts:
         for cid, p in township.items():
-            row = merged.get(cid)
-            if row is None:
-                merged[cid] = [cid, *names[cid], p.households, p.last_visit, p.visits_year, p.overdue, p.active]
-                continue
-            row[3] += p.households
-            row[6] += p.overdue
-            row[5] += p.visits_year
-            if p.last_visit is not None and (row[4] is None or p.last_visit > row[4]):
-                row[4] = p.last_visit
-            row[7] = row[7] or p.active
-    rows = [r for r in merged.values() if r[7]]
-    rows.sort(key=lambda r: (r[1], r[0]))  # name, id
-    column = {"households": 3, "last_visit": 4, "visits": 5, "overdue": 6, "name": 1}[
-        sort if sort in CADRE_SORTS else "overdue"]
-    # stable: equal keys keep the (name, id) order; NULL (no visit) last when descending, first when not
-    rows.sort(key=(lambda r: (r[4] is not None, r[4] or 0)) if column == 4 else (lambda r: r[column]),
-              reverse=descending)
-    start = (max(page, 1) - 1) * per_page
-    return [CadreRow(*r[:7]) for r in rows[start:start + per_page]], len(rows)
+            of_cadre.setdefault(cid, []).append(p)
+    return _table_page([_merged_row(cid, names, ps) for cid, ps in of_cadre.items()], sort, descending, page, per_page)
+
+
+#: a rank of (name, id) fits below it: a sort key is one int, (column's key) * _RANKS + rank
+_RANKS = 10_000_000
+
+
+def _int_key(column: int, descending: bool, rank: dict[int, int]):
+    """_order_key as one int (fast to sort and to bisect): the column's order, then name and id
+    as the cadre's rank among all cadres by (name, id)."""
+    if column == 4:
+        if descending:  # a visit before none, the latest first
+            return lambda r: ((1_000_000 - r[4].toordinal()) if r[4] is not None else 2_000_000) * _RANKS + rank[r[0]]
+        return lambda r: (r[4].toordinal() if r[4] is not None else 0) * _RANKS + rank[r[0]]
+    if column == 1:
+        return None if descending else (lambda r: rank[r[0]])
+    if descending:
+        return lambda r: -r[column] * _RANKS + rank[r[0]]
+    return lambda r: r[column] * _RANKS + rank[r[0]]
+
+
+class MergedCadres:
+    """merged_cadre_table kept up to date in this process: given the townships' parts again, only
+    the cadres of the townships whose part is a new one (computed again since) are merged again,
+    and moved in the orders asked for so far (each a sorted list of int keys, _int_key, of the
+    cadres active anywhere). A province's 38,000 cadres are merged and sorted once; after a write
+    to a township, its few hundred are."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._parts: dict[int, dict[int, CadrePart]] = {}
+        self._names = None
+        self._rank: dict[int, int] = {}
+        self._by_rank: list[int] = []
+        self._where: dict[int, set[int]] = {}  # cadre id -> the townships whose part has the cadre
+        self._rows: dict[int, list] = {}
+        self._orders: dict[tuple[int, bool], tuple[Callable, list, dict]] = {}  # -> (key, [key], {id: key})
+
+    def table(self, parts: dict[int, dict[int, CadrePart]], names, sort: str = "overdue", descending: bool = True,
+              page: int = 1, per_page: int = 30) -> tuple[list[CadreRow], int]:
+        column = {"households": 3, "last_visit": 4, "visits": 5, "overdue": 6, "name": 1}[
+            sort if sort in CADRE_SORTS else "overdue"]
+        with self._lock:
+            self._update(parts, names)
+            key = _int_key(column, descending, self._rank)
+            if key is None:
+                return _table_page(list(self._rows.values()), sort, descending, page, per_page)
+            if (column, descending) not in self._orders:
+                keys = {cid: key(r) for cid, r in self._rows.items() if r[7]}
+                self._orders[(column, descending)] = (key, sorted(keys.values()), keys)
+            _key, order, _keys = self._orders[(column, descending)]
+            start = (max(page, 1) - 1) * per_page
+            return [CadreRow(*self._rows[self._by_rank[k % _RANKS]][:7]) for k in order[start:start + per_page]], \
+                len(order)
+
+    def _update(self, parts, names) -> None:
+        changed = [tid for tid in parts.keys() | self._parts.keys() if parts.get(tid) is not self._parts.get(tid)]
+        if names is not self._names or len(changed) * 2 > len(parts):
+            self._parts, self._names, self._where, self._orders = dict(parts), names, {}, {}
+            self._by_rank = sorted(names, key=lambda cid: (names[cid][0], cid))
+            self._rank = {cid: i for i, cid in enumerate(self._by_rank)}
+            for tid, part in parts.items():
+                for cid in part:
+                    self._where.setdefault(cid, set()).add(tid)
+            self._rows = {cid: _merged_row(cid, names, [parts[t][cid] for t in tids])
+                          for cid, tids in self._where.items()}
+            return
+        cadres: set[int] = set()
+        for tid in changed:
+            old, new = self._parts.pop(tid, {}), parts.get(tid)
+            for cid in old.keys() - (new or {}).keys():
+                self._where[cid].discard(tid)
+            for cid in (new or {}):
+                self._where.setdefault(cid, set()).add(tid)
+            if new is not None:
+                self._parts[tid] = new
+            # a part computed again is mostly the same: a visit changes one cadre's figures
+            cadres.update(cid for cid in old.keys() | (new or {}).keys() if old.get(cid) != (new or {}).get(cid))
+        for cid in cadres:
+            tids = self._where.get(cid)
+            if tids:
+                self._rows[cid] = _merged_row(cid, names, [self._parts[t][cid] for t in tids])
+            else:
+                self._where.pop(cid, None)
+                self._rows.pop(cid, None)
+        for key, order, keys in self._orders.values():
+            was = [keys.pop(cid) for cid in cadres if cid in keys]
+            fresh = {cid: key(row) for cid in cadres if (row := self._rows.get(cid)) is not None and row[7]}
+            if len(cadres) > 64:
+                # many: one pass drops the old keys, and a sort merges the two sorted runs
+                gone = set(was)
+                order[:] = [k for k in order if k not in gone]
+                order.extend(sorted(fresh.values()))
+                order.sort()
+            else:
+                for k in was:
+                    del order[bisect.bisect_left(order, k)]
+                for k in fresh.values():
+                    bisect.insort(order, k)
+            keys.update(fresh)

@@ -5,13 +5,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from relief.cache import DISTRICT, cached, cached_by_township
+from flask import current_app
+
+from relief.cache import (
+    DISTRICT,
+    Kept,
+    beside_visits,
+    cached,
+    cached_beside_visits,
+    cached_by_township,
+    holiday_visits,
+)
 from relief.flags import services as flags
 from relief.filters import township_choices
 from relief.monitoring import figures as monitoring_figures
 from relief.reports import dashboard
 
-from .cadres import CadreRow, cadre_names, cadre_parts, cadre_table, merged_cadre_table
+from .cadres import CadreRow, MergedCadres, cadre_names, cadre_parts, cadre_table
 from relief.scope import FLAG_READERS, own_township_id, sees_everything, viewer_scope
 
 
@@ -27,8 +37,6 @@ class DashboardPage:
     total: int
     drill: list[dashboard.TownshipRow]
     townships: list[TownshipChoice]
-    #: for scope.FLAG_READERS: how many visits of the year have each flag reason; None for others
-    flag_counts: dict[str, int] | None = None
     monitoring: MonitoringFigures | None = None
 
 
@@ -64,6 +72,12 @@ def monitoring_block(user, year: int, today: date, township_id: int | None) -> M
                              monitoring_figures.cleared_in_year(user, year, township_id))
 
 
+def district_monitoring_block(user, year: int, today: date) -> MonitoringFigures:
+    """monitoring_block of the whole district (a viewer who sees everything): leads, cases and
+    households, none of them a visit, so it is kept while only visits are written."""
+    return cached_beside_visits("dashboard-monitoring", (year, today), lambda: monitoring_block(user, year, today, None))
+
+
 def figures_township(user, township_id: int | None) -> int | None:
     """The township whose data a view of the figures reads (None: the whole district)."""
     return township_id or own_township_id(user)
@@ -71,11 +85,18 @@ def figures_township(user, township_id: int | None) -> int | None:
 
 def township_rows(user, year: int, today: date, townships: list[int]) -> list[dashboard.TownshipRow]:
     """The rows of these townships (every one, for a viewer who sees everything), each kept while
-    its township is unchanged: after a write, only the townships written to are computed again;
-    the district's figures are their sums (dashboard.overview)."""
-    rows = cached_by_township("dashboard-township", townships, (year, today),
-                              lambda due: {r.id: r for r in dashboard.township_rows(user, year, today, due)})
-    return [rows[tid] for tid in townships]
+    its township is unchanged: after a write, only the townships written to are computed again,
+    and after a visit only their figures that read visits; the district's figures are their sums
+    (dashboard.overview)."""
+    visits = cached_by_township("dashboard-township-visits", townships, (year, today),
+                                lambda due: dashboard.visit_figures(user, year, today, due))
+    # holiday coverage reads pairings and 慰问 visits: kept while only other visits are written
+    holidays = cached_by_township("dashboard-township-holidays", townships, (year, today),
+                                  lambda due: dashboard.holiday_figures(user, year, today, due), counter=holiday_visits)
+    # a township's demands, villages, projects and attendance: kept while only visits are written
+    others = cached_by_township("dashboard-township-others", townships, (year, today),
+                                lambda due: dashboard.other_figures(user, year, today, due), counter=beside_visits)
+    return dashboard.joined_rows(visits, holidays, {tid: others[tid] for tid in townships})
 
 
 def district_cadre_table(user, year: int, today: date, townships: list[int], sort: str, descending: bool,
@@ -90,7 +111,27 @@ def district_cadre_table(user, year: int, today: date, townships: list[int], sor
     parts = cached_by_township("dashboard-cadres", townships, (year, today), compute)
     # cadres and units belong to no township: a change of a name renews scope 0's counter
     names = cached_by_township("dashboard-cadre-names", [DISTRICT], (), lambda _due: {DISTRICT: cadre_names(user)})
-    return merged_cadre_table(parts.values(), names[DISTRICT], sort, descending, page_no, per_page)
+    return _merged_cadres(year, today).table(parts, names[DISTRICT], sort, descending, page_no, per_page)
+
+
+def _merged_cadres(year: int, today: date) -> MergedCadres:
+    """This process's merged district cadre table for the day (one per app: tests empty the tables)."""
+    app = current_app._get_current_object()
+    kept = app.extensions.setdefault("relief_merged_cadres", {})
+    if (year, today) not in kept:
+        if len(kept) > 4:
+            kept.clear()
+        kept[(year, today)] = MergedCadres()
+    return kept[(year, today)]
+
+
+def flag_counts(user, year: int, township_id: int | None) -> Kept | None:
+    """For scope.FLAG_READERS: how many visits of the year have each flag reason (a Kept: with the
+    time they were counted when they may be older than the data); None for others. Apart from
+    page(): on a province they are kept across writes, the page's other figures are not."""
+    if user.role not in FLAG_READERS:
+        return None
+    return flags.kept_reason_counts(year, figures_township(user, township_id))
 
 
 def page(user, year: int, today: date, township_id: int | None, sort: str, descending: bool, page_no: int,
@@ -106,9 +147,9 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
             cadres, total = district_cadre_table(user, year, today, ids, sort, descending, page_no, per_page)
         else:
             cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
-        counts = flags.reason_counts(year, figures_township(user, township_id)) if user.role in FLAG_READERS else None
-        return DashboardPage(figures, cadres, total, drill, choices, counts,
-                             monitoring_block(user, year, today, township_id))
+        monitoring = district_monitoring_block(user, year, today) if district else \
+            monitoring_block(user, year, today, township_id)
+        return DashboardPage(figures, cadres, total, drill, choices, monitoring)
 
     return cached("dashboard", figures_township(user, township_id),
                   (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)

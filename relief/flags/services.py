@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from relief.cache import Kept, kept_while_slow
 from relief.extensions import db
 from relief.models import Visit
 from relief.models.base import N_
@@ -70,6 +72,18 @@ def reason_counts(year: int, township_id: int | None = None) -> dict[str, int]:
     """How many visits of the year (in a township, if asked) have each reason, every reason listed."""
     counted = Counter(r for fl in visit_flags(year, township_id) for r in fl.reasons)
     return {reason: counted[reason] for reason in REASONS}
+
+
+def kept_reason_counts(year: int, township_id: int | None = None) -> Kept:
+    """reason_counts as the dashboard shows them. Copied notes and bursts span townships, so the
+    district's counts are no sum of townships' and are read over every visit: when that took
+    FLAG_COUNTS_SLOW_SECONDS or more (a province), the counts last computed are kept across writes
+    (with their time, `as_of`) and computed again in the background once FLAG_COUNTS_MAX_AGE
+    seconds old, so that a write does not hold the next read for seconds. The list behind each
+    count (flag_page) is always computed afresh."""
+    cfg = current_app.config
+    return kept_while_slow("flag-counts", township_id, (year,), lambda: reason_counts(year, township_id),
+                           max_age=cfg["FLAG_COUNTS_MAX_AGE"], slow=cfg["FLAG_COUNTS_SLOW_SECONDS"])
 
 
 @dataclass

@@ -264,14 +264,18 @@ def visits_by_month(user, year: int, township_id=None) -> list[int]:
 
 
 def visits_by_month_and_township(user, year: int, townships=None, by_township=False) -> dict[int | None, list[int]]:
-    """{township id (None when not grouped): visits dated in each month of the year, January first}."""
-    month = sa.extract("month", Visit.visited_on)
+    """{township id (None when not grouped): visits dated in each month of the year, January first}.
+    Counted per date first (the township's date index gives the dates in order: no sort of the
+    year's visits), then per month."""
     key = _key(Visit.township_id, by_township)
-    stmt = (sa.select(key, month, sa.func.count())
-            .where(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))).group_by(key, month))
+    per_day = narrowed(sa.select(key, Visit.visited_on.label("day"), sa.func.count().label("n"))
+                       .where(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31)))
+                       .group_by(key, Visit.visited_on), Visit, user, Visit.township_id, townships).subquery()
+    month = sa.extract("month", per_day.c.day)
+    stmt = sa.select(per_day.c.key, month, sa.func.sum(per_day.c.n)).group_by(per_day.c.key, month)
     counts: dict = {}
-    for tid, m, n in db.session.execute(narrowed(stmt, Visit, user, Visit.township_id, townships)):
-        counts.setdefault(tid, [0] * 12)[int(m) - 1] = n
+    for tid, m, n in db.session.execute(stmt):
+        counts.setdefault(tid, [0] * 12)[int(m) - 1] = int(n)
     return counts
 
 
@@ -379,17 +383,67 @@ class TownshipRow:
 def township_rows(user, year: int, today: date, townships: list[int] | None = None) -> list[TownshipRow]:
     """The district's drill-down: the headline figures per township, from grouped queries; only
     of the `townships` given (ids), else of every township in the user's scope."""
+    return joined_rows(visit_figures(user, year, today, townships), holiday_figures(user, year, today, townships),
+                       other_figures(user, year, today, townships))
+
+
+@dataclass
+class VisitFigures:
+    """A township's figures that read all its visits (renewed by every visit written)."""
+
+    households: HouseholdFigures
+    months: list[int]
+
+
+@dataclass
+class OtherFigures:
+    """A township's figures that read no visit (kept while only visits are written)."""
+
+    name: str
+    demands: DemandFigures
+    villages: VillageFigures
+    projects: dict[ProjectStatus, int]
+    attendance: AttendanceFigures
+
+
+def visit_figures(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, VisitFigures]:
+    """{township id: VisitFigures} of these townships (None: every one in the user's scope)."""
     households = {r.key: r for r in household_figures(user, today, townships, by_township=True)}
+    months = visits_by_month_and_township(user, year, townships, by_township=True)
+    return {tid: VisitFigures(households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
+                              months.get(tid) or [0] * 12)
+            for tid in _township_ids(user, townships)}
+
+
+def holiday_figures(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, list[HolidayFigures]]:
+    """{township id: [HolidayFigures of each holiday]}: they read pairings and 慰问 visits only."""
+    coverage = _holidays(user, year, by_township=True, townships=townships)
+    return {tid: [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS]
+            for tid in _township_ids(user, townships)}
+
+
+def other_figures(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, OtherFigures]:
+    """{township id: OtherFigures} of these townships (None: every one in the user's scope)."""
     demands = {r.key: r for r in demand_figures(user, year, today, townships, by_township=True)}
     villages = {r.key: r for r in village_figures(user, year, townships, by_township=True)}
-    coverage = _holidays(user, year, by_township=True, townships=townships)
     projects = projects_by_township(user, townships, by_township=True)
     attendance = attendance_by_township(user, year, townships)
-    months = visits_by_month_and_township(user, year, townships, by_township=True)
     stmt = narrowed(sa.select(Township.id, Township.name), Township, user, Township.id, townships)
-    return [TownshipRow(tid, name, households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
-                        demands.get(tid) or DemandFigures(tid, 0, 0, 0), villages.get(tid) or VillageFigures(tid, 0, 0, 0),
-                        [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS],
-                        projects.get(tid) or dict.fromkeys(ProjectStatus, 0),
-                        attendance.get(tid) or AttendanceFigures(0, 0, 0), months.get(tid) or [0] * 12)
-            for tid, name in db.session.execute(stmt.order_by(Township.name))]
+    return {tid: OtherFigures(name, demands.get(tid) or DemandFigures(tid, 0, 0, 0),
+                              villages.get(tid) or VillageFigures(tid, 0, 0, 0),
+                              projects.get(tid) or dict.fromkeys(ProjectStatus, 0),
+                              attendance.get(tid) or AttendanceFigures(0, 0, 0))
+            for tid, name in db.session.execute(stmt.order_by(Township.name))}
+
+
+def _township_ids(user, townships) -> list[int]:
+    if townships is not None and condition(Township, user) is None:
+        return list(townships)
+    return list(db.session.scalars(narrowed(sa.select(Township.id), Township, user, Township.id, townships)))
+
+
+def joined_rows(visits: dict[int, VisitFigures], holidays: dict[int, list[HolidayFigures]],
+                others: dict[int, OtherFigures]) -> list[TownshipRow]:
+    """TownshipRows of the townships of all three, in the order of `others`."""
+    return [TownshipRow(tid, o.name, visits[tid].households, o.demands, o.villages, holidays[tid], o.projects,
+                        o.attendance, visits[tid].months) for tid, o in others.items() if tid in visits]
