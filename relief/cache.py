@@ -425,8 +425,11 @@ def cached(name: str, scope: int | None | CadreScope, parts: tuple, compute: Cal
     CadreScope), kept while the data behind it is unchanged. `parts` holds everything else the
     value depends on."""
     version = data_version(scope)  # read before computing: a later write is never hidden
-    key = (name, scope or 0, *parts)
-    cache = figure_cache()
+    return _kept_under(figure_cache(), (name, scope or 0, *parts), version, compute)
+
+
+def _kept_under(cache: FigureCache, key: Hashable, version: tuple, compute: Callable[[], object]):
+    """The value kept under `key` for this version, or `compute()`'s, then kept."""
     value = cache.get(key, version)
     if value is _MISSING:
         value = compute()
@@ -519,13 +522,7 @@ def cached_beside_visits(name: str, parts: tuple, compute: Callable[[], object])
     from relief.extensions import db
 
     version = ("beside-visits", db.session.scalar(_BESIDE_VISITS_VERSION))
-    key = (name, *parts)
-    cache = figure_cache()
-    value = cache.get(key, version)
-    if value is _MISSING:
-        value = compute()
-        cache.put(key, version, value)
-    return value
+    return _kept_under(figure_cache(), (name, *parts), version, compute)
 
 
 def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
