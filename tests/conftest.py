@@ -169,7 +169,7 @@ def app(request, database_urls, shared_apps, tmp_path, monkeypatch):
             _empty_tables()
             if pristine is None:  # an app of its own: its connections go with it
                 db.engine.dispose()
-            if pristine is not None:
+            else:  # the shared app keeps its pool; its configuration is put back
                 application.config.clear()
                 application.config.update(copy.deepcopy(pristine))
             application.extensions.pop("relief_figures", None)
