@@ -57,7 +57,7 @@ def register_extensions(app: Flask) -> None:
     # otherwise switch them off for every app built after it in the same process
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-    _drop_idle_limiter_hook(app)
+    _limiter_hooks_where_limited(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     templating.init_app(app)
@@ -70,16 +70,33 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
-def _drop_idle_limiter_hook(app: Flask) -> None:
+def _limiter_hooks_where_limited(app: Flask) -> None:
     """relief sets no application-wide or default limits: every limit is a decorator on its view
-    (sign-in, tokens, self-reports), which checks itself. Flask-Limiter's before_request hook would
-    only look for limits that do not exist, on every request, so it is not run."""
+    (sign-in, tokens, self-reports), which checks itself. Flask-Limiter's hooks would look for
+    limits on every request: its before_request hook is not run, and its after_request and
+    teardown hooks (the X-RateLimit headers, deductions that depend on the answer) run only on a
+    request that met a limit, the ones that left the limiter's context on the request."""
+    from flask.globals import request_ctx
+
     from relief.extensions import limiter
 
     if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         return
+
+    def _is_limiters(f) -> bool:
+        return getattr(f, "__self__", None) is limiter or limiter in getattr(f, "args", ())
+
+    def _only_where_limited(hook):
+        def run(*args):
+            if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+                return hook(*args)
+            return args[0] if args else None
+        return run
+
     hooks = app.before_request_funcs.get(None, [])
-    app.before_request_funcs[None] = [f for f in hooks if getattr(f, "__self__", None) is not limiter]
+    app.before_request_funcs[None] = [f for f in hooks if not _is_limiters(f)]
+    for funcs in (app.after_request_funcs, app.teardown_request_funcs):
+        funcs[None] = [_only_where_limited(f) if _is_limiters(f) else f for f in funcs.get(None, [])]
 
 
 def register_blueprints(app: Flask) -> None:

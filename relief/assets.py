@@ -126,6 +126,9 @@ class Compress(flask_compress.Compress):
     """Flask-Compress, also for answers outside 2xx that carry a page or a JSON body."""
 
     def after_request(self, response):
+        if "Accept-Encoding" not in request.headers:  # nothing to choose from: only say it could vary
+            response.vary.add("Accept-Encoding")
+            return response
         status = response.status_code
         if 400 <= status < 600:
             response.status_code = 200

@@ -42,6 +42,8 @@ def _bad_json_path(value, path: str = "") -> str | None:
 def _bad_field() -> str | None:
     """The name of the first query, form or JSON field holding a control character, else None."""
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+    if not has_body and not request.environ.get("QUERY_STRING"):
+        return None  # most requests: nothing was submitted
     for source in (request.args, request.form) if has_body else (request.args,):
         for key, value in source.items(multi=True):
             if _CONTROL.search(key) or _CONTROL.search(value):

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from relief import audit
 from relief.cache import data_version_sum_column, remember_data_version_sum
-from relief.database import reading, wants_write_lock, writing
+from relief.database import Prepared, wants_write_lock, writing
 from relief.extensions import db
 from relief.models import ApiToken, Township, User, UserSession, utcnow
 from relief.security import hash_password, needs_rehash, verify_password
@@ -100,26 +100,22 @@ def _token_user(with_version: bool):
     )
 
 
-#: {reads the version sum too: statement}
-_SESSION_USER = {False: _session_user(False), True: _session_user(True)}
-_TOKEN_USER = {False: _token_user(False), True: _token_user(True)}
-_USER_KEYS = [(c.key, c) for c in _USERS.c]
+#: {reads the version sum too: the statement, prepared}
+_SESSION_USER = {with_version: Prepared(_session_user(with_version)) for with_version in (False, True)}
+_TOKEN_USER = {with_version: Prepared(_token_user(with_version)) for with_version in (False, True)}
+_USER_KEYS = tuple(c.key for c in _USERS.c)
 _USER_MAPPER, _TOWNSHIP_MAPPER = sa.inspect(User), sa.inspect(Township)
 
 
-def _run(statements: dict, params: dict):
-    """The sign-in row. During a writing request on SQLite it is read on a connection of its own,
-    so the request's write lock (BEGIN IMMEDIATE at its first query) is taken only when its own
-    work starts, not while the request is still being read and checked. A reading request reads
-    the data version's sum with it. Core execution, not the ORM's: the row becomes a User below."""
-    if wants_write_lock():
-        if db.engine.dialect.name == "sqlite":
-            with reading(), db.engine.connect() as own:
-                return own.execute(statements[False], params).first()
-        return db.session.connection().execute(statements[False], params).first()
-    row = db.session.connection().execute(statements[True], params).first()
-    if row is not None:
-        remember_data_version_sum(row.data_version_sum)
+def _run(statements: dict, params: dict) -> dict | None:
+    """The sign-in row, read before the request's own work and outside its transaction
+    (relief.database.Prepared), so a writing request on SQLite takes its write lock only when
+    its own work starts. A reading request reads the data version's sum with it; a kept page
+    then needs no query of its own to know it is still valid. The row becomes a User below."""
+    reads = not wants_write_lock()
+    row = statements[reads].first(db.engine, params)
+    if row is not None and reads:
+        remember_data_version_sum(row["data_version_sum"])
     return row
 
 
@@ -139,18 +135,17 @@ def _loaded(mapper, values: dict):
     return obj
 
 
-def _user_from_row(row) -> User:
+def _user_from_row(row: dict) -> User:
     """The User of a row read with the session or token: one already in the session, else one
     made from the row's columns (no second query)."""
-    found = db.session.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((row.id,)))
+    found = db.session.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((row["id"],)))
     if found is not None:
         return found
-    mapping = row._mapping
-    user = _loaded(_USER_MAPPER, {key: mapping[column] for key, column in _USER_KEYS})
-    if row.township_id is not None:
-        township = db.session.identity_map.get(_TOWNSHIP_MAPPER.identity_key_from_primary_key((row.township_id,)))
+    user = _loaded(_USER_MAPPER, {key: row[key] for key in _USER_KEYS})
+    if row["township_id"] is not None:
+        township = db.session.identity_map.get(_TOWNSHIP_MAPPER.identity_key_from_primary_key((row["township_id"],)))
         if township is None:
-            township = _loaded(_TOWNSHIP_MAPPER, {"id": row.township_id, "name": row.township_name})
+            township = _loaded(_TOWNSHIP_MAPPER, {"id": row["township_id"], "name": row["township_name"]})
         set_committed_value(user, "township", township)
     return user
 
@@ -166,10 +161,10 @@ def user_for_session(sid: str | None, user_id: int) -> User | None:
     cfg = current_app.config
     idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
-    if not row.active or now - row.session_seen_at > idle or now - row.session_created_at > absolute:
+    if not row["active"] or now - row["session_seen_at"] > idle or now - row["session_created_at"] > absolute:
         _touch(sid, ended=True)
         return None
-    if now - row.session_seen_at > timedelta(seconds=60):
+    if now - row["session_seen_at"] > timedelta(seconds=60):
         _touch(sid)
     return _user_from_row(row)
 
@@ -191,7 +186,7 @@ def issue_token(user: User) -> str:
 
 def user_for_token(token: str) -> User | None:
     row = _run(_TOKEN_USER, {"digest": _digest(token)})
-    if row is None or row.token_expires_at < utcnow() or not row.active:
+    if row is None or row["token_expires_at"] < utcnow() or not row["active"]:
         return None
     return _user_from_row(row)
 

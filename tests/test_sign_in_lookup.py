@@ -1,0 +1,71 @@
+"""The sign-in lookup every signed-in request makes (relief.database.Prepared): it reads the same
+row, typed the same way, whether it runs on the DBAPI cursor or through SQLAlchemy, and a database
+error still reaches the app as SQLAlchemy's own exception."""
+import hashlib
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from relief.auth import services
+from relief.database import Prepared
+from relief.extensions import db
+from relief.models import Role, User
+
+from .visit_support import bearer
+
+
+def _digest(headers: dict) -> str:
+    return hashlib.sha256(headers["Authorization"].removeprefix("Bearer ").encode()).hexdigest()
+
+
+@pytest.mark.parametrize("with_version", [False, True])
+def test_the_cursor_reads_what_sqlalchemy_reads(app, f, with_version):
+    leader = f.user("镇领导", role=Role.LEADER, township=f.township("东镇"))
+    headers = bearer(leader)
+    prepared = services._TOKEN_USER[with_version]
+    params = {"digest": _digest(headers)}
+    with app.test_request_context("/api/v1/me/households"):
+        fast = prepared.first(db.engine, params)
+        slow = prepared._through_sqlalchemy(db.engine, params)
+    assert fast == slow
+    assert {k: type(v) for k, v in fast.items()} == {k: type(v) for k, v in slow.items()}
+    assert fast["role"] is Role.LEADER and fast["active"] is True and fast["township_name"] == "东镇"
+    assert isinstance(fast["token_expires_at"], datetime) and fast["token_expires_at"] > datetime(2020, 1, 1)
+    assert ("data_version_sum" in fast) is with_version
+
+
+def test_an_unknown_token_reads_no_row(app):
+    with app.test_request_context("/"):
+        assert services._TOKEN_USER[True].first(db.engine, {"digest": "0" * 64}) is None
+
+
+def test_a_signed_in_request_sees_its_user(client, f):
+    cadre_user = f.user("干部甲", role=Role.CADRE)
+    response = client.get("/api/v1/me/households", headers=bearer(cadre_user))
+    assert response.status_code == 200 and response.get_json() == []
+    disabled = f.user("停用", role=Role.CADRE)
+    headers = bearer(disabled)
+    db.session.execute(sa.update(User).where(User.id == disabled.id).values(active=False))
+    db.session.commit()
+    assert client.get("/api/v1/me/households", headers=headers).status_code == 401
+
+
+def test_a_failing_statement_raises_sqlalchemys_error(app):
+    broken = Prepared(sa.select(sa.literal_column("no_such_column")).select_from(User.__table__))
+    with app.test_request_context("/"), pytest.raises(sa.exc.DBAPIError):
+        broken.first(db.engine, {})
+
+
+def test_limited_requests_say_their_limit_and_others_do_not(client, f):
+    f.user("限流", role=Role.CADRE)
+    f.commit()
+    attempt = client.post("/api/v1/token", json={"username": "限流", "password": "wrong password"})
+    assert attempt.status_code == 401
+    assert attempt.headers["X-RateLimit-Limit"] and "X-RateLimit-Remaining" in attempt.headers
+    for _ in range(10):
+        refused = client.post("/api/v1/token", json={"username": "限流", "password": "wrong password"})
+        if refused.status_code == 429:
+            break
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers
