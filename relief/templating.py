@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, g, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from relief.dates import to_cst
@@ -50,7 +51,31 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        return {"endpoints": current_app.view_functions}
+        # csrf_token replaces Flask-WTF's (its processor runs before this one)
+        return {"endpoints": current_app.view_functions, "csrf_token": csrf_token}
+
+
+#: signed CSRF tokens by (secret, field, the session's raw token), kept per process
+SIGNED_TOKENS = 4096
+
+
+def csrf_token() -> str:
+    """Flask-WTF's `csrf_token()`, signed once per session's token rather than on every page (an
+    HMAC and a timestamp each time). relief's tokens have no time limit (WTF_CSRF_TIME_LIMIT is
+    None: a token lives as long as its session), so the first signature stays valid."""
+    cfg = current_app.config
+    field = cfg.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g or cfg.get("WTF_CSRF_TIME_LIMIT") is not None or field not in session:
+        return generate_csrf()
+    known = current_app.extensions.setdefault("relief_csrf_tokens", {})
+    key = (cfg.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, field, session[field])
+    token = known.get(key)
+    if token is None:
+        if len(known) >= SIGNED_TOKENS:
+            known.clear()
+        token = known[key] = generate_csrf()
+    setattr(g, field, token)
+    return token
 
 
 def menu(role: str) -> list[tuple[str, str, str]]:
