@@ -55,6 +55,36 @@ def init_app(app: Flask) -> None:
         return {"endpoints": current_app.view_functions, "csrf_token": csrf_token}
 
 
+#: whole pages kept by render_kept, per process (each ~20-60 KB)
+KEPT_PAGES = 512
+
+
+def render_kept(template: str, content: Markup, **context) -> str:
+    """`render_template(template, content=content, **context)` for a page whose body is kept
+    (relief.cache.cached_html): while the kept body is the same, the page around it (base.html:
+    the menu, the user's name, the sign-out form's CSRF token, offline.js's settings) is the same
+    for the same user, session, language and address, so the whole page is kept too instead of
+    being rendered around the body again. `context` holds only what the page's title and heading
+    show (strings, numbers, or rows with an id and a name). A page with messages to flash is
+    rendered as usual (rendering them takes them from the session)."""
+    from flask_login import current_user
+
+    user = current_user._get_current_object()
+    if "_flashes" in session or not getattr(user, "is_authenticated", False):
+        return render_template(template, content=content, **context)
+    shown = tuple(sorted((name, (type(value).__name__, value.id, value.name) if hasattr(value, "id") else value)
+                         for name, value in context.items()))
+    key = (template, content, shown, user.id, user.username, user.role, str(get_locale()), request.script_root,
+           request.full_path, request.endpoint, csrf_token())
+    kept = current_app.extensions.setdefault("relief_kept_pages", {})
+    page = kept.get(key)
+    if page is None:
+        if len(kept) >= KEPT_PAGES:
+            kept.clear()
+        page = kept[key] = render_template(template, content=content, **context)
+    return page
+
+
 #: signed CSRF tokens by (secret, field, the session's raw token), kept per process
 SIGNED_TOKENS = 4096
 

@@ -16,6 +16,7 @@ from relief.models import Role
 from relief.monitoring.figures import labels as monitoring_labels
 from relief.paging import Page, check_page, page_number
 from relief.scope import township_of_request
+from relief.templating import render_kept
 
 from . import services
 from .cadres import CADRE_SORTS
@@ -87,4 +88,4 @@ def index():
             monitoring=data.monitoring, monitor_labels=monitoring_labels())
 
     content = cached_html("dashboard-html", services.figures_township(current_user, tid), body)
-    return render_template("dashboard/index.html", content=content, township=township)
+    return render_kept("dashboard/index.html", content, township=township)

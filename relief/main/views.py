@@ -12,6 +12,7 @@ from relief.models import Role
 from relief.monitoring import figures as monitoring_figures
 from relief.cadres.services import cadre_with_unit
 from relief.scope import own_township_id, viewer_scope
+from relief.templating import render_kept
 
 from . import figures
 
@@ -47,7 +48,7 @@ def home():
                                    monitor_work=monitoring_figures.cadre_work(user.cadre_id, limit=20),
                                    monitor_counts=monitoring_figures.cadre_counts(user.cadre_id, today()))
 
-        return render_template("main/home_cadre.html", content=cached_html("home", CadreScope(user.cadre_id), body))
+        return render_kept("main/home_cadre.html", cached_html("home", CadreScope(user.cadre_id), body))
     township = own_township_id(user)
     summary = cached("summary", township, (viewer_scope(user), today()), lambda: figures.summary(user, today()))
     return render_template("main/home_overview.html", summary=summary,
