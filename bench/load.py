@@ -88,6 +88,9 @@ def session_cookie(base: str, username: str, password: str) -> str:
                allow_redirects=False)
     if r.status_code != 302:
         raise RuntimeError(f"login of {username} failed: {r.status_code}")
+    # the first page after sign-in gives the session its CSRF secret (a new cookie), which a
+    # browser keeps: without it every request would make a new secret and a new cookie
+    s.get(base + "/", timeout=60)
     return "; ".join(f"{c.name}={c.value}" for c in s.cookies)
 
 

@@ -15,6 +15,7 @@ from relief.models import Role
 from relief.filters import township_choices
 from relief.paging import page_number, paginate_list
 from relief.scope import township_of_request
+from relief.templating import render_kept
 
 from . import services
 
@@ -65,7 +66,7 @@ def index():
                                                  colour=colouring if colouring != "progress" else None))
 
     content = cached_html("map-html", township.id if township else None, body)
-    return render_template("maps/index.html", content=content, title=title)
+    return render_kept("maps/index.html", content, title=title)
 
 
 @bp.get("/map/frame")
