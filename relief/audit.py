@@ -71,8 +71,35 @@ def _plain(value, field: str):
     return value
 
 
+_SHOWN_KEYS: dict = {}
+
+
+def _shown_keys(mapper) -> tuple[str, ...]:
+    """The columns of a mapped class that the trail shows, found once per class."""
+    keys = _SHOWN_KEYS.get(mapper)
+    if keys is None:
+        keys = _SHOWN_KEYS[mapper] = tuple(a.key for a in mapper.column_attrs if a.key not in _SKIPPED and a.key != "id")
+    return keys
+
+
+def _created(state) -> dict:
+    """A new row's values as flushed: what the session holds (a new row has no history to compare)."""
+    values = state.dict
+    out = {}
+    for key in _shown_keys(state.mapper):
+        if key in _SECRET:
+            out[key] = [None, "***"]
+            continue
+        after = values.get(key)
+        if after is not None:
+            out[key] = [None, _plain(after, key)]
+    return out
+
+
 def _changes(obj, mode: str, old: dict) -> dict:
     state = sa.inspect(obj)
+    if mode == "create":
+        return _created(state)
     out = {}
     for attr in state.mapper.column_attrs:
         key = attr.key

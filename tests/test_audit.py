@@ -115,3 +115,21 @@ def test_audit_times_are_china_time(client, auth, f):
     assert "时间（北京时间）" in html
     shown = (stored.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
     assert f">{shown}</time>" in html  # stored in UTC, shown 8 hours later
+
+
+def test_a_visit_posted_through_the_api_is_recorded_with_what_was_stored(client, f):
+    from .visit_support import bearer, body, paired
+
+    me = paired(f)
+    household, cadre = me.household, me.cadre
+    headers = bearer(me.user)
+    sent = body(household.id, notes="门前的路修好了", aid_yuan=300)
+    assert client.post("/api/v1/visits", json=sent, headers=headers).status_code == 201
+    [event] = _events("visit")
+    assert event.action == "create" and event.username == me.user.username
+    changes = event.changes
+    assert changes["client_uuid"] == [None, sent["client_uuid"]]
+    assert changes["notes"] == [None, "门前的路修好了"] and changes["aid_yuan"] == [None, 300]
+    assert changes["kind"] == [None, "routine"] and changes["visited_on"] == [None, sent["visited_on"]]
+    assert changes["household_id"] == [None, household.id] and changes["cadre_id"] == [None, cadre.id]
+    assert "content_hash" not in changes and "id" not in changes and "lat" not in changes  # none sent
