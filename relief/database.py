@@ -127,18 +127,27 @@ class Prepared:
         form = self._forms.get(dialect.name)
         if form is None:
             compiled = self.statement.compile(dialect=dialect)
+            assert not any(bind.expanding for bind in compiled.binds.values()), "no IN lists"
+            # values as the database takes them (an enum as its text, a date as SQLite's text)
+            to_db = {key: bind.type._cached_bind_processor(dialect) for key, bind in compiled.binds.items()}
+            given = {key: to_db[key] for key, bind in compiled.binds.items() if bind.required and to_db[key]}
             defaults = compiled.construct_params({key: None for key, bind in compiled.binds.items() if bind.required})
+            defaults = {key: value if to_db.get(key) is None or value is None else to_db[key](value)
+                        for key, value in defaults.items()}
             processors = tuple(column.type._cached_result_processor(dialect, None)
                                for column in self.statement.selected_columns)
             order = tuple(compiled.positiontup) if dialect.positional else None
-            form = self._forms[dialect.name] = (compiled.string, defaults, order, processors)
+            form = self._forms[dialect.name] = (compiled.string, defaults, given, order, processors)
         return form
 
     def first(self, engine: Engine, params: dict) -> dict | None:
         if engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute:
             return self._through_sqlalchemy(engine, params)
-        sql, defaults, order, processors = self._form(engine.dialect)
+        sql, defaults, given, order, processors = self._form(engine.dialect)
         values = {**defaults, **params}
+        for key, process in given.items():
+            if values[key] is not None:
+                values[key] = process(values[key])
         try:
             conn = engine.raw_connection()
             try:

@@ -20,14 +20,15 @@ def _digest(headers: dict) -> str:
 
 
 @pytest.mark.parametrize("with_version", [False, True])
-def test_the_cursor_reads_what_sqlalchemy_reads(app, f, with_version):
+def test_the_cursor_reads_what_sqlalchemy_reads(app, f, with_version, monkeypatch):
     leader = f.user("镇领导", role=Role.LEADER, township=f.township("东镇"))
     headers = bearer(leader)
     prepared = services._TOKEN_USER[with_version]
     params = {"digest": _digest(headers)}
     with app.test_request_context("/api/v1/me/households"):
-        fast = prepared.first(db.engine, params)
         slow = prepared._through_sqlalchemy(db.engine, params)
+        monkeypatch.setattr(Prepared, "_through_sqlalchemy", lambda *_: pytest.fail("the cursor's statement failed"))
+        fast = prepared.first(db.engine, params)
     assert fast == slow
     assert {k: type(v) for k, v in fast.items()} == {k: type(v) for k, v in slow.items()}
     assert fast["role"] is Role.LEADER and fast["active"] is True and fast["township_name"] == "东镇"
@@ -69,3 +70,21 @@ def test_limited_requests_say_their_limit_and_others_do_not(client, f):
             break
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "X-RateLimit-Limit" not in client.get("/healthz").headers
+
+
+def test_values_are_sent_as_the_database_takes_them(app, f, monkeypatch):
+    """An enum or a date bound in the statement or given with the call reaches the database as
+    SQLAlchemy would send it (the visit sync's reads of where a visit goes use this too)."""
+    from datetime import date
+
+    f.user("干部丁", role=Role.CADRE)
+    f.user("管理员", role=Role.ADMIN)
+    f.commit()
+    by_role = Prepared(sa.select(sa.func.count().label("n")).select_from(User.__table__)
+                       .where(User.role == Role.CADRE, User.role != sa.bindparam("other", type_=User.role.type),
+                              sa.func.date(sa.literal(date(2026, 1, 2))) == sa.bindparam("day", type_=sa.Date)))
+    with app.test_request_context("/"):
+        params = {"other": Role.ADMIN, "day": date(2026, 1, 2)}
+        assert by_role._through_sqlalchemy(db.engine, params) == {"n": 1}
+        monkeypatch.setattr(Prepared, "_through_sqlalchemy", lambda *_: pytest.fail("the cursor's statement failed"))
+        assert by_role.first(db.engine, params) == {"n": 1}

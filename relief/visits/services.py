@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from relief.database import reading, wants_write_lock
+from relief.database import Prepared
 from relief.dates import today
 from relief.demands import services as demand_services
 from relief.extensions import db
@@ -82,14 +82,16 @@ def _target_statements(ids: bool = False):
     entities (the visit form shows them), or with `ids` as the ids a new visit is stored under."""
     cadre = BoundUser(Role.CADRE)
     active = sa.and_(Pairing.cadre_id == cadre.cadre_id, Pairing.ended_on.is_(None))
-    household_columns = (Household.id, Village.id, Village.township_id) if ids else (Household, Village)
-    household = (scoped(sa.select(*household_columns, sa.func.min(Pairing.started_on)), cadre, Household)
+    household_columns = (Household.id.label("household_id"), Village.id.label("village_id"),
+                         Village.township_id) if ids else (Household, Village)
+    household = (scoped(sa.select(*household_columns, sa.func.min(Pairing.started_on).label("paired_on")), cadre, Household)
                  .join(Pairing, Pairing.household_id == Household.id)
                  .join(Village, Village.id == Household.village_id)
                  .where(Household.id == sa.bindparam("target_id"), active, Pairing.kind == PairingKind.HOUSEHOLD)
                  .group_by(Household.id, Village.id))
-    village_columns = (sa.null(), Village.id, Village.township_id) if ids else (Village,)
-    village = (scoped(sa.select(*village_columns, sa.func.min(Pairing.started_on)), cadre, Village)
+    village_columns = ((sa.null().label("household_id"), Village.id.label("village_id"), Village.township_id)
+                       if ids else (Village,))
+    village = (scoped(sa.select(*village_columns, sa.func.min(Pairing.started_on).label("paired_on")), cadre, Village)
                .join(Pairing, Pairing.village_id == Village.id)
                .where(Village.id == sa.bindparam("target_id"), active, Pairing.kind != PairingKind.HOUSEHOLD)
                .group_by(Village.id))
@@ -98,9 +100,9 @@ def _target_statements(ids: bool = False):
 
 # Built once: every synced visit asks.
 _HOUSEHOLD_TARGET, _VILLAGE_TARGET = _target_statements()
-_HOUSEHOLD_PLACE, _VILLAGE_PLACE = _target_statements(ids=True)
+_HOUSEHOLD_PLACE, _VILLAGE_PLACE = (Prepared(statement) for statement in _target_statements(ids=True))
 _BY_UUID = sa.select(Visit).where(Visit.client_uuid == sa.bindparam("client_uuid"))
-_UUID_USED = sa.select(Visit.id).where(Visit.client_uuid == sa.bindparam("client_uuid"))
+_UUID_USED = Prepared(sa.select(Visit.id).where(Visit.client_uuid == sa.bindparam("client_uuid")))
 
 
 @dataclass
@@ -114,26 +116,19 @@ class Place:
     paired_on: date
 
 
-def _first_reads(user, client_uuid: str, household_id: int | None, village_id: int | None) -> tuple[bool, Place]:
+def _read_first(user, client_uuid: str, household_id: int | None, village_id: int | None) -> tuple[bool, Place]:
     """Whether the client_uuid is already used, and where the visit goes (VisitNotFound when the
-    cadre is not paired with it). On SQLite these are read on a connection of their own before the
-    request takes the write lock, which is then held only while the visit is written: with two
-    workers, one checks its visit while the other writes. (A visit stored meanwhile under the same
-    client_uuid is caught by the unique constraint, as on PostgreSQL.)"""
-    if wants_write_lock() and db.engine.dialect.name == "sqlite":
-        with reading(), db.engine.connect() as conn:
-            return _read_first(conn, user, client_uuid, household_id, village_id)
-    return _read_first(db.session.connection(), user, client_uuid, household_id, village_id)
-
-
-def _read_first(conn, user, client_uuid: str, household_id: int | None, village_id: int | None) -> tuple[bool, Place]:
-    if conn.execute(_UUID_USED, {"client_uuid": client_uuid}).first() is not None:
+    cadre is not paired with it). Read outside the request's transaction (relief.database.Prepared),
+    before it takes SQLite's write lock, which is then held only while the visit is written: with
+    two workers, one checks its visit while the other writes. A visit stored meanwhile under the
+    same client_uuid is caught by the unique constraint."""
+    if _UUID_USED.first(db.engine, {"client_uuid": client_uuid}) is not None:
         return True, None
     statement, target = (_HOUSEHOLD_PLACE, household_id) if household_id else (_VILLAGE_PLACE, village_id)
-    row = conn.execute(statement, {**bound(user), "target_id": target}).first()
+    row = statement.first(db.engine, {**bound(user), "target_id": target})
     if row is None:
         raise VisitNotFound(target)
-    return False, Place(*row)
+    return False, Place(**row)
 
 
 def target_for(user, household_id: int | None = None, village_id: int | None = None) -> Target:
@@ -240,7 +235,7 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
     payload = _parse(data)
     client_uuid = str(payload.client_uuid)
     digest = content_hash(payload)
-    used, place = _first_reads(user, client_uuid, payload.household_id, payload.village_id)
+    used, place = _read_first(user, client_uuid, payload.household_id, payload.village_id)
     if used:
         return _resend(_by_uuid(client_uuid), user, digest)
 
