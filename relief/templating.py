@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from flask import Flask, current_app, g, render_template, request, session, url_for
+from flask import Flask, current_app, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -51,22 +51,26 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        # csrf_token replaces Flask-WTF's (its processor runs before this one)
-        return {"endpoints": current_app.view_functions, "csrf_token": csrf_token}
+        return {"endpoints": current_app.view_functions}
 
 
 #: whole pages kept by render_kept, per process (each ~20-60 KB)
 KEPT_PAGES = 512
 
 
+#: what stands in a kept page for the request's CSRF token (see render_kept)
+TOKEN = "relief-csrf-token-of-this-request"
+
+
 def render_kept(template: str, content: Markup, **context) -> str:
     """`render_template(template, content=content, **context)` for a page whose body is kept
     (relief.cache.cached_html): while the kept body is the same, the page around it (base.html:
-    the menu, the user's name, the sign-out form's CSRF token, offline.js's settings) is the same
-    for the same user, session, language and address, so the whole page is kept too instead of
-    being rendered around the body again. `context` holds only what the page's title and heading
-    show (strings, numbers, or rows with an id and a name). A page with messages to flash is
-    rendered as usual (rendering them takes them from the session)."""
+    the menu, the user's name, offline.js's settings) is the same for the same user, language and
+    address, so the whole page is kept too instead of being rendered around the body again. The
+    CSRF token is put in on each request, signed anew as on every other page (a token that stays
+    the same on a compressed page would let BREACH read it). `context` holds only what the page's
+    title and heading show (strings, numbers, or rows with an id and a name). A page with messages
+    to flash is rendered as usual (rendering them takes them from the session)."""
     from flask_login import current_user
 
     user = current_user._get_current_object()
@@ -75,37 +79,14 @@ def render_kept(template: str, content: Markup, **context) -> str:
     shown = tuple(sorted((name, (type(value).__name__, value.id, value.name) if hasattr(value, "id") else value)
                          for name, value in context.items()))
     key = (template, content, shown, user.id, user.username, user.role, str(get_locale()), request.script_root,
-           request.full_path, request.endpoint, csrf_token())
+           request.full_path, request.endpoint)
     kept = current_app.extensions.setdefault("relief_kept_pages", {})
     page = kept.get(key)
     if page is None:
         if len(kept) >= KEPT_PAGES:
             kept.clear()
-        page = kept[key] = render_template(template, content=content, **context)
-    return page
-
-
-#: signed CSRF tokens by (secret, field, the session's raw token), kept per process
-SIGNED_TOKENS = 4096
-
-
-def csrf_token() -> str:
-    """Flask-WTF's `csrf_token()`, signed once per session's token rather than on every page (an
-    HMAC and a timestamp each time). relief's tokens have no time limit (WTF_CSRF_TIME_LIMIT is
-    None: a token lives as long as its session), so the first signature stays valid."""
-    cfg = current_app.config
-    field = cfg.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if field in g or cfg.get("WTF_CSRF_TIME_LIMIT") is not None or field not in session:
-        return generate_csrf()
-    known = current_app.extensions.setdefault("relief_csrf_tokens", {})
-    key = (cfg.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, field, session[field])
-    token = known.get(key)
-    if token is None:
-        if len(known) >= SIGNED_TOKENS:
-            known.clear()
-        token = known[key] = generate_csrf()
-    setattr(g, field, token)
-    return token
+        page = kept[key] = render_template(template, content=content, csrf_token=lambda: TOKEN, **context)
+    return page.replace(TOKEN, generate_csrf())
 
 
 def menu(role: str) -> list[tuple[str, str, str]]:
