@@ -2,6 +2,7 @@
 again without rendering, but never to another user, another session or another language, and a
 message waiting to be shown still appears once."""
 import re
+import time
 
 from relief.models import Role
 
@@ -54,3 +55,17 @@ def test_a_flashed_message_shows_once_on_a_kept_page(client, f):
     assert "已保存测试消息" in client.get("/dashboard").get_data(as_text=True)
     again = client.get("/dashboard").get_data(as_text=True)
     assert "已保存测试消息" not in again and again == plain
+
+
+def test_a_kept_page_carries_a_token_signed_for_its_request(client, f):
+    """The page is kept, its CSRF token is not: signed per request (with the time), so no secret
+    stays the same from one compressed answer to the next (BREACH)."""
+    f.user("干部戊", role=Role.CADRE)
+    f.commit()
+    Auth(client).login("干部戊")
+    first = client.get("/").get_data(as_text=True)
+    time.sleep(1.1)  # the signature carries the time in seconds
+    second = client.get("/").get_data(as_text=True)
+    assert _token(first) != _token(second)
+    assert first.replace(_token(first), "") == second.replace(_token(second), "")
+    assert client.post("/logout", data={"csrf_token": _token(first)}).status_code == 302
