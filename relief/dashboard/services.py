@@ -20,8 +20,10 @@ from relief.flags import services as flags
 from relief.filters import township_choices
 from relief.monitoring import figures as monitoring_figures
 from relief.reports import dashboard
+from relief.reports import townships as township_figures
 
 from .cadres import CadreRow, MergedCadres, cadre_names, cadre_parts, cadre_table
+from .cadres import visits_added as cadre_visits_added
 from relief.scope import FLAG_READERS, own_township_id, sees_everything, viewer_scope
 
 
@@ -86,10 +88,12 @@ def figures_township(user, township_id: int | None) -> int | None:
 def township_rows(user, year: int, today: date, townships: list[int]) -> list[dashboard.TownshipRow]:
     """The rows of these townships (every one, for a viewer who sees everything), each kept while
     its township is unchanged: after a write, only the townships written to are computed again,
-    and after a visit only their figures that read visits; the district's figures are their sums
-    (dashboard.overview)."""
+    and after a visit only their figures that read visits, or none: the visits added are taken
+    into them (relief.cache.townships); the district's figures are their sums (dashboard.overview)."""
+    # a visit added is taken into its township's kept figures; any other write counts them again
     visits = cached_by_township("dashboard-township-visits", townships, (year, today),
-                                lambda due: dashboard.visit_figures(user, year, today, due))
+                                lambda due: dashboard.visit_figures(user, year, today, due),
+                                added=lambda kept, new: township_figures.visits_added(year, today, kept, new))
     # holiday coverage reads pairings and 慰问 visits: kept while only other visits are written
     holidays = cached_by_township("dashboard-township-holidays", townships, (year, today),
                                   lambda due: dashboard.holiday_figures(user, year, today, due), counter=holiday_visits)
@@ -108,7 +112,8 @@ def district_cadre_table(user, year: int, today: date, townships: list[int], sor
         parts = cadre_parts(user, year, today, due)
         return {tid: parts.get(tid, {}) for tid in due or townships}
 
-    parts = cached_by_township("dashboard-cadres", townships, (year, today), compute)
+    parts = cached_by_township("dashboard-cadres", townships, (year, today), compute,
+                               added=lambda kept, new: cadre_visits_added(year, today, kept, new))
     # cadres and units belong to no township: a change of a name renews scope 0's counter
     names = cached_by_township("dashboard-cadre-names", [DISTRICT], (), lambda _due: {DISTRICT: cadre_names(user)})
     return _merged_cadres(year, today).table(parts, names[DISTRICT], sort, descending, page_no, per_page)
