@@ -78,6 +78,9 @@ def build(url: str, fresh: bool) -> float | None:
     with app.app_context():
         if not fresh and sa.inspect(db.engine).has_table("data_version") and not demo.is_empty() and \
                 db.session.scalar(sa.select(sa.func.count()).select_from(Township)) == SAMPLE["townships"]:
+            # a sample built by an earlier release: what later migrations add (0009's township_delta)
+            db.session.remove()
+            db.create_all()
             return None
         db.session.remove()
         db.drop_all()

@@ -48,7 +48,7 @@ from .counters import (  # noqa: F401  (the writing side: listeners registered o
     holiday_visits,
 )
 from .store import _MISSING, FigureCache, figure_cache, release  # noqa: F401
-from .townships import cached_by_township  # noqa: F401
+from .townships import all_versions, cached_by_township  # noqa: F401
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -147,20 +147,24 @@ def data_version(scope: int | None | CadreScope) -> tuple:
 _KNOWN_SCOPES = 4096
 
 
-def cached(name: str, scope: int | None | CadreScope, parts: tuple, compute: Callable[[], object]):
+def cached(name: str, scope: int | None | CadreScope, parts: tuple, compute: Callable[[], object], *,
+           shared: bool = True):
     """The value of `compute()` for what a scope shows (a township id, None for the district, or a
     CadreScope), kept while the data behind it is unchanged. `parts` holds everything else the
-    value depends on."""
+    value depends on. `shared` False: kept in this process only, not in Redis (a large value that
+    every write anywhere renews, such as a province's page: a round trip to Redis of the value
+    last kept on every read after a write costs more than computing it from its kept parts)."""
     version = data_version(scope)  # read before computing: a later write is never hidden
-    return _kept_under(figure_cache(), (name, scope or 0, *parts), version, compute)
+    return _kept_under(figure_cache(), (name, scope or 0, *parts), version, compute, shared)
 
 
-def _kept_under(cache: FigureCache, key: Hashable, version: tuple, compute: Callable[[], object]):
+def _kept_under(cache: FigureCache, key: Hashable, version: tuple, compute: Callable[[], object],
+                shared: bool = True):
     """The value kept under `key` for this version, or `compute()`'s, then kept."""
-    value = cache.get(key, version)
+    value = cache.get(key, version, shared)
     if value is _MISSING:
         value = compute()
-        cache.put(key, version, value)
+        cache.put(key, version, value, shared)
     return value
 
 
@@ -238,22 +242,16 @@ def wait_for_refreshes(timeout: float = 60) -> None:
         thread.join(timeout)
 
 
-_BESIDE_VISITS_VERSION = sa.select(sa.func.coalesce(sa.func.sum(_VERSIONS.c.version), 0)).where(
-    _VERSIONS.c.scope <= DISTRICT, _VERSIONS.c.scope > -_HOLIDAY_SCOPES)
-
-
 def cached_beside_visits(name: str, parts: tuple, compute: Callable[[], object]):
     """cached() of a whole district's value that reads no visit: kept under scope 0's counter and
     every township's beside_visits counter, so that the visits written do not renew it."""
-    from relief.extensions import db
-
-    version = ("beside-visits", db.session.scalar(_BESIDE_VISITS_VERSION))
+    versions = all_versions()
+    version = ("beside-visits", sum(v for scope, v in versions.items() if -_HOLIDAY_SCOPES < scope <= DISTRICT))
     return _kept_under(figure_cache(), (name, *parts), version, compute)
 
 
-
-
-def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], str]) -> Markup:
+def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], str], *,
+                shared: bool = True) -> Markup:
     """A page's body as rendered for this request's view of it: the same query string, language,
     viewer scope and day get the same HTML while the data behind it is unchanged. The body must
     hold nothing else of the request (no CSRF token, no CSP nonce, no user name)."""
@@ -265,5 +263,5 @@ def cached_html(name: str, scope: int | None | CadreScope, render: Callable[[], 
     from relief.scope import viewer_scope
 
     parts = (viewer_scope(current_user._get_current_object()), str(get_locale()), request.full_path, today())
-    return Markup(cached(name, scope, parts, render))
+    return Markup(cached(name, scope, parts, render, shared=shared))
 

@@ -23,6 +23,7 @@ DISTRICT = 0
 VISITS = "visit"
 _HOLIDAY_SCOPES = 2 ** 30  # the holiday counters' scopes lie beyond every township id's negative
 _SUM_KEY = "relief_data_version_sum"
+_ALL_KEY = "relief_data_versions"  # every counter, as this request read them (relief.cache.townships)
 #: rows of no township column whose township is their parent's: (the column, the parent's table)
 _PARENTS = {"village_income": ("village_id", "village"), "income_target": ("village_id", "village"),
             "attendance": ("pairing_id", "pairing"), "household_income": ("household_id", "household")}
@@ -127,6 +128,7 @@ def bump(connection, scopes) -> None:
     if scopes:
         if has_request_context():
             g.pop(_SUM_KEY, None)  # the sum read with the sign-in no longer tells this request's counters
+            g.pop(_ALL_KEY, None)
         # sorted: concurrent writers take the row locks in the same order (no deadlock on PostgreSQL)
         connection.execute(_bump_statement(connection.dialect.name), [{"scope": s} for s in sorted(scopes)])
 

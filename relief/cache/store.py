@@ -49,17 +49,21 @@ class FigureCache:
 
             self._redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
-    def get(self, key: Hashable, version: tuple):
-        """The value kept under `key` for this version, else _MISSING."""
+    def get(self, key: Hashable, version: tuple, shared: bool = True):
+        """The value kept under `key` for this version, else _MISSING. `shared` False: this
+        process's alone (a value renewed by nearly every write, not worth a round trip to Redis)."""
         with self._lock:
             item = self._items.get(key)
             if item is not None and item[0] == version and _clock() <= item[1]:
                 self._items.move_to_end(key)
                 return item[2]
-        shared = self._shared_get(key, version)
-        if shared is not _MISSING:
-            self._put_local(key, version, shared)
-        return shared
+        if not shared:
+            return _MISSING
+        entry = self._shared_entry(key, version)
+        if entry is _MISSING:
+            return _MISSING
+        self._put_local(key, version, entry[1])
+        return entry[1]
 
     def latest(self, key: Hashable):
         """(version, value) last kept under `key`, whatever its version and age (this process's,
@@ -69,17 +73,12 @@ class FigureCache:
             item = self._items.get(key)
             if item is not None:
                 return item[0], item[2]
-        if not self._redis_usable():
-            return _MISSING
-        try:
-            raw = self._redis.get(self._redis_key(key))
-            return pickle.loads(raw) if raw is not None else _MISSING
-        except Exception:
-            return _MISSING
+        return self._shared_entry(key)
 
-    def put(self, key: Hashable, version: tuple, value) -> None:
+    def put(self, key: Hashable, version: tuple, value, shared: bool = True) -> None:
         self._put_local(key, version, value)
-        self._shared_put(key, version, value)
+        if shared:
+            self._shared_put(key, version, value)
 
     def clear(self) -> None:
         with self._lock:
@@ -102,7 +101,10 @@ class FigureCache:
     def _redis_failed(self) -> None:
         self._redis_back_at = _clock() + 30
 
-    def _shared_get(self, key, version):
+    def _shared_entry(self, key, version=None):
+        """(version, value) kept in Redis (under this version, if one is given), or _MISSING.
+        Stored as the pickled version's length (4 bytes), the pickled version, the pickled value:
+        a value kept under another version is not unpickled."""
         if not self._redis_usable():
             return _MISSING
         try:
@@ -112,20 +114,24 @@ class FigureCache:
             return _MISSING
         if raw is None:
             return _MISSING
-        try:
-            stored_version, value = pickle.loads(raw)  # written by our own processes, of this release
+        try:  # written by our own processes, of this release
+            size = int.from_bytes(raw[:4], "big")
+            stored = pickle.loads(raw[4:4 + size])
+            if version is not None and stored != version:
+                return _MISSING
+            return stored, pickle.loads(raw[4 + size:])
         except Exception:  # unreadable all the same: compute it again, and overwrite it
             return _MISSING
-        return value if stored_version == version else _MISSING
 
     def _shared_put(self, key, version, value) -> None:
         if not self._redis_usable():
             return
         try:
-            self._redis.set(self._redis_key(key), pickle.dumps((version, value)), ex=max(int(self.seconds), 1))
+            head = pickle.dumps(version)
+            self._redis.set(self._redis_key(key), len(head).to_bytes(4, "big") + head + pickle.dumps(value),
+                            ex=max(int(self.seconds), 1))
         except Exception:
             self._redis_failed()
-
 
     def claim(self, key, seconds: float) -> bool:
         """Whether this process may do the work named `key` now: with Redis, at most one process

@@ -7,16 +7,30 @@ import time
 from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from relief.models import DataVersion, TownshipDelta
 
-from .counters import DISTRICT
+from .counters import _ALL_KEY, DISTRICT
 from .store import _MISSING, figure_cache
 
 _VERSIONS = DataVersion.__table__
 _DELTAS = TownshipDelta.__table__
 _ALL_VERSIONS = sa.select(_VERSIONS.c.scope, _VERSIONS.c.version)
 _wall = time.time  # when a value brought up to date by visits was first computed (shared by processes)
+
+
+def all_versions() -> dict[int, int]:
+    """{scope: counter} of every counter, read once per request (until the request writes): the
+    parts of a page read them before computing, and a page reads them for several parts."""
+    from relief.extensions import db
+
+    if not has_request_context():
+        return dict(db.session.execute(_ALL_VERSIONS).all())
+    versions = g.get(_ALL_KEY)
+    if versions is None:
+        versions = g.setdefault(_ALL_KEY, dict(db.session.execute(_ALL_VERSIONS).all()))
+    return versions
 
 
 class _Born:
@@ -52,10 +66,10 @@ def cached_by_township(name: str, townships: Sequence[int], parts: tuple,
     of the townships written to since (as kept) with the ids of the visits added to each since
     then; it returns their values as they are now. It is used for the townships whose every
     write since was a flush adding visits and nothing else (township_delta); the others are
-    computed. A value is computed afresh at least every CACHE_SECONDS (half of it to all)."""
-    from relief.extensions import db
-
-    versions = dict(db.session.execute(_ALL_VERSIONS).all())  # read before computing, as cached() does
+    computed. A value is computed afresh at least every CACHE_SECONDS (half of it to all). (Only
+    with a township's own counter: the visits say which of its versions they are.)"""
+    assert added is None or counter is None
+    versions = all_versions()  # read before computing, as cached() does
     district = versions.get(DISTRICT, 0)
     cache = figure_cache().townships
     values, due = {}, []
@@ -106,10 +120,19 @@ def _take_in(cache, name, parts, due, versions, added, now) -> dict[int, object]
 def _visits_added(kept: dict[int, tuple[int, object]], versions: dict[int, int]) -> dict[int, list[int]]:
     """{township id: ids of the visits added since the version its value was kept under} of the
     townships whose every version since is one of visits added (township_delta has each)."""
-    from relief.extensions import db
-
     if not kept:
         return {}
+    memo = g.setdefault("relief_visits_added", {}) if has_request_context() else {}
+    asked = tuple(sorted((tid, own, versions[tid]) for tid, (own, _v) in kept.items()))
+    if asked not in memo:  # the page's parts that take visits in ask for the same ones
+        memo.clear()
+        memo[asked] = _read_visits_added(kept, versions)
+    return memo[asked]
+
+
+def _read_visits_added(kept, versions) -> dict[int, list[int]]:
+    from relief.extensions import db
+
     d = _DELTAS.c
     stmt = sa.select(d.township_id, d.version, d.visit_id).where(sa.or_(*(
         sa.and_(d.township_id == tid, d.version > own, d.version <= versions[tid]) for tid, (own, _v) in kept.items())))

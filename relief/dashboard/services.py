@@ -156,5 +156,7 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
             monitoring_block(user, year, today, township_id)
         return DashboardPage(figures, cadres, total, drill, choices, monitoring)
 
-    return cached("dashboard", figures_township(user, township_id),
-                  (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)
+    scope = figures_township(user, township_id)
+    # the district's page is renewed by every write anywhere: kept in the process (its parts are shared)
+    return cached("dashboard", scope, (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute,
+                  shared=scope is not None)
