@@ -381,3 +381,32 @@ def test_a_holiday_visit_renews_its_townships_holiday_coverage_and_a_routine_one
     kept, rows = _kept(year)
     assert autumn(rows) == 0
     assert (kept, rows) == _from_scratch(year)
+
+
+def test_the_visits_kept_for_taking_in_are_pruned_and_figures_older_than_them_counted_again(app, f, province,
+                                                                                           monkeypatch):
+    """township_delta keeps a township's last KEEP_DELTAS versions: a kept value older than those
+    cannot tell what was added since, and is computed again (the figures stay exact)."""
+    from relief.cache import counters
+    from relief.models import TownshipDelta
+
+    monkeypatch.setattr(counters, "KEEP_DELTAS", 2)
+    monkeypatch.setattr(counters, "PRUNE_EVERY", 1)
+    year = today().year
+    computed = _count_computations(monkeypatch)
+    taken = _count_taken_in(monkeypatch)
+    town = province["towns"][2]
+    _kept(year)
+    for _ in range(5):
+        f.visit(town["cadres"][0], town["households"][0])
+        f.commit()
+    kept_deltas = db.session.scalar(sa.select(sa.func.count()).select_from(TownshipDelta)
+                                    .where(TownshipDelta.township_id == town["town"].id))
+    assert kept_deltas == 2
+    kept, rows = _kept(year)
+    assert computed == [None, [town["town"].id]] and taken == []
+    f.visit(town["cadres"][0], town["households"][0])  # one version on: taken in again
+    f.commit()
+    kept, rows = _kept(year)
+    assert computed == [None, [town["town"].id]] and taken == [[town["town"].id]]
+    assert (kept, rows) == _from_scratch(year)
