@@ -132,7 +132,7 @@ def test_a_cached_body_is_not_shared_across_languages_or_viewers(client, auth, f
 
 def test_a_kept_page_expires_after_cache_seconds(app, client, auth, f, two_townships, monkeypatch):
     """Writes made outside SQLAlchemy (psql) are seen after CACHE_SECONDS at the latest."""
-    import relief.cache as cache
+    import relief.cache.store as cache
     from relief.dashboard import services
 
     clock = [1000.0]

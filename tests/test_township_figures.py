@@ -182,6 +182,7 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
     computed = _count_computations(monkeypatch)
     holidays = _count_computations(monkeypatch, "holiday_figures")
     others = _count_computations(monkeypatch, "other_figures")
+    taken = _count_taken_in(monkeypatch)
     _kept(year)
     assert computed == holidays == others == [None]  # the first read computes every township in one go
     first = province["towns"][0]
@@ -191,23 +192,139 @@ def test_after_a_visit_posted_through_the_api_only_its_township_is_computed_agai
     assert response.status_code == 201
     db.session.expire_all()
     kept, kept_rows = _kept(year)
-    assert computed == [None, [first["town"].id]]
+    # the visit is taken into its township's kept figures: no township is counted again
+    assert computed == [None] and taken == [[first["town"].id]]
     # a routine visit renews no holiday coverage, no demand, village, project or attendance figure
     assert holidays == others == [None]
     assert (kept, kept_rows) == _from_scratch(year)
     assert {r.id: r.households.visited_30 for r in kept_rows}[first["town"].id] == 1
 
 
-def test_a_write_of_no_township_renews_every_township(app, f, province, monkeypatch):
-    """An income or attendance row names no township: every row is computed again (correct, if not lean)."""
+def test_an_income_or_attendance_row_renews_only_its_township(app, f, province, monkeypatch):
+    """An income row names no township, nor does an attendance row: they count in their village's,
+    their pairing's township, and only that township's row is computed again."""
     year = today().year
     computed = _count_computations(monkeypatch, "other_figures")
     _kept(year)
-    f.income(province["towns"][1]["villages"][0], year, 160_000)
+    second, third = province["towns"][1], province["towns"][2]
+    f.income(second["villages"][0], year, 160_000)
     f.commit()
     kept, _rows = _kept(year)
-    assert computed == [None, None]
+    assert computed == [None, [second["town"].id]]
     assert kept.villages.reached == 1
+    f.attendance(third["station"], year, 2, 3)
+    f.commit()
+    kept, rows = _kept(year)
+    assert computed == [None, [second["town"].id], [third["town"].id]]
+    assert {r.id: r.attendance.cadres_below for r in rows}[third["town"].id] == 1
+    row = db.session.scalar(sa.select(VillageIncome).where(VillageIncome.village_id == second["villages"][0].id))
+    db.session.delete(row)  # a deleted row counts in its township too
+    f.commit()
+    kept, rows = _kept(year)
+    assert computed[-1] == [second["town"].id] and kept.villages.reached == 0
+    assert (kept, rows) == _from_scratch(year)
+
+
+def _count_taken_in(monkeypatch) -> list:
+    """The townships whose kept figures that read visits took visits in, per read."""
+    from relief.reports import townships
+
+    taken = []
+    real = townships.visits_added
+
+    def counted(year, now, kept, visits):
+        taken.append(sorted(visits))
+        return real(year, now, kept, visits)
+
+    monkeypatch.setattr(townships, "visits_added", counted)
+    return taken
+
+
+def _assert_as_from_scratch(rng, year):
+    kept, kept_rows = _kept(year)
+    scratch, scratch_rows = _from_scratch(year)
+    assert kept_rows == scratch_rows
+    assert kept == scratch
+    sort, descending, page = rng.choice(CADRE_SORTS), rng.random() < 0.5, rng.choice([1, 2])
+    kept_cadres = services.page(_admin(), year, today(), None, sort, descending, page, 5)
+    assert (kept_cadres.cadres, kept_cadres.total) == cadre_table(_admin(), year, today(), None, sort, descending,
+                                                                  page, 5)
+    merged = services.page(_admin(), year, today(), None, "visits", True, 1, 50)  # every cadre, in one page
+    assert (merged.cadres, merged.total) == cadre_table(_admin(), year, today(), None, "visits", True, 1, 50)
+    return kept
+
+
+def _random_visit(rng, f, towns, year):
+    """A visit of any date, kind and visitor (a cadre of another township, a village's visit)."""
+    town = rng.choice(towns)
+    visitor = rng.choice(rng.choice(towns)["cadres"] if rng.random() < 0.2 else town["cadres"])
+    days = rng.choice([0, 1, 5, 29, 30, 31, 45, 60, 61, 89, 90, 91, 120, 200, 400])
+    kind = rng.choice([VisitKind.ROUTINE] * 4 + [VisitKind.SPRING_FESTIVAL, VisitKind.MID_AUTUMN])
+    if rng.random() < 0.15:
+        return f.visit(visitor, village=rng.choice(town["villages"]), visited_on=today() - timedelta(days=days),
+                       kind=kind)
+    return f.visit(visitor, rng.choice(town["households"]), visited_on=today() - timedelta(days=days), kind=kind)
+
+
+def test_visits_taken_into_kept_figures_give_the_figures_from_scratch(app, f, province, monkeypatch):
+    """Reads between bursts of visits (the writes taken into the kept figures), edits, deletes
+    and re-kindings of visits, and other writes (each township counted again): after every
+    burst the figures and the cadre table are the ones computed from scratch."""
+    rng = random.Random(23)
+    year = today().year
+    towns = province["towns"]
+    computed = _count_computations(monkeypatch)
+    taken = _count_taken_in(monkeypatch)
+    _kept(year)
+    visits = []
+    for _round in range(40):
+        roll = rng.random()
+        if roll < 0.6:
+            visits += [_random_visit(rng, f, towns, year) for _ in range(rng.randint(1, 4))]
+        elif roll < 0.75 and visits:
+            visit = db.session.get(Visit, rng.choice(visits).id)
+            if rng.random() < 0.5:
+                visit.visited_on = today() - timedelta(days=rng.choice([0, 20, 70, 100]))
+            else:
+                visit.kind = VisitKind.ROUTINE if visit.kind is not VisitKind.ROUTINE else VisitKind.SPRING_FESTIVAL
+        elif roll < 0.85 and visits:
+            gone = visits.pop(rng.randrange(len(visits)))
+            db.session.delete(db.session.get(Visit, gone.id))
+        else:
+            _random_write(rng, f, rng.choice(towns), year)
+        if rng.random() < 0.3:  # a visit and another write in one flush: counted again
+            town = rng.choice(towns)
+            visits.append(f.visit(town["cadres"][0], town["households"][1], visited_on=today()))
+            f.demand(town["cadres"][0], town["households"][1])
+        f.commit()
+        kept = _assert_as_from_scratch(rng, year)
+    assert len(taken) >= 15 and len(computed) >= 10  # both ways were taken, many times
+    assert any(len(t) > 1 for t in taken)  # visits to several townships taken in by one read
+    assert kept.households.paired > 0 and sum(kept.months) > 0
+
+
+def test_kept_figures_taking_visits_in_are_counted_afresh_once_cache_seconds_old(app, f, province, monkeypatch):
+    """A write made outside SQLAlchemy would go unseen by figures that only ever take visits in:
+    they are computed again CACHE_SECONDS after they were first computed at the latest."""
+    import relief.cache.townships as kept_townships
+
+    year = today().year
+    computed = _count_computations(monkeypatch)
+    taken = _count_taken_in(monkeypatch)
+    clock = [1_000_000.0]
+    monkeypatch.setattr(kept_townships, "_wall", lambda: clock[0])
+    _kept(year)
+    town = province["towns"][3]
+    f.visit(town["cadres"][1], town["households"][1])
+    f.commit()
+    _kept(year)
+    assert computed == [None] and taken == [[town["town"].id]]
+    clock[0] += app.config["CACHE_SECONDS"] + 1
+    f.visit(town["cadres"][1], town["households"][1])
+    f.commit()
+    kept, rows = _kept(year)
+    assert computed == [None, None] and len(taken) == 1
+    assert (kept, rows) == _from_scratch(year)
 
 
 def test_the_district_cadre_table_kept_merged_is_the_table_merged_from_scratch():
@@ -263,4 +380,33 @@ def test_a_holiday_visit_renews_its_townships_holiday_coverage_and_a_routine_one
     db.session.expire_all()
     kept, rows = _kept(year)
     assert autumn(rows) == 0
+    assert (kept, rows) == _from_scratch(year)
+
+
+def test_the_visits_kept_for_taking_in_are_pruned_and_figures_older_than_them_counted_again(app, f, province,
+                                                                                           monkeypatch):
+    """township_delta keeps a township's last KEEP_DELTAS versions: a kept value older than those
+    cannot tell what was added since, and is computed again (the figures stay exact)."""
+    from relief.cache import counters
+    from relief.models import TownshipDelta
+
+    monkeypatch.setattr(counters, "KEEP_DELTAS", 2)
+    monkeypatch.setattr(counters, "PRUNE_EVERY", 1)
+    year = today().year
+    computed = _count_computations(monkeypatch)
+    taken = _count_taken_in(monkeypatch)
+    town = province["towns"][2]
+    _kept(year)
+    for _ in range(5):
+        f.visit(town["cadres"][0], town["households"][0])
+        f.commit()
+    kept_deltas = db.session.scalar(sa.select(sa.func.count()).select_from(TownshipDelta)
+                                    .where(TownshipDelta.township_id == town["town"].id))
+    assert kept_deltas == 2
+    kept, rows = _kept(year)
+    assert computed == [None, [town["town"].id]] and taken == []
+    f.visit(town["cadres"][0], town["households"][0])  # one version on: taken in again
+    f.commit()
+    kept, rows = _kept(year)
+    assert computed == [None, [town["town"].id]] and taken == [[town["town"].id]]
     assert (kept, rows) == _from_scratch(year)

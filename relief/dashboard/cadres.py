@@ -88,18 +88,23 @@ class CadrePart(NamedTuple):
     active: bool  # an active pairing (of any kind) in this township
 
 
+def _households_of_cadres(c):
+    """SELECT township, cadre, households, overdue households of the active household pairings,
+    grouped by township and cadre, with the contacts `c`."""
+    return (sa.select(Pairing.township_id, Pairing.cadre_id, sa.func.count(sa.distinct(Pairing.household_id)),
+                      sa.func.count(sa.distinct(Pairing.household_id)).filter(c.overdue(Pairing.household_id)))
+            .outerjoin(c.active, c.active.c.hid == Pairing.household_id)
+            .outerjoin(c.recent, c.recent.c.hid == Pairing.household_id)
+            .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
+            .group_by(Pairing.township_id, Pairing.cadre_id))
+
+
 def cadre_parts(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, dict[int, CadrePart]]:
     """{township id: {cadre id: CadrePart}} of these townships (None: all): a cadre's households
     and overdue households of the township's pairings, visits of the township's visits."""
     c = contacts(today, scoped(sa.select(Household.id), user, Household) if condition(Household, user) is not None
                  else None, townships)
-    households = narrowed(
-        sa.select(Pairing.township_id, Pairing.cadre_id, sa.func.count(sa.distinct(Pairing.household_id)),
-                  sa.func.count(sa.distinct(Pairing.household_id)).filter(c.overdue(Pairing.household_id)))
-        .outerjoin(c.active, c.active.c.hid == Pairing.household_id)
-        .outerjoin(c.recent, c.recent.c.hid == Pairing.household_id)
-        .where(Pairing.kind == PairingKind.HOUSEHOLD, Pairing.ended_on.is_(None))
-        .group_by(Pairing.township_id, Pairing.cadre_id), Pairing, user, Pairing.township_id, townships)
+    households = narrowed(_households_of_cadres(c), Pairing, user, Pairing.township_id, townships)
     visits = narrowed(
         sa.select(Visit.township_id, Visit.cadre_id, sa.func.max(Visit.visited_on),
                   sa.func.count().filter(Visit.visited_on.between(date(year, 1, 1), date(year, 12, 31))))
@@ -117,6 +122,39 @@ def cadre_parts(user, year: int, today: date, townships: list[int] | None = None
     parts: dict[int, dict[int, CadrePart]] = {tid: {} for tid in townships or ()}
     for (tid, cid), figures_of_cadre in figures.items():
         parts.setdefault(tid, {})[cid] = CadrePart(*figures_of_cadre)
+    return parts
+
+
+def visits_added(year: int, today: date, kept: dict[int, dict[int, CadrePart]],
+                 visits: dict[int, list[int]]) -> dict[int, dict[int, CadrePart]]:
+    """cadre_parts of these townships after `visits` (ids, each township's) were added to what
+    `kept` holds (a viewer who sees everything): the visiting cadre's last visit and visits of
+    the year from the visit itself, and the overdue households of the cadres paired with the
+    households visited counted again for those households alone, before and after."""
+    ids = sorted(v for vs in visits.values() for v in vs)
+    parts = {tid: dict(kept[tid]) for tid in visits}  # new dicts: MergedCadres sees which changed
+    households: set[int] = set()
+    connection = db.session.connection()
+    for tid, cid, hid, day in connection.execute(sa.select(Visit.township_id, Visit.cadre_id, Visit.household_id,
+                                                           Visit.visited_on).where(Visit.id.in_(ids))):
+        if tid not in parts:
+            continue
+        p = parts[tid].get(cid) or CadrePart(0, 0, None, 0, False)
+        parts[tid][cid] = p._replace(last_visit=day if p.last_visit is None or day > p.last_visit else p.last_visit,
+                                     visits_year=p.visits_year + (day.year == year))
+        if hid is not None:
+            households.add(hid)
+    if households:
+        townships = sorted(visits)
+        before, after = ({(tid, cid): overdue for tid, cid, _n, overdue in connection.execute(
+            _households_of_cadres(contacts(today, sorted(households), townships, without))
+            .where(Pairing.household_id.in_(sorted(households)), Pairing.township_id.in_(townships)))}
+            for without in (ids, ()))
+        for tid, cid in before.keys() | after.keys():
+            change = after.get((tid, cid), 0) - before.get((tid, cid), 0)
+            if change:
+                p = parts[tid].get(cid) or CadrePart(0, 0, None, 0, False)
+                parts[tid][cid] = p._replace(overdue=p.overdue + change)
     return parts
 
 

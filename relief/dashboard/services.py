@@ -1,6 +1,7 @@
 """The dashboard's figures for one view of it, kept between requests while the data is unchanged."""
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -20,8 +21,10 @@ from relief.flags import services as flags
 from relief.filters import township_choices
 from relief.monitoring import figures as monitoring_figures
 from relief.reports import dashboard
+from relief.reports import townships as township_figures
 
 from .cadres import CadreRow, MergedCadres, cadre_names, cadre_parts, cadre_table
+from .cadres import visits_added as cadre_visits_added
 from relief.scope import FLAG_READERS, own_township_id, sees_everything, viewer_scope
 
 
@@ -86,10 +89,12 @@ def figures_township(user, township_id: int | None) -> int | None:
 def township_rows(user, year: int, today: date, townships: list[int]) -> list[dashboard.TownshipRow]:
     """The rows of these townships (every one, for a viewer who sees everything), each kept while
     its township is unchanged: after a write, only the townships written to are computed again,
-    and after a visit only their figures that read visits; the district's figures are their sums
-    (dashboard.overview)."""
+    and after a visit only their figures that read visits, or none: the visits added are taken
+    into them (relief.cache.townships); the district's figures are their sums (dashboard.overview)."""
+    # a visit added is taken into its township's kept figures; any other write counts them again
     visits = cached_by_township("dashboard-township-visits", townships, (year, today),
-                                lambda due: dashboard.visit_figures(user, year, today, due))
+                                lambda due: dashboard.visit_figures(user, year, today, due),
+                                added=lambda kept, new: township_figures.visits_added(year, today, kept, new))
     # holiday coverage reads pairings and 慰问 visits: kept while only other visits are written
     holidays = cached_by_township("dashboard-township-holidays", townships, (year, today),
                                   lambda due: dashboard.holiday_figures(user, year, today, due), counter=holiday_visits)
@@ -108,7 +113,8 @@ def district_cadre_table(user, year: int, today: date, townships: list[int], sor
         parts = cadre_parts(user, year, today, due)
         return {tid: parts.get(tid, {}) for tid in due or townships}
 
-    parts = cached_by_township("dashboard-cadres", townships, (year, today), compute)
+    parts = cached_by_township("dashboard-cadres", townships, (year, today), compute,
+                               added=lambda kept, new: cadre_visits_added(year, today, kept, new))
     # cadres and units belong to no township: a change of a name renews scope 0's counter
     names = cached_by_township("dashboard-cadre-names", [DISTRICT], (), lambda _due: {DISTRICT: cadre_names(user)})
     return _merged_cadres(year, today).table(parts, names[DISTRICT], sort, descending, page_no, per_page)
@@ -123,6 +129,21 @@ def _merged_cadres(year: int, today: date) -> MergedCadres:
             kept.clear()
         kept[(year, today)] = MergedCadres()
     return kept[(year, today)]
+
+
+_frozen = False
+
+
+def _freeze_kept_figures() -> None:
+    """Once per process, after the district's figures were first computed: the objects alive
+    then (a province's parts and merged cadre rows: millions) are left out of the garbage
+    collector's full collections (gc.freeze), which otherwise scan them all, 0.2-0.6 s each on
+    a busy machine, in whichever read comes next. They are freed as usual once dropped."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def flag_counts(user, year: int, township_id: int | None) -> Kept | None:
@@ -149,7 +170,11 @@ def page(user, year: int, today: date, township_id: int | None, sort: str, desce
             cadres, total = cadre_table(user, year, today, township_id, sort, descending, page_no, per_page)
         monitoring = district_monitoring_block(user, year, today) if district else \
             monitoring_block(user, year, today, township_id)
+        if district:
+            _freeze_kept_figures()
         return DashboardPage(figures, cadres, total, drill, choices, monitoring)
 
-    return cached("dashboard", figures_township(user, township_id),
-                  (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute)
+    scope = figures_township(user, township_id)
+    # the district's page is renewed by every write anywhere: kept in the process (its parts are shared)
+    return cached("dashboard", scope, (viewer_scope(user), year, today, sort, descending, page_no, per_page), compute,
+                  shared=scope is not None)

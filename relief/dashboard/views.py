@@ -87,5 +87,6 @@ def index():
             flag_labels=REASON_LABELS,
             monitoring=data.monitoring, monitor_labels=monitoring_labels())
 
-    content = cached_html("dashboard-html", services.figures_township(current_user, tid), body)
+    scope = services.figures_township(current_user, tid)
+    content = cached_html("dashboard-html", scope, body, shared=scope is not None)  # as services.page
     return render_kept("dashboard/index.html", content, township=township)

@@ -38,7 +38,7 @@ from .monitoring import (
 )
 from .ratelimit import RateLimitCounter
 from .project import Project, ProjectPhoto, ProjectStatus, ProjectType, ProjectUpdate
-from .version import DataVersion
+from .version import DataVersion, TownshipDelta
 from .visit import Demand, DemandStatus, Visit, VisitKind, VisitPhoto
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -95,6 +95,8 @@ class Contacts:
     recent: sa.Subquery
     today: date
     due_days: int
+    #: visits left out, as if they were not there (the figures before them: reports.townships)
+    without: tuple[int, ...] = ()
 
     @property
     def paired(self):
@@ -109,16 +111,18 @@ class Contacts:
         2D days needs to know whether it has one (CASE: the lookup runs for those alone)."""
         cutoff = self.today - timedelta(days=2 * self.due_days)
         any_visit = sa.exists().where(_V.household_id == household_id)
+        if self.without:
+            any_visit = any_visit.where(_V.id.not_in(self.without))
         return sa.and_(self.paired, sa.or_(
             self.recent.c["last"] < cutoff,
             sa.and_(self.recent.c["last"].is_(None),
                     sa.case((self.active.c.since < cutoff, sa.true()), else_=any_visit)))).self_group()
 
 
-def contacts(today: date, households=None, townships=None) -> Contacts:
+def contacts(today: date, households=None, townships=None, without=()) -> Contacts:
     """The aggregates over `households` (a select of ids; None: every household), or over the
     households of `townships` (ids; a household's pairings and visits carry its township, so
-    these are read from the township's indexes)."""
+    these are read from the township's indexes); `without`: ids of visits to leave out."""
     d = current_app.config["VISIT_DUE_DAYS"]
     window = max(VISITED_WINDOWS[-1], 2 * d)
     active = sa.select(_P.household_id.label("hid"), sa.func.min(_P.started_on).label("since")) \
@@ -131,8 +135,22 @@ def contacts(today: date, households=None, townships=None) -> Contacts:
     if townships is not None:
         active = active.where(_P.township_id.in_(townships))
         recent = recent.where(_V.township_id.in_(townships))
+    if without:
+        recent = recent.where(_V.id.not_in(without))
     return Contacts(active.group_by(_P.household_id).subquery("active"),
-                     recent.group_by(_V.household_id).subquery("recent"), today, d)
+                     recent.group_by(_V.household_id).subquery("recent"), today, d, tuple(without))
+
+
+def household_counts(c: Contacts, key):
+    """SELECT key and HouseholdFigures' counts FROM household joined to the contacts `c`."""
+    needing = Household.status.in_(HouseholdStatus.needing())
+    return sa.select(
+        key, sa.func.count().filter(needing),
+        sa.func.count().filter(needing, c.paired), sa.func.count().filter(c.paired),
+        sa.func.count().filter(c.visited_within(30)), sa.func.count().filter(c.visited_within(90)),
+        sa.func.count().filter(c.overdue(Household.id)),
+    ).select_from(Household).outerjoin(c.active, c.active.c.hid == Household.id) \
+        .outerjoin(c.recent, c.recent.c.hid == Household.id)
 
 
 def household_figures(user, today: date, township_id=None, by_township=False) -> list[HouseholdFigures]:
@@ -143,14 +161,7 @@ def household_figures(user, today: date, township_id=None, by_township=False) ->
         if condition(Household, user) is not None or township_id:
             in_view = narrowed(sa.select(Household.id), Household, user, Household.township_id, township_id)
         c = contacts(today, in_view)
-    needing = Household.status.in_(HouseholdStatus.needing())
-    stmt = sa.select(
-        _key(Household.township_id, by_township), sa.func.count().filter(needing),
-        sa.func.count().filter(needing, c.paired), sa.func.count().filter(c.paired),
-        sa.func.count().filter(c.visited_within(30)), sa.func.count().filter(c.visited_within(90)),
-        sa.func.count().filter(c.overdue(Household.id)),
-    ).select_from(Household).outerjoin(c.active, c.active.c.hid == Household.id) \
-        .outerjoin(c.recent, c.recent.c.hid == Household.id)
+    stmt = household_counts(c, _key(Household.township_id, by_township))
     stmt = narrowed(stmt, Household, user, Household.township_id, township_id)
     if by_township:
         stmt = stmt.group_by(Household.township_id)
@@ -317,7 +328,7 @@ class Overview:
     months: list[int]
 
 
-def overview(user, year: int, today: date, township_id=None, rows: list[TownshipRow] | None = None) -> Overview:
+def overview(user, year: int, today: date, township_id=None, rows: list | None = None) -> Overview:
     """Every headline figure of the dashboard for the user's scope, optionally one township.
 
     With the `rows` of township_rows (the whole scope, every township), every figure is their sum
@@ -326,7 +337,9 @@ def overview(user, year: int, today: date, township_id=None, rows: list[Township
     denominator (households paired, visited, covered), the cadres below the attendance norm as
     their ids (a cadre stationed in two townships counts once)."""
     if rows is not None and not township_id:
-        return _summed(rows, year)
+        from .townships import summed
+
+        return summed(rows, year)
     coverage = _holidays(user, year, by_township=bool(township_id))
     [households] = household_figures(user, today, township_id)
     [demands] = demand_figures(user, year, today, township_id)
@@ -338,112 +351,21 @@ def overview(user, year: int, today: date, township_id=None, rows: list[Township
                     months=visits_by_month(user, year, township_id))
 
 
-def _sum(cls, parts, key=None):
-    """One figures dataclass whose every count (all fields after the key) is the sum of the parts'."""
-    return cls(key, *(sum(getattr(p, f.name) for p in parts) for f in fields(cls)[1:]))
+# the district's figures as sums of township rows (relief.reports.townships), where they were first
+from .townships import (  # noqa: E402
+    OtherFigures,
+    TownshipRow,
+    VisitFigures,
+    holiday_figures,
+    joined_rows,
+    other_figures,
+    township_rows,
+    visit_figures,
+)
 
-
-def _summed(rows: list[TownshipRow], year: int) -> Overview:
-    below = frozenset().union(*(r.attendance.below for r in rows))
-    holidays = []
-    for i, kind in enumerate(HOLIDAYS):
-        start, end = window(kind, year)
-        holidays.append(HolidayFigures(kind, start, end, sum(r.holidays[i].paired for r in rows),
-                                       sum(r.holidays[i].covered for r in rows)))
-    return Overview(
-        households=_sum(HouseholdFigures, [r.households for r in rows]),
-        demands=_sum(DemandFigures, [r.demands for r in rows]),
-        villages=_sum(VillageFigures, [r.villages for r in rows]),
-        projects={s: sum(r.projects[s] for r in rows) for s in ProjectStatus},
-        attendance=AttendanceFigures(sum(r.attendance.months for r in rows),
-                                     sum(r.attendance.months_met for r in rows), len(below), below),
-        holidays=holidays,
-        months=[sum(r.months[m] for r in rows) for m in range(12)])
-
-
-@dataclass
-class TownshipRow:
-    """One township's figures: every headline figure of the dashboard, counted in this township.
-
-    A figure added to the dashboard is added here too (a field, filled in township_rows from a
-    query grouped by township and limited to `townships`, and summed in _summed), so that the
-    district's page stays a sum of rows that only a write in their township renews."""
-
-    id: int
-    name: str
-    households: HouseholdFigures
-    demands: DemandFigures
-    villages: VillageFigures
-    holidays: list[HolidayFigures]
-    projects: dict[ProjectStatus, int]
-    attendance: AttendanceFigures
-    months: list[int]
-
-
-def township_rows(user, year: int, today: date, townships: list[int] | None = None) -> list[TownshipRow]:
-    """The district's drill-down: the headline figures per township, from grouped queries; only
-    of the `townships` given (ids), else of every township in the user's scope."""
-    return joined_rows(visit_figures(user, year, today, townships), holiday_figures(user, year, today, townships),
-                       other_figures(user, year, today, townships))
-
-
-@dataclass
-class VisitFigures:
-    """A township's figures that read all its visits (renewed by every visit written)."""
-
-    households: HouseholdFigures
-    months: list[int]
-
-
-@dataclass
-class OtherFigures:
-    """A township's figures that read no visit (kept while only visits are written)."""
-
-    name: str
-    demands: DemandFigures
-    villages: VillageFigures
-    projects: dict[ProjectStatus, int]
-    attendance: AttendanceFigures
-
-
-def visit_figures(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, VisitFigures]:
-    """{township id: VisitFigures} of these townships (None: every one in the user's scope)."""
-    households = {r.key: r for r in household_figures(user, today, townships, by_township=True)}
-    months = visits_by_month_and_township(user, year, townships, by_township=True)
-    return {tid: VisitFigures(households.get(tid) or HouseholdFigures(tid, 0, 0, 0, 0, 0, 0),
-                              months.get(tid) or [0] * 12)
-            for tid in _township_ids(user, townships)}
-
-
-def holiday_figures(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, list[HolidayFigures]]:
-    """{township id: [HolidayFigures of each holiday]}: they read pairings and 慰问 visits only."""
-    coverage = _holidays(user, year, by_township=True, townships=townships)
-    return {tid: [_holiday(kind, year, coverage[kind].get(tid)) for kind in HOLIDAYS]
-            for tid in _township_ids(user, townships)}
-
-
-def other_figures(user, year: int, today: date, townships: list[int] | None = None) -> dict[int, OtherFigures]:
-    """{township id: OtherFigures} of these townships (None: every one in the user's scope)."""
-    demands = {r.key: r for r in demand_figures(user, year, today, townships, by_township=True)}
-    villages = {r.key: r for r in village_figures(user, year, townships, by_township=True)}
-    projects = projects_by_township(user, townships, by_township=True)
-    attendance = attendance_by_township(user, year, townships)
-    stmt = narrowed(sa.select(Township.id, Township.name), Township, user, Township.id, townships)
-    return {tid: OtherFigures(name, demands.get(tid) or DemandFigures(tid, 0, 0, 0),
-                              villages.get(tid) or VillageFigures(tid, 0, 0, 0),
-                              projects.get(tid) or dict.fromkeys(ProjectStatus, 0),
-                              attendance.get(tid) or AttendanceFigures(0, 0, 0))
-            for tid, name in db.session.execute(stmt.order_by(Township.name))}
-
-
-def _township_ids(user, townships) -> list[int]:
-    if townships is not None and condition(Township, user) is None:
-        return list(townships)
-    return list(db.session.scalars(narrowed(sa.select(Township.id), Township, user, Township.id, townships)))
-
-
-def joined_rows(visits: dict[int, VisitFigures], holidays: dict[int, list[HolidayFigures]],
-                others: dict[int, OtherFigures]) -> list[TownshipRow]:
-    """TownshipRows of the townships of all three, in the order of `others`."""
-    return [TownshipRow(tid, o.name, visits[tid].households, o.demands, o.villages, holidays[tid], o.projects,
-                        o.attendance, visits[tid].months) for tid, o in others.items() if tid in visits]
+__all__ = ["AttendanceFigures", "Contacts", "DemandFigures", "HolidayFigures", "HouseholdFigures", "OtherFigures",
+           "Overview", "TownshipRow", "VillageFigures", "VisitFigures", "attendance_by_township",
+           "attendance_figures", "contacts", "demand_figures", "holiday_figures", "household_counts",
+           "household_figures",
+           "joined_rows", "narrowed", "other_figures", "overview", "projects_by_status", "projects_by_township",
+           "township_rows", "village_figures", "visit_figures", "visits_by_month", "visits_by_month_and_township"]
