@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from relief import create_app
-from relief.dates import today
 from relief.extensions import db, limiter
 from relief.maps.services import cache as map_cache
 from relief.models import PairingKind, Role, StationRole
@@ -30,8 +29,8 @@ from relief.models import PairingKind, Role, StationRole
 from .factories import Factories
 from .factories import exported_year as exported_year_rows
 
-# the `w` fixture of the monitoring tests (the district of monitoring_support.world)
-pytest_plugins = ["tests.monitoring_support"]
+# the `w` fixture of the monitoring tests (the district of monitoring_support.world); `demo`
+pytest_plugins = ["tests.monitoring_support", "tests.demo_support"]
 
 PG_URL = os.environ.get("RELIEF_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -337,17 +336,6 @@ def exported_year(f, app):
     """factories.exported_year: a year (2025) of work in two townships, with text made to look
     like formulas, and a login of every role."""
     return exported_year_rows(f)
-
-
-@pytest.fixture
-def demo(app):
-    """The small demo (seed 4) generated today; the time just after it was written (naive UTC)."""
-    from relief.demo import generate
-    from relief.models import utcnow
-
-    generate("small", 4, PASSWORD, today(), echo=lambda *_: None)
-    db.session.commit()
-    return utcnow()
 
 
 @pytest.fixture(scope="session")
