@@ -14,15 +14,21 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from datetime import date
+
+# Compiled code is kept between runs (__pycache__, git-ignored) even where PYTHONDONTWRITEBYTECODE
+# is set: otherwise every test process, gunicorn worker and `flask` subprocess compiles relief,
+# and pytest rewrites every test module again in each xdist worker (~0.5 s and ~5 s of CPU).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from relief import create_app
-from relief.dates import today
 from relief.extensions import db, limiter
 from relief.maps.services import cache as map_cache
 from relief.models import PairingKind, Role, StationRole
@@ -30,8 +36,8 @@ from relief.models import PairingKind, Role, StationRole
 from .factories import Factories
 from .factories import exported_year as exported_year_rows
 
-# the `w` fixture of the monitoring tests (the district of monitoring_support.world)
-pytest_plugins = ["tests.monitoring_support"]
+# the `w` fixture of the monitoring tests (the district of monitoring_support.world); `demo`
+pytest_plugins = ["tests.monitoring_support", "tests.demo_support"]
 
 PG_URL = os.environ.get("RELIEF_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -337,17 +343,6 @@ def exported_year(f, app):
     """factories.exported_year: a year (2025) of work in two townships, with text made to look
     like formulas, and a login of every role."""
     return exported_year_rows(f)
-
-
-@pytest.fixture
-def demo(app):
-    """The small demo (seed 4) generated today; the time just after it was written (naive UTC)."""
-    from relief.demo import generate
-    from relief.models import utcnow
-
-    generate("small", 4, PASSWORD, today(), echo=lambda *_: None)
-    db.session.commit()
-    return utcnow()
 
 
 @pytest.fixture(scope="session")
