@@ -65,8 +65,8 @@ TOKEN = "relief-csrf-token-of-this-request"
 def render_kept(template: str, content: Markup, **context) -> str:
     """`render_template(template, content=content, **context)` for a page whose body is kept
     (relief.cache.cached_html): while the kept body is the same, the page around it (base.html:
-    the menu, the user's name, offline.js's settings) is the same for the same user, language and
-    address, so the whole page is kept too instead of being rendered around the body again. The
+    the menu, the user's name, offline.js's settings) is the same for the same user, language,
+    address, settings and static files, so the whole page is kept too instead of being rendered around the body again. The
     CSRF token is put in on each request, signed anew as on every other page (a token that stays
     the same on a compressed page would let BREACH read it). `context` holds only what the page's
     title and heading show (strings, numbers, or rows with an id and a name). A page with messages
@@ -78,8 +78,12 @@ def render_kept(template: str, content: Markup, **context) -> str:
         return render_template(template, content=content, **context)
     shown = tuple(sorted((name, (type(value).__name__, value.id, value.name) if hasattr(value, "id") else value)
                          for name, value in context.items()))
+    from relief.visits import offline
+
+    # offline.js's settings and the shell's file names change with the configuration and the
+    # static files (which change under a running app in development and tests)
     key = (template, content, shown, user.id, user.username, user.role, str(get_locale()), request.script_root,
-           request.full_path, request.endpoint)
+           request.full_path, request.endpoint, offline.shell_version(), str(offline.page_config_json(user)))
     kept = current_app.extensions.setdefault("relief_kept_pages", {})
     page = kept.get(key)
     if page is None:
