@@ -1,6 +1,8 @@
 """The audit trail: every ORM write to an audited model is recorded automatically."""
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -71,15 +73,10 @@ def _plain(value, field: str):
     return value
 
 
-_SHOWN_KEYS: dict = {}
-
-
+@functools.cache
 def _shown_keys(mapper) -> tuple[str, ...]:
-    """The columns of a mapped class that the trail shows, found once per class."""
-    keys = _SHOWN_KEYS.get(mapper)
-    if keys is None:
-        keys = _SHOWN_KEYS[mapper] = tuple(a.key for a in mapper.column_attrs if a.key not in _SKIPPED and a.key != "id")
-    return keys
+    """The columns of a mapped class that the trail shows."""
+    return tuple(a.key for a in mapper.column_attrs if a.key not in _SKIPPED and a.key != "id")
 
 
 def _created(state) -> dict:

@@ -6,6 +6,7 @@ from urllib.parse import quote_plus
 from flask import Flask, current_app, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -13,6 +14,7 @@ from relief.dates import to_cst
 from relief.ids import mask_id, mask_phone
 from relief.rates import percent_text
 from relief.targets import BAND_LABELS
+from relief.visits import offline
 
 ALL = ("admin", "leader", "cadre", "inspector")
 #: the navigation: (endpoint, label, roles); entries whose endpoint is not registered are skipped
@@ -56,34 +58,26 @@ def init_app(app: Flask) -> None:
 
 #: whole pages kept by render_kept, per process (each ~20-60 KB)
 KEPT_PAGES = 512
-
-
 #: what stands in a kept page for the request's CSRF token (see render_kept)
 TOKEN = "relief-csrf-token-of-this-request"
 
 
 def render_kept(template: str, content: Markup, **context) -> str:
     """`render_template(template, content=content, **context)` for a page whose body is kept
-    (relief.cache.cached_html): while the kept body is the same, the page around it (base.html:
-    the menu, the user's name, offline.js's settings) is the same for the same user, language,
-    address, settings and static files, so the whole page is kept too instead of being rendered around the body again. The
-    CSRF token is put in on each request, signed anew as on every other page (a token that stays
-    the same on a compressed page would let BREACH read it). `context` holds only what the page's
-    title and heading show (strings, numbers, or rows with an id and a name). A page with messages
-    to flash is rendered as usual (rendering them takes them from the session)."""
-    from flask_login import current_user
-
+    (relief.cache.cached_html). While the kept body is the same, the page around it (base.html:
+    the menu, the user's name, offline.js's settings, which name the release and its static
+    files) is the same for the same user, language and address, so the whole page is kept too.
+    The CSRF token is put in on each request, signed anew as on every other page (a token that
+    stays the same on a compressed page would let BREACH read it). `context` holds only what the
+    title and heading show (strings, numbers, or rows with an id and a name). A page with
+    messages to flash is rendered as usual (rendering them takes them from the session)."""
     user = current_user._get_current_object()
     if "_flashes" in session or not getattr(user, "is_authenticated", False):
         return render_template(template, content=content, **context)
     shown = tuple(sorted((name, (type(value).__name__, value.id, value.name) if hasattr(value, "id") else value)
                          for name, value in context.items()))
-    from relief.visits import offline
-
-    # offline.js's settings and the shell's file names change with the configuration and the
-    # static files (which change under a running app in development and tests)
     key = (template, content, shown, user.id, user.username, user.role, str(get_locale()), request.script_root,
-           request.full_path, request.endpoint, offline.shell_version(), str(offline.page_config_json(user)))
+           request.full_path, request.endpoint, str(offline.page_config_json(user)))
     kept = current_app.extensions.setdefault("relief_kept_pages", {})
     page = kept.get(key)
     if page is None:
