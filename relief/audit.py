@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from relief.database import Prepared
 from relief.ids import mask_id, mask_phone
 from relief.models import (
     Attendance,
@@ -141,9 +142,15 @@ def event_row(action: str, entity: str, entity_id, changes=None, note=None, user
     }
 
 
+_INSERT_EVENTS = sa.insert(AuditEvent)
+#: the rows of a flush's changes, written on its connection's cursor (relief.database.Prepared)
+_RECORD_EVENTS = Prepared(sa.insert(AuditEvent).values(
+    {column.key: sa.bindparam(column.key, type_=column.type) for column in AuditEvent.__table__.c if column.key != "id"}))
+
+
 def log(session: Session, action: str, entity: str, entity_id=None, *, note=None, user=None, changes=None):
     """Record an event that is not a row change: a reveal, an export, a sign-in, an import."""
-    session.execute(sa.insert(AuditEvent), [event_row(action, entity, entity_id, changes, note, user)])
+    session.execute(_INSERT_EVENTS, [event_row(action, entity, entity_id, changes, note, user)])
 
 
 @event.listens_for(Session, "before_flush")
@@ -181,7 +188,7 @@ def _record_changes(session: Session, _ctx) -> None:
             ident = sa.inspect(obj).mapper.primary_key_from_instance(obj)[0]
             rows.append(event_row(mode, obj.__tablename__, ident, changes))
     if rows:
-        session.connection().execute(sa.insert(AuditEvent), rows)
+        _RECORD_EVENTS.write(session.connection(), rows)
 
 
 # -- showing the trail ------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 from flask import has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 _writing = contextvars.ContextVar("relief_writing", default=False)
 _reading = contextvars.ContextVar("relief_reading", default=False)
@@ -106,20 +107,21 @@ def _begin_immediate(dbapi_conn) -> None:
 
 
 class Prepared:
-    """A SELECT compiled once per dialect and run on a pooled DBAPI connection of its own, its
-    first row typed by the columns' own result processors and returned as {column key: value}.
+    """A statement compiled once per dialect and run on a DBAPI cursor: a SELECT on a pooled
+    connection of its own (`first`: its first row typed by the columns' own result processors, as
+    {column key: value}), or an INSERT, UPDATE or DELETE in a connection's transaction (`write`).
 
-    For the sign-in lookup, which every signed-in request makes before anything else: SQLAlchemy's
-    execution of it (cache key, execution context, Result, the ORM session's transaction) costs
-    about ten times the query. The statement runs outside the request's transaction, in SQLite's
-    autocommit or a PostgreSQL transaction of its own, so it never takes or waits for a write lock.
-    While anything listens to the engine's statements (a test counting them, the bench capturing
-    them) it runs through SQLAlchemy on a connection of its own instead, so every statement is
-    still seen; a database error is raised by that path too, as SQLAlchemy's own exception."""
+    For what every signed-in request or every synced visit runs: SQLAlchemy's execution of a
+    statement (cache key, execution context, Result, the ORM session's transaction) costs several
+    times a short query. A SELECT runs outside the request's transaction, in SQLite's autocommit or
+    a PostgreSQL transaction of its own, so it never takes or waits for a write lock. While
+    anything listens to the engine's statements (a test counting them, the bench capturing them)
+    both run through SQLAlchemy instead, so every statement is still seen; a database error is
+    raised as SQLAlchemy's own exception."""
 
     def __init__(self, statement):
         self.statement = statement
-        self.keys = tuple(column.key for column in statement.selected_columns)
+        self.keys = tuple(column.key for column in statement.selected_columns) if statement.is_select else ()
         assert len(set(self.keys)) == len(self.keys), "every selected column needs a key of its own"
         self._forms: dict[str, tuple] = {}
 
@@ -135,24 +137,34 @@ class Prepared:
             defaults = {key: value if to_db.get(key) is None or value is None else to_db[key](value)
                         for key, value in defaults.items()}
             processors = tuple(column.type._cached_result_processor(dialect, None)
-                               for column in self.statement.selected_columns)
+                               for column in self.statement.selected_columns) if self.keys else ()
             order = tuple(compiled.positiontup) if dialect.positional else None
             form = self._forms[dialect.name] = (compiled.string, defaults, given, order, processors)
         return form
 
-    def first(self, engine: Engine, params: dict) -> dict | None:
-        if engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute:
-            return self._through_sqlalchemy(engine, params)
-        sql, defaults, given, order, processors = self._form(engine.dialect)
+    @staticmethod
+    def _watched(engine: Engine) -> bool:
+        return bool(engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute)
+
+    @staticmethod
+    def _values(form: tuple, params: dict):
+        _sql, defaults, given, order, _processors = form
         values = {**defaults, **params}
         for key, process in given.items():
             if values[key] is not None:
                 values[key] = process(values[key])
+        return [values[key] for key in order] if order is not None else values
+
+    def first(self, engine: Engine, params: dict) -> dict | None:
+        if self._watched(engine):
+            return self._through_sqlalchemy(engine, params)
+        form = self._form(engine.dialect)
+        sql, processors = form[0], form[4]
         try:
             conn = engine.raw_connection()
             try:
                 cursor = conn.cursor()
-                cursor.execute(sql, [values[key] for key in order] if order is not None else values)
+                cursor.execute(sql, self._values(form, params))
                 row = cursor.fetchone()
                 cursor.close()
             finally:
@@ -166,7 +178,34 @@ class Prepared:
         return {key: value if process is None else process(value)
                 for key, process, value in zip(self.keys, processors, row)}
 
+    def write(self, connection: Connection, rows: list[dict]) -> None:
+        """Run this INSERT, UPDATE or DELETE once for each of `rows`, in `connection`'s transaction."""
+        if self._watched(connection.engine):
+            connection.execute(self.statement, rows)
+            return
+        form = self._form(connection.dialect)
+        values = [self._values(form, row) for row in rows]
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            if len(values) == 1:
+                cursor.execute(form[0], values[0])
+            else:
+                cursor.executemany(form[0], values)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(form[0], values, exc, connection.dialect.loaded_dbapi.Error,
+                                      dialect=connection.dialect) from exc
+        finally:
+            cursor.close()
+
     def _through_sqlalchemy(self, engine: Engine, params: dict) -> dict | None:
         with reading(), engine.connect() as conn:
             row = conn.execute(self.statement, params).first()
         return None if row is None else dict(zip(self.keys, row))
+
+
+def untouched(session) -> bool:
+    """Whether the session's transaction has sent nothing to the database yet (it has taken no
+    connection): rolling it back then undoes only what is written from now on, as a savepoint
+    would, without the two statements a savepoint costs."""
+    transaction = session.get_transaction()
+    return transaction is None or not transaction._connections

@@ -39,22 +39,30 @@ def _bad_json_path(value, path: str = "") -> str | None:
     return None
 
 
+def _bad_key(fields) -> str | None:
+    """The first key of a MultiDict (query or form) whose name or value holds a control character."""
+    for key, value in fields.items(multi=True):
+        if _CONTROL.search(key) or _CONTROL.search(value):
+            return key
+    return None
+
+
 def _bad_field() -> str | None:
     """The name of the first query, form or JSON field holding a control character, else None."""
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
     if not has_body and not request.environ.get("QUERY_STRING"):
         return None  # most requests: nothing was submitted
-    for source in (request.args, request.form) if has_body else (request.args,):
-        for key, value in source.items(multi=True):
-            if _CONTROL.search(key) or _CONTROL.search(value):
-                return key
-    if not has_body:
-        return None
+    found = _bad_key(request.args)
+    if found or not has_body:
+        return found
+    if request.is_json:  # a JSON body holds no form fields and no files: not parsed for them
+        return _bad_json_path(request.get_json(silent=True))
+    found = _bad_key(request.form)
+    if found:
+        return found
     for key, upload in request.files.items(multi=True):
         if upload.filename and _CONTROL.search(upload.filename):
             return key
-    if request.is_json:
-        return _bad_json_path(request.get_json(silent=True))
     return None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from relief.database import Prepared
 from relief.models import DataVersion, TownshipDelta
 
 #: tables whose rows no cached figure reads: writing them renews nothing
@@ -28,7 +29,8 @@ _ALL_KEY = "relief_data_versions"  # every counter, as this request read them (r
 _PARENTS = {"village_income": ("village_id", "village"), "income_target": ("village_id", "village"),
             "attendance": ("pairing_id", "pairing"), "household_income": ("household_id", "household")}
 #: township_delta keeps the last KEEP_DELTAS versions of a township (a kept figure older than that,
-#: which its CACHE_SECONDS lifetime makes rare, is computed again), pruned every PRUNE_EVERY
+#: which its CACHE_SECONDS lifetime makes rare, is computed again), pruned by a visit whose id is a
+#: multiple of PRUNE_EVERY (one in PRUNE_EVERY of a township's visits, whatever its size)
 KEEP_DELTAS, PRUNE_EVERY = 512, 64
 
 
@@ -117,9 +119,9 @@ def _bump_statement(dialect: str):
         else:
             from sqlalchemy.dialects.sqlite import insert
         table = DataVersion.__table__
-        _BUMPS[dialect] = (insert(table).values(scope=sa.bindparam("scope"), version=1)
-                           .on_conflict_do_update(index_elements=[table.c.scope],
-                                                  set_={"version": table.c.version + 1}))
+        _BUMPS[dialect] = Prepared(insert(table).values(scope=sa.bindparam("scope"), version=1)
+                                   .on_conflict_do_update(index_elements=[table.c.scope],
+                                                          set_={"version": table.c.version + 1}))
     return _BUMPS[dialect]
 
 
@@ -130,27 +132,30 @@ def bump(connection, scopes) -> None:
             g.pop(_SUM_KEY, None)  # the sum read with the sign-in no longer tells this request's counters
             g.pop(_ALL_KEY, None)
         # sorted: concurrent writers take the row locks in the same order (no deadlock on PostgreSQL)
-        connection.execute(_bump_statement(connection.dialect.name), [{"scope": s} for s in sorted(scopes)])
+        _bump_statement(connection.dialect.name).write(connection, [{"scope": s} for s in sorted(scopes)])
 
 
 _VERSIONS = DataVersion.__table__
 _DELTAS = TownshipDelta.__table__
-_OWN_VERSIONS = sa.select(_VERSIONS.c.scope, _VERSIONS.c.version).where(
-    _VERSIONS.c.scope.in_(sa.bindparam("scopes", expanding=True)))
-_RECORD_DELTA = sa.insert(_DELTAS)
-_PRUNE_DELTAS = sa.delete(_DELTAS).where(_DELTAS.c.township_id == sa.bindparam("tid"),
-                                         _DELTAS.c.version <= sa.bindparam("upto"))
+_TOWNSHIP = sa.bindparam("tid")
+_ITS_VERSION = sa.select(_VERSIONS.c.version).where(_VERSIONS.c.scope == _TOWNSHIP)
+#: the delta is written with the version the bump just gave, read by the same statement
+_RECORD_DELTA = Prepared(sa.insert(_DELTAS).from_select(
+    ["township_id", "version", "visit_id"],
+    sa.select(_VERSIONS.c.scope, _VERSIONS.c.version, sa.bindparam("visit_id", type_=sa.Integer))
+    .where(_VERSIONS.c.scope == _TOWNSHIP)))
+_PRUNE_DELTAS = sa.delete(_DELTAS).where(_DELTAS.c.township_id == _TOWNSHIP,
+                                         _DELTAS.c.version <= _ITS_VERSION.scalar_subquery() - sa.bindparam("keep"))
 
 
 def _record_deltas(connection, added: dict[int, list[int]]) -> None:
     """Say that the version each of these townships' counters now has is the visits `added`
-    (ids), and nothing else: read under the row lock the bump took, so the version is this flush's."""
-    versions = dict(connection.execute(_OWN_VERSIONS, {"scopes": sorted(added)}).all())
-    connection.execute(_RECORD_DELTA, [{"township_id": tid, "version": versions[tid], "visit_id": vid}
-                                       for tid, ids in sorted(added.items()) for vid in ids])
-    for tid in added:
-        if versions[tid] % PRUNE_EVERY == 0:
-            connection.execute(_PRUNE_DELTAS, {"tid": tid, "upto": versions[tid] - KEEP_DELTAS})
+    (ids), and nothing else: read under the row lock the bump took, so the version is this flush's.
+    A township's oldest are pruned when one of its visits' ids is a multiple of PRUNE_EVERY."""
+    _RECORD_DELTA.write(connection, [{"tid": tid, "visit_id": vid} for tid, ids in sorted(added.items()) for vid in ids])
+    for tid, ids in sorted(added.items()):
+        if any(vid % PRUNE_EVERY == 0 for vid in ids):
+            connection.execute(_PRUNE_DELTAS, {"tid": tid, "keep": KEEP_DELTAS})
 
 
 @event.listens_for(Session, "after_flush")

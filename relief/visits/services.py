@@ -8,6 +8,7 @@ Functions flush; the caller commits once. Every row change is audited automatica
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from relief.database import Prepared
+from relief.database import Prepared, untouched
 from relief.dates import today
 from relief.demands import services as demand_services
 from relief.extensions import db
@@ -101,9 +102,12 @@ def _target_statements(ids: bool = False):
 
 # Built once: every synced visit asks.
 _HOUSEHOLD_TARGET, _VILLAGE_TARGET = _target_statements()
-_HOUSEHOLD_PLACE, _VILLAGE_PLACE = (Prepared(statement) for statement in _target_statements(ids=True))
 _BY_UUID = sa.select(Visit).where(Visit.client_uuid == sa.bindparam("client_uuid"))
-_UUID_USED = Prepared(sa.select(Visit.id).where(Visit.client_uuid == sa.bindparam("client_uuid")))
+_UUID_USED = sa.select(Visit.id).where(Visit.client_uuid == sa.bindparam("client_uuid"))
+#: where a new visit goes, and the visit already stored under its client_uuid (if any), in one query
+_HOUSEHOLD_PLACE, _VILLAGE_PLACE = (Prepared(statement.add_columns(_UUID_USED.scalar_subquery().label("used_by")))
+                                    for statement in _target_statements(ids=True))
+_USED = Prepared(_UUID_USED)
 
 
 @dataclass
@@ -123,12 +127,14 @@ def _read_first(user, client_uuid: str, household_id: int | None, village_id: in
     before it takes SQLite's write lock, which is then held only while the visit is written: with
     two workers, one checks its visit while the other writes. A visit stored meanwhile under the
     same client_uuid is caught by the unique constraint."""
-    if _UUID_USED.first(db.engine, {"client_uuid": client_uuid}) is not None:
-        return True, None
     statement, target = (_HOUSEHOLD_PLACE, household_id) if household_id else (_VILLAGE_PLACE, village_id)
-    row = statement.first(db.engine, {**bound(user), "target_id": target})
-    if row is None:
+    row = statement.first(db.engine, {**bound(user), "target_id": target, "client_uuid": client_uuid})
+    if row is None:  # not (or no longer) paired with it: a visit it stored before is still a resend
+        if _USED.first(db.engine, {"client_uuid": client_uuid}) is not None:
+            return True, None
         raise VisitNotFound(target)
+    if row.pop("used_by") is not None:
+        return True, None
     return False, Place(**row)
 
 
@@ -262,8 +268,12 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
                   visited_on=payload.visited_on, recorded_at=utcnow(), notes=payload.notes,
                   aid_yuan=payload.aid_yuan, lat=payload.lat, lng=payload.lng, accuracy_m=payload.accuracy_m,
                   content_hash=digest, created_by_id=user.id, photos=new_photos)
+    # A visit stored meanwhile under the same client_uuid fails the insert: only this visit's
+    # rows are undone. When nothing else is in the request's transaction yet (the API's case),
+    # the transaction itself is that savepoint.
+    alone = untouched(db.session())
     try:
-        with db.session.begin_nested():
+        with contextlib.nullcontext() if alone else db.session.begin_nested():
             db.session.add(visit)
             db.session.flush()
             raised = [Demand(visit_id=visit.id, household_id=visit.household_id, village_id=visit.village_id,
@@ -280,6 +290,8 @@ def record_visit(user, data: dict) -> tuple[Visit, bool]:
             db.session.flush()
     except IntegrityError:
         # Another request stored this client_uuid between our lookup and our insert.
+        if alone:
+            db.session.rollback()
         existing = _by_uuid(client_uuid)
         if existing is None:
             raise
