@@ -20,10 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
 POST_VISIT_LUA = r"""
--- every request a new visit with a fresh client_uuid, for the cadre's own households
+-- every request a new visit with a fresh client_uuid, for the cadre's own households. Each of wrk's
+-- threads runs this in a Lua state of its own: seeded alike, they would send the same client_uuids,
+-- and every other request would be a resend (200), not a new visit (201)
 local counter = 0
 local households = {%(households)s}
-math.randomseed(os.time() + %(seed)d)
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_no", #threads)
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + %(seed)d * 100 + thread_no)
+  not_created = 0
+end
 local function uuid()
   local t = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"
   return (string.gsub(t, "[xy]", function(c)
@@ -39,10 +49,12 @@ request = function()
                     ["Authorization"] = "Bearer %(token)s"}, body)
 end
 response = function(status, headers, body)
-  if status ~= 201 then errors_seen = (errors_seen or 0) + 1 end
+  if status ~= 201 then not_created = not_created + 1 end
 end
 done = function(summary, latency, requests)
-  io.write(string.format("NON201 %%d\n", summary.errors.status))
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("not_created") end
+  io.write(string.format("NOT_CREATED %%d\n", total))
 end
 """
 
@@ -133,9 +145,16 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 16, threads: int = 2,
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))
+    not_created = re.search(r"^NOT_CREATED (\d+)", out, re.M)  # the visit script's answers other than 201
     return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "requests": total,
             "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else "",
+            "not_created": int(not_created.group(1)) if not_created else None,
             "raw": out.strip().splitlines()[-3:]}
+
+
+def clean(result: dict) -> bool:
+    """A wrk run with no error answer, no socket error and (the visit script) every visit new."""
+    return result["non_2xx"] == 0 and not result["socket_errors"] and not result.get("not_created")
 
 
 def post_visits_script(token: str, households: list[int], day: str, seed: int = 1) -> str:

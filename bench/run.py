@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 
 from bench import jobs
-from bench.load import api_token, dumps, gunicorn, post_visits_script, session_cookie, wrk
+from bench.load import api_token, clean, dumps, gunicorn, post_visits_script, session_cookie, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -107,10 +107,11 @@ def http_round(url: str) -> dict:
                 attempts.append({"ratio": round(ratio, 3), "floor": _plain(ref), "endpoint": _plain(got)})
                 print(f"  {name:18} {got['rps']:7.0f} req/s vs the floor {ref['rps']:6.0f}: {ratio:5.2f} "
                       f"(target {target})  p50 {_ms(got['p50_ms'])} ms  p99 {_ms(got['p99_ms'])} ms  "
-                      f"non-2xx {got['non_2xx']}", flush=True)
-                if ratio >= target and got["non_2xx"] == 0 and not got["socket_errors"]:
+                      f"non-2xx {got['non_2xx']}"
+                      + (f"  not new {got['not_created']}" if got["not_created"] is not None else ""), flush=True)
+                if ratio >= target and clean(got):
                     break
-            best = max(attempts, key=lambda a: (a["endpoint"]["non_2xx"] == 0, a["ratio"]))
+            best = max(attempts, key=lambda a: (clean(a["endpoint"]), a["ratio"]))
             if name == "healthz":
                 healthz_rps = best["endpoint"]["rps"]
             results[name] = {**best, "path": path, "who": WHO[who], "target": target, "attempts": attempts,
@@ -220,10 +221,9 @@ def http_verdicts(http: dict) -> list[dict]:
     rows = []
     for name, _path, _who, target in HTTP_TARGETS:
         r = http[name]
-        clean = r["endpoint"]["non_2xx"] == 0 and not r["endpoint"]["socket_errors"]
         rows.append({"target": f"{name} throughput ≥ {target} × the floor (bare Flask)"
-                               + (", no error" if name == "post_visits" else ""),
-                     "value": f"{r['ratio']:.2f}", "met": r["ratio"] >= target and clean})
+                               + (", no error, every visit new" if name == "post_visits" else ""),
+                     "value": f"{r['ratio']:.2f}", "met": r["ratio"] >= target and clean(r["endpoint"])})
     return rows
 
 
