@@ -6,7 +6,9 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from relief import audit
@@ -119,35 +121,66 @@ def _run(statements: dict, params: dict) -> dict | None:
     return row
 
 
-def _loaded(mapper, values: dict):
-    """An instance of a mapped class holding these column values as if loaded from the database,
-    attached to the session: what `make_transient_to_detached` and `Session.add` make of a
-    constructed object, without running the constructor and its attribute events (~5 times
-    faster, and this runs on every signed-in request). Columns not given load on first use, as
-    relationships do."""
+def _made(mapper, values: dict):
+    """An instance of a mapped class holding these column values as if loaded from the database:
+    what `make_transient_to_detached` makes of a constructed object, without running the
+    constructor and its attribute events (~5 times faster, and this runs on every signed-in
+    request)."""
     obj = mapper.class_manager.new_instance()
     obj.__dict__.update(values)
     instance_state(obj).key = mapper.identity_key_from_primary_key((values["id"],))
-    db.session.add(obj)
-    missing = [attr.key for attr in mapper.column_attrs if attr.key not in values]
-    if missing:
-        db.session.expire(obj, missing)
     return obj
+
+
+def _attach(session, obj) -> None:
+    """Put a made instance in the session; columns it was not given load on first use."""
+    session.add(obj)
+    missing = [attr.key for attr in sa.inspect(type(obj)).column_attrs if attr.key not in obj.__dict__]
+    if missing:
+        session.expire(obj, missing)
+
+
+#: g: the signed-in user, made before the request had an ORM session, for the session to take in
+_WAITING = "relief_signed_in_waiting"
 
 
 def _user_from_row(row: dict) -> User:
     """The User of a row read with the session or token: one already in the session, else one
-    made from the row's columns (no second query)."""
-    found = db.session.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((row["id"],)))
-    if found is not None:
-        return found
-    user = _loaded(_USER_MAPPER, {key: row[key] for key in _USER_KEYS})
-    if row["township_id"] is not None:
-        township = db.session.identity_map.get(_TOWNSHIP_MAPPER.identity_key_from_primary_key((row["township_id"],)))
-        if township is None:
-            township = _loaded(_TOWNSHIP_MAPPER, {"id": row["township_id"], "name": row["township_name"]})
-        set_committed_value(user, "township", township)
+    made from the row's columns (no second query). A user of no township joins the request's ORM
+    session only when the request first uses it (_take_in_signed_in): an answer that reads
+    nothing else (a kept page, a kept API answer) makes no session at all. A leader's user and
+    township are put in the session at once (a township's other columns load on first use)."""
+    has_session = db.session.registry.has()
+    if has_session:
+        found = db.session.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((row["id"],)))
+        if found is not None:
+            return found
+    user = _made(_USER_MAPPER, {key: row[key] for key in _USER_KEYS})
+    if row["township_id"] is None:
+        set_committed_value(user, "township", None)
+        if has_session:
+            _attach(db.session, user)
+        else:
+            g.setdefault(_WAITING, []).append(user)
+        return user
+    _attach(db.session, user)
+    township = db.session.identity_map.get(_TOWNSHIP_MAPPER.identity_key_from_primary_key((row["township_id"],)))
+    if township is None:
+        township = _made(_TOWNSHIP_MAPPER, {"id": row["township_id"], "name": row["township_name"]})
+        _attach(db.session, township)
+    set_committed_value(user, "township", township)
     return user
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _take_in_signed_in(session: Session, transaction) -> None:
+    """The request's ORM session begins its first transaction: the signed-in user made before it
+    existed becomes the session's own, before any row is read or written (a row of that user read
+    later is this same object, as if it had been in the session all along)."""
+    if transaction.parent is None and has_request_context() and _WAITING in g:
+        if db.session.registry.has() and db.session.registry() is session:
+            for obj in g.pop(_WAITING):
+                _attach(session, obj)
 
 
 def user_for_session(sid: str | None, user_id: int) -> User | None:

@@ -20,6 +20,9 @@ bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
 login_manager.session_protection = None  # the server-side session row is the protection
+# ... so the identifier Flask-Login would compare for it (a SHA-512 of the address and the user
+# agent, which it computes on every request before it looks whether protection is on) is not made
+login_manager._session_identifier_generator = lambda: None
 
 
 @login_manager.user_loader
