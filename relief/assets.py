@@ -126,8 +126,11 @@ class Compress(flask_compress.Compress):
     """Flask-Compress, also for answers outside 2xx that carry a page or a JSON body."""
 
     def after_request(self, response):
-        if "Accept-Encoding" not in request.headers:  # nothing to choose from: only say it could vary
-            response.vary.add("Accept-Encoding")
+        if "HTTP_ACCEPT_ENCODING" not in request.environ:  # nothing to choose from: only say it could vary
+            if "Vary" in response.headers:
+                response.vary.add("Accept-Encoding")
+            else:
+                response.headers["Vary"] = "Accept-Encoding"
             return response
         status = response.status_code
         if 400 <= status < 600:

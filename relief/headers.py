@@ -26,9 +26,18 @@ def _tile_origin() -> str:
     return "".join(f" {host}" for host in hosts)
 
 
-def content_security_policy() -> str:
+def content_security_policy(nonced: bool = True) -> str:
+    """The policy, with the request's nonce (a page), or without (an answer that is no page: it
+    runs no script at all, so none of its own needs one)."""
     before, after = _policy_around_nonce(_tile_origin())
+    if not nonced:
+        return _policy_without_nonce(before, after)
     return f"{before}{csp_nonce()}{after}"
+
+
+@lru_cache(maxsize=16)
+def _policy_without_nonce(before: str, after: str) -> str:
+    return before.removesuffix(" 'nonce-") + after.removeprefix("'")
 
 
 @lru_cache(maxsize=16)
@@ -71,7 +80,8 @@ def init_app(app: Flask) -> None:
         headers = response.headers
         present = {key.lower() for key in headers.keys()}
         if "content-security-policy" not in present:
-            headers.add("Content-Security-Policy", content_security_policy())
+            headers.add("Content-Security-Policy",
+                        content_security_policy(nonced=response.content_type.startswith("text/html")))
         for key, value in _FIXED:
             if key.lower() not in present:
                 headers.add(key, value)

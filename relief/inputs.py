@@ -49,8 +49,9 @@ def _bad_key(fields) -> str | None:
 
 def _bad_field() -> str | None:
     """The name of the first query, form or JSON field holding a control character, else None."""
-    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
-    if not has_body and not request.environ.get("QUERY_STRING"):
+    environ = request.environ
+    has_body = environ.get("CONTENT_LENGTH", "0") not in ("", "0") or environ.get("HTTP_TRANSFER_ENCODING") == "chunked"
+    if not has_body and not environ.get("QUERY_STRING"):
         return None  # most requests: nothing was submitted
     found = _bad_key(request.args)
     if found or not has_body:

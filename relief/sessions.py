@@ -36,6 +36,8 @@ class SessionInterface(SecureCookieSessionInterface):
         signer = self.get_signing_serializer(app)
         if signer is None:
             return None
+        if "HTTP_COOKIE" not in request.environ:  # an API call, a probe: no cookie to parse
+            return self.session_class()
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
@@ -56,3 +58,16 @@ class SessionInterface(SecureCookieSessionInterface):
                 self._verified.clear()
             self._verified[value] = (dict(data), signed_at.timestamp())
         return self.session_class(data)
+
+    def save_session(self, app, session, response) -> None:
+        # nothing to write or to remove (an API call, a health probe): Flask would first look up
+        # the cookie's seven settings
+        if not session and not session.modified:
+            if session.accessed:
+                vary = response.headers.get("Vary")
+                if not vary:
+                    response.headers["Vary"] = "Cookie"
+                elif "cookie" not in vary.lower():
+                    response.vary.add("Cookie")
+            return None
+        return super().save_session(app, session, response)

@@ -19,6 +19,17 @@ def test_content_security_policy_forbids_inline_scripts_and_eval(client):
     assert "frame-ancestors 'self'" in csp and "object-src 'none'" in csp
 
 
+def test_an_answer_that_is_no_page_lets_no_inline_script_run(client):
+    """JSON holds no script of its own: its policy names no nonce at all (opened as a document,
+    nothing inline in it may run), and is otherwise the pages' policy."""
+    page = client.get("/login").headers["Content-Security-Policy"]
+    answer = client.get("/healthz").headers["Content-Security-Policy"]
+    script_src = next(d for d in answer.split("; ") if d.startswith("script-src"))
+    assert script_src == "script-src 'self'"
+    assert [d for d in answer.split("; ") if not d.startswith("script-src")] == \
+        [d for d in page.split("; ") if not d.startswith("script-src")]
+
+
 def test_the_nonce_changes_with_every_response(client):
     a = client.get("/login").headers["Content-Security-Policy"]
     b = client.get("/login").headers["Content-Security-Policy"]
