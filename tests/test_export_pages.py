@@ -33,7 +33,8 @@ def test_admin_downloads_the_district_or_one_township(exported_year, client, aut
     assert dict(table(book["汇总"])[1:])["结对帮扶户数"] == 3
     west = workbook(client.get(f"/exports/download?year=2025&township={exported_year['t2'].id}"))
     assert dict(table(west["汇总"])[1:])["结对帮扶户数"] == 1
-    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")).all()
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")
+                               .order_by(AuditEvent.id)).all()
     assert [e.note for e in event] == ["2025 全区 xlsx", "2025 西镇 xlsx"] and event[0].username == "admin"
 
 
