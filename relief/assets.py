@@ -22,6 +22,8 @@ from pathlib import Path
 import flask_compress
 from flask import Flask, current_app, request, send_from_directory, url_for
 
+from relief.headers import vary_on
+
 #: `name.<digest>.ext` as url_for writes it
 HASHED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<ext>\.[A-Za-z0-9]+)$")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -127,10 +129,7 @@ class Compress(flask_compress.Compress):
 
     def after_request(self, response):
         if "HTTP_ACCEPT_ENCODING" not in request.environ:  # nothing to choose from: only say it could vary
-            if "Vary" in response.headers:
-                response.vary.add("Accept-Encoding")
-            else:
-                response.headers["Vary"] = "Accept-Encoding"
+            vary_on(response, "Accept-Encoding")
             return response
         status = response.status_code
         if 400 <= status < 600:

@@ -29,23 +29,25 @@ def _tile_origin() -> str:
 def content_security_policy(nonced: bool = True) -> str:
     """The policy, with the request's nonce (a page), or without (an answer that is no page: it
     runs no script at all, so none of its own needs one)."""
-    before, after = _policy_around_nonce(_tile_origin())
+    tile_origin = _tile_origin()
     if not nonced:
-        return _policy_without_nonce(before, after)
+        return _policy(tile_origin, "'self'")
+    before, after = _policy_around_nonce(tile_origin)
     return f"{before}{csp_nonce()}{after}"
-
-
-@lru_cache(maxsize=16)
-def _policy_without_nonce(before: str, after: str) -> str:
-    return before.removesuffix(" 'nonce-") + after.removeprefix("'")
 
 
 @lru_cache(maxsize=16)
 def _policy_around_nonce(tile_origin: str) -> tuple[str, str]:
     """The policy's text before and after the request's nonce: written once, not per request."""
-    policy = "; ".join([
+    before, after = _policy(tile_origin, "'self' 'nonce-\0'").split("\0")
+    return before, after
+
+
+@lru_cache(maxsize=16)
+def _policy(tile_origin: str, script_src: str) -> str:
+    return "; ".join([
         "default-src 'self'",
-        "script-src 'self' 'nonce-\0'",
+        f"script-src {script_src}",
         # Leaflet and folium set element styles; styles cannot run code.
         "style-src 'self' 'unsafe-inline'",
         f"img-src 'self' data: blob:{tile_origin}",
@@ -58,8 +60,15 @@ def _policy_around_nonce(tile_origin: str) -> tuple[str, str]:
         "form-action 'self'",
         "frame-ancestors 'self'",
     ])
-    before, after = policy.split("\0")
-    return before, after
+
+
+def vary_on(response, name: str) -> None:
+    """Add `name` to the answer's Vary header: as plain text when it is the first (werkzeug's
+    `response.vary` parses the header and writes it back on every change)."""
+    if "Vary" in response.headers:
+        response.vary.add(name)
+    else:
+        response.headers["Vary"] = name
 
 
 #: the same on every answer; a view may have set its own (kept)

@@ -5,6 +5,8 @@ from flask import has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
+from relief.headers import vary_on
+
 #: cookies whose signature was checked, kept per process (a phone sends the same cookie all day)
 VERIFIED_COOKIES = 4096
 
@@ -64,10 +66,6 @@ class SessionInterface(SecureCookieSessionInterface):
         # the cookie's seven settings
         if not session and not session.modified:
             if session.accessed:
-                vary = response.headers.get("Vary")
-                if not vary:
-                    response.headers["Vary"] = "Cookie"
-                elif "cookie" not in vary.lower():
-                    response.vary.add("Cookie")
+                vary_on(response, "Cookie")
             return None
         return super().save_session(app, session, response)
