@@ -43,8 +43,9 @@ class Visit(db.Model):
         # covering: each cadre's visits in one township (the district's cadre table, by township)
         sa.Index("ix_visit_township_cadre_date", "township_id", "cadre_id", "visited_on"),
         sa.Index("ix_visit_cadre_recorded", "cadre_id", "recorded_at"),
-        # covering: visits per month of a year, and the households visited in a holiday window
-        sa.Index("ix_visit_date_kind", "visited_on", "kind", "household_id"),
+        # covering: visits per month of a year, the households visited in a holiday window, and the
+        # yearly workbook's count and aid of the year's visits and visits per cadre (migration 0010)
+        sa.Index("ix_visit_date_kind", "visited_on", "kind", "household_id", "cadre_id", "aid_yuan"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
