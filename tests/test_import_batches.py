@@ -1,6 +1,6 @@
-"""A roster is read, checked and written a batch of rows at a time (base.BATCH); what the user sees
-does not depend on where the batches end. Each test lowers BATCH so that a small file crosses
-several batch boundaries."""
+"""A roster's rows stream from the sheet and are checked and written a batch at a time (base.BATCH);
+what the user sees does not depend on where the batches end. Each test lowers BATCH so that a
+small file crosses several batch boundaries."""
 import io
 from datetime import date
 
@@ -153,3 +153,12 @@ def test_a_township_merged_down_rows_of_several_batches_fills_every_row(run, pla
     result = run("households", out.getvalue(), "花名册.xls")
     assert result.exit_code == 0, result.output
     assert count(Household) == 8
+
+
+def test_a_table_that_starts_at_c4_keeps_its_row_numbers_and_columns(run, places, batch):
+    rows = [household_row(n) for n in range(1, 8)]
+    rows[4][HOUSEHOLDS.index("家庭人口")] = "x"
+    blank = [[], [], []]
+    result = run("households", xlsx(blank + [[None, None] + row for row in [HOUSEHOLDS] + rows]))
+    assert [line.split(":")[:2] for line in errors(result)] == [["row 9", " 家庭人口"]]
+    assert "表头在第4行" in result.stdout
