@@ -67,7 +67,7 @@ def test_full_ids_on_the_web_are_for_the_admin_and_logged(exported_year, client,
     assert h1.id_number not in [r[3] for r in table(masked["结对帮扶户"])]
     full = workbook(client.get("/exports/download?year=2025&full_ids=1"))
     assert h1.id_number in [r[3] for r in table(full["结对帮扶户"])]
-    notes = db.session.scalars(sa.select(AuditEvent.note).where(AuditEvent.action == "export")).all()
+    notes = db.session.scalars(sa.select(AuditEvent.note).where(AuditEvent.action == "export").order_by(AuditEvent.id)).all()
     assert notes[-1] == "2025 全区 xlsx full-ids"
 
 

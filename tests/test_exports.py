@@ -101,7 +101,7 @@ def test_numbers_are_masked_unless_full_ids(exported_year, export):
     assert {r["联系电话"] for r in by_header(masked["帮扶干部"])} == {"139****0001", "139****0002"}
     full = openpyxl.load_workbook(export("--full-ids", name="full.xlsx"))
     assert {r["联系电话"] for r in by_header(full["帮扶干部"])} == {"13900000001", "13900000002"}
-    notes = db.session.scalars(sa.select(AuditEvent.note).where(AuditEvent.action == "export")).all()
+    notes = db.session.scalars(sa.select(AuditEvent.note).where(AuditEvent.action == "export").order_by(AuditEvent.id)).all()
     assert notes == ["2025 全区 xlsx", "2025 全区 xlsx full-ids"]
 
 
