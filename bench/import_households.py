@@ -54,7 +54,7 @@ def households(n: int) -> list[list]:
         born = date(1940 + i % 60, 1 + i % 12, 1 + i % 28)
         body = f"{320100 + i % 90:06d}{born:%Y%m%d}{i % 1000:03d}"
         # the sequence number never ends in 00 here: a file where IDs end in 000 far more often than
-        # one in 1,100 is refused as damaged by Excel (relief.imports.base.excel_damage)
+        # one in 1,100 is refused as damaged by Excel (relief.imports.base.IdDamage)
         body = body[:6] + body[6:14] + f"{((i // 1000) * 37 + 101) % 1000:03d}"
         number = body + check_digit(body)
         status = STATUSES[i % 3]

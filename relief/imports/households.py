@@ -65,7 +65,7 @@ class Households(Kind):
                 # 脱贫不稳定户 had been lifted out before; otherwise the household is on the edge
                 v["category"] = MonitorCategory.UNSTABLE if v.get("lifted_year") else MonitorCategory.MARGINAL
         villages = find_villages(rows, problems)
-        good = dedupe(rows, lambda v: v["id_number"], problems, "身份证号")
+        good = dedupe(rows, lambda v: v["id_number"], problems, "身份证号", ctx.seen)
         existing = {r["id_number"]: dict(r) for r in (m._mapping for m in select_in(
             lambda keys: sa.select(Household.id, Household.id_number, Household.village_id, Household.head_name,
                                    Household.phone, Household.members, Household.cause, Household.status,

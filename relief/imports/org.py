@@ -14,12 +14,12 @@ from . import cells
 from .base import TOWNSHIP, VILLAGE, Column, Context, Counts, Kind, Problems, Row, changed, insert_rows, select_in, update_rows
 
 
-def dedupe(rows: list[Row], key, problems: Problems, column) -> list[Row]:
+def dedupe(rows: list[Row], key, problems: Problems, column, first: dict) -> list[Row]:
     """Report rows repeating an earlier row's natural key; return the good, first-seen rows.
 
     column: the header the duplicate is reported under, or a function of the row giving it.
+    first: each key seen so far in the file → its row (Context.seen), also from earlier batches.
     """
-    first: dict = {}
     out = []
     for row in rows:
         k = key(row.values)
@@ -94,7 +94,7 @@ class Villages(Kind):
                     v["coord_system"] = system
                 except CoordinateError as err:
                     problems.add(row, "纬度", str(err))
-        good = dedupe(rows, lambda v: (v["township"], v["village"]), problems, "村")
+        good = dedupe(rows, lambda v: (v["township"], v["village"]), problems, "村", ctx.seen)
         names = {r.values["township"] for r in good}
         townships = dict(db.session.execute(
             sa.select(Township.name, Township.id).where(Township.name.in_(names))).all()) if names else {}
@@ -147,7 +147,7 @@ class Cadres(Kind):
     )
 
     def check(self, rows, problems, ctx: Context) -> Counts:
-        good = dedupe(rows, lambda v: v["phone"], problems, "联系电话")
+        good = dedupe(rows, lambda v: v["phone"], problems, "联系电话", ctx.seen)
         units = dict(db.session.execute(sa.select(Unit.name, Unit.id)).all())
         existing = {r["phone"]: dict(r) for r in (m._mapping for m in select_in(
             lambda keys: sa.select(Cadre.id, Cadre.phone, Cadre.name, Cadre.unit_id, Cadre.title, Cadre.rank)
@@ -197,7 +197,7 @@ class Incomes(Kind):
 
     def check(self, rows, problems, ctx: Context) -> Counts:
         villages = find_villages(rows, problems)
-        good = dedupe(rows, lambda v: (v["township"], v["village"], v["year"]), problems, "年度")
+        good = dedupe(rows, lambda v: (v["township"], v["village"], v["year"]), problems, "年度", ctx.seen)
         ids = {villages[(r.values["township"], r.values["village"])][0] for r in good}
         existing = {}
         if ids:

@@ -78,7 +78,7 @@ class Pairings(Kind):
             return (v.get("phone"), v.get("kind"), ident) if ident is not None else (None,)
 
         good = dedupe(rows, key, problems,
-                      lambda r: "身份证号" if r.values.get("kind") is PairingKind.HOUSEHOLD else "村")
+                      lambda r: "身份证号" if r.values.get("kind") is PairingKind.HOUSEHOLD else "村", ctx.seen)
         return self._plan(good, cadres, households, villages, problems, ctx)
 
     def _plan(self, good, cadres, households, villages, problems, ctx) -> Counts:
@@ -97,8 +97,7 @@ class Pairings(Kind):
                                       target_id=target, target_label=label, village_id=vid,
                                       role=v.get("role") if v["kind"].is_stationed else None)
             proposals.append((row, proposal, hid, tid))
-        holdings = norms.load_holdings({p.cadre_id for _r, p, _h, _t in proposals},
-                                       {p.village_id for _r, p, _h, _t in proposals if p.kind is PairingKind.STATIONED})
+        holdings = self._holdings(proposals, ctx)
         limit = ctx.config["MAX_HOUSEHOLDS_PER_CADRE"]
         by = getattr(ctx.user, "id", None)
         counts, new = Counts(), []
@@ -118,6 +117,29 @@ class Pairings(Kind):
             counts.created += 1
         ctx.plan = {"new": new}
         return counts
+
+    @staticmethod
+    def _holdings(proposals, ctx: Context) -> norms.Holdings:
+        """The active pairings of the batch's cadres and stationed villages, with the file's earlier rows taken.
+
+        A cadre's or village's pairings are loaded the first time the file names it and kept
+        for the later batches with the file's own rows counted in, as one load of the whole file
+        would have them: later rows are checked against earlier ones, whose messages name their
+        row, whether or not the earlier batches were written.
+        """
+        holdings, cadres, villages = ctx.carry.setdefault("holdings", (norms.Holdings(), set(), set()))
+        new_cadres = {p.cadre_id for _r, p, _h, _t in proposals} - cadres
+        new_villages = {p.village_id for _r, p, _h, _t in proposals if p.kind is PairingKind.STATIONED} - villages
+        if new_cadres or new_villages:
+            loaded = norms.load_holdings(new_cadres, new_villages)
+            holdings.active |= loaded.active
+            for cid, labels in loaded.households.items():
+                holdings.households.setdefault(cid, [])[:0] = labels
+            for vid, name in loaded.stationed.items():
+                holdings.stationed.setdefault(vid, name)
+            cadres |= new_cadres
+            villages |= new_villages
+        return holdings
 
     @staticmethod
     def _header_of(problem: norms.Problem, p: norms.Proposal) -> str:

@@ -3,6 +3,11 @@
 run_import() flushes and never commits: the caller (the CLI or the view) commits once when
 the outcome is clean and it is not a dry run, and rolls back otherwise. Everything happens in
 one transaction, so a failure or a killed process midway leaves nothing behind.
+
+The rows are checked and written a batch at a time (base.BATCH), so memory stays flat however
+long the file: a batch is written while no problem has been found in the file, and the later
+batches are still checked so that every bad row is reported; the caller's rollback then undoes
+what was written.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from relief.models.vocabulary import SYNONYMS
 from relief.scope import scoped
 from relief.spreadsheets import Col, Sheet, xlsx_bytes
 
-from .base import Context, Counts, Kind, Problems, Row, RowError, parse_rows
+from .base import Context, Counts, Kind, Problems, Row, RowError, parse_batches, survey
 from .households import Households
 from .org import Cadres, Incomes, Villages
 from .pairings import Pairings
@@ -79,31 +84,34 @@ def run_import(kind_name: str, data: bytes, filename: str, user=None, dry_run: b
     if user is not None and user.role is not Role.ADMIN:
         raise PermissionError(_("只有区扶贫办管理员可以导入"))
     kind = KINDS[kind_name]
-    book = read_workbook(data, filename)
     outcome = Outcome(kind_name, filename)
-    table, header_errors = find_table(book, kind)
+    table, header_errors = find_table(read_workbook(data, filename), kind)  # only the table's sheet is kept
     outcome.where = table.describe()
     if header_errors:
         outcome.errors = sorted(header_errors)
         return outcome
     problems = Problems(table.found)
-    rows = parse_rows(table, kind, problems, current_app.config)
+    found = survey(table, kind, problems)
     outcome.notes = table.notes()
-    if len(rows) > current_app.config["IMPORT_MAX_ROWS"]:
+    if found.rows > current_app.config["IMPORT_MAX_ROWS"]:
         raise FileProblem(_("文件有%(n)d行，超过一次导入的上限%(max)d行；请分成几个文件导入",
-                            n=len(rows), max=current_app.config["IMPORT_MAX_ROWS"]))
-    if not rows:
+                            n=found.rows, max=current_app.config["IMPORT_MAX_ROWS"]))
+    if not found.rows:
         raise FileProblem(_("表头下面没有数据行"))
-    outcome.rows = len(rows)
+    outcome.rows = found.rows
     columns = [c for c in kind.columns if c.header in table.found]
     outcome.headers = [c.header for c in columns]
     ctx = Context(user=user, today=today(), config=current_app.config)
-    outcome.counts = kind.check(rows, problems, ctx)
-    outcome.preview = [(r.number, [_shown(c, r) for c in columns]) for r in rows[:PREVIEW_ROWS]]
+    for rows in parse_batches(table, kind, problems, current_app.config, found):
+        outcome.counts.add(kind.check(rows, problems, ctx))
+        shown = rows[:PREVIEW_ROWS - len(outcome.preview)]
+        outcome.preview += [(r.number, [_shown(c, r) for c in columns]) for r in shown]
+        if not problems and not dry_run:
+            kind.write(ctx)
+        ctx.plan = {}
     outcome.errors = problems.sorted()
     if outcome.errors or dry_run:
         return outcome
-    kind.write(ctx)
     audit.log(db.session, "import", "import", None, user=user,
               note=f"{kind_name} {filename}"[:300],
               changes={"kind": kind_name, "file": filename[:120], "rows": outcome.rows, **outcome.counts.as_dict()})

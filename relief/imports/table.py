@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from . import cells
-from .reader import Sheet, Workbook
+from .reader import HEAD_ROWS, Sheet, Workbook
 
-#: rows searched for the header (title rows, 填报单位 lines and blank rows come above it)
-HEADER_SEARCH_ROWS = 30
+#: rows searched for the header (title rows, 填报单位 lines and blank rows come above it); the
+#: sheet's first rows, which the reader keeps at hand, hold these and the row below the last
+HEADER_SEARCH_ROWS = HEAD_ROWS - 1
 #: other spellings of the headers in offices' own rosters and the national system's exports
 ALIASES = {
     "身份证号码": "身份证号", "公民身份号码": "身份证号", "证件号码": "身份证号", "身份证": "身份证号",
@@ -153,7 +154,7 @@ def _score(found: dict, kind) -> tuple[int, int]:
 
 def _best_header(sheet: Sheet, kind) -> tuple[tuple, tuple[int, ...], dict[str, list[int]]]:
     known = {c.header for c in kind.columns}
-    rows = sheet.rows
+    rows = sheet.head
     singles = [_match_row(row, known) for row in rows[:HEADER_SEARCH_ROWS + 1]]
     scores = [_score(found, kind) for found in singles]
     best: tuple = ((0, 0), (1,), {})
@@ -245,41 +246,43 @@ def footer_kind(row: list) -> str | None:
 
 
 def data_rows(table: Table, required_cols: list[int]) -> Iterator[tuple[int, list]]:
-    """(row number, cells) for every row of the table that may hold data.
+    """(row number, cells) for every row of the table that may hold data, read afresh each time.
 
     Rows blank in every column the kind reads are skipped (a 序号 already filled in below the
     data is not a row); the table ends at its footer. Rows below the footer that fill every
     required column are still yielded, marked by a negative number, so that they are reported
-    rather than silently dropped.
+    rather than silently dropped. A whole pass leaves the footer and the skipped rows in `table`.
     """
-    rows = table.sheet.rows
+    head = table.sheet.head
     cols = sorted(table.found.values())
     # how the header reads in this file and in CONTRACT.md, for the two leftmost columns read
     header_names = {}
     for header, col in sorted(table.found.items(), key=lambda item: item[1])[:2]:
         names = {header}
         for number in table.header_rows:
-            cell = rows[number - 1][col] if col < len(rows[number - 1]) else None
+            cell = head[number - 1][col] if col < len(head[number - 1]) else None
             if isinstance(cell, str) and cell.strip():
                 names.add(header_key(cell))
         header_names[col] = names
-    for index in range(table.header_row, len(rows)):
-        cells_ = rows[index]
+    table.footer_row, table.footer_text, table.skipped = None, "", []
+    ended = False
+    for number, cells_ in enumerate(table.sheet.rows(table.header_row), start=table.header_row + 1):
         kind = footer_kind(cells_)
         if kind is None and all(cells.is_blank(cells_[c]) if c < len(cells_) else True for c in cols):
             continue
-        if table.footer_row is not None:
+        if ended:
             if kind is None and required_cols and all(
                     c < len(cells_) and not cells.is_blank(cells_[c]) for c in required_cols):
-                yield -(index + 1), cells_
+                yield -number, cells_
             continue
         if kind == "end":
-            table.footer_row, table.footer_text = index + 1, _first_text(cells_)
+            table.footer_row, table.footer_text = number, _first_text(cells_)
+            ended = True
             continue
         if kind == "skip" or _repeats_header(cells_, header_names):
-            table.skipped.append(index + 1)
+            table.skipped.append(number)
             continue
-        yield index + 1, cells_
+        yield number, cells_
 
 
 def _repeats_header(row: list, header_names: dict[int, set[str]]) -> bool:

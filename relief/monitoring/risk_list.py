@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from relief.imports import cells
-from relief.imports.base import Column, Kind, Problems, RowError, parse_rows
+from relief.imports.base import Column, Kind, Problems, RowError, parse_batches, survey
 from relief.imports.reader import FileProblem, read_workbook
 from relief.imports.table import find_table
 from relief.models import Department
@@ -55,26 +55,28 @@ def import_risk_list(data: bytes, filename: str, department: Department, today: 
     """Read the list and add a lead per person on the roster (flush only; the caller commits when
     `errors` is empty). Raises FileProblem for a file that cannot be read at all."""
     kind = RiskList()
-    book = read_workbook(data, filename)
     outcome = RiskListOutcome(department)
-    table, header_errors = find_table(book, kind)
+    table, header_errors = find_table(read_workbook(data, filename), kind)
     outcome.where = table.describe()
     if header_errors:
         outcome.errors = sorted(header_errors)
         return outcome
     problems = Problems(table.found)
-    rows = parse_rows(table, kind, problems, current_app.config)
+    found = survey(table, kind, problems)
     outcome.notes = table.notes()
-    if len(rows) > current_app.config["IMPORT_MAX_ROWS"]:
+    if found.rows > current_app.config["IMPORT_MAX_ROWS"]:
         raise FileProblem(_("文件有%(n)d行，超过一次导入的上限%(max)d行；请分成几个文件导入",
-                            n=len(rows), max=current_app.config["IMPORT_MAX_ROWS"]))
-    if not rows:
+                            n=found.rows, max=current_app.config["IMPORT_MAX_ROWS"]))
+    if not found.rows:
         raise FileProblem(_("表头下面没有数据行"))
-    outcome.rows = len(rows)
+    outcome.rows = found.rows
+    listed = []
+    for rows in parse_batches(table, kind, problems, current_app.config, found):
+        if not problems:  # once a row is bad nothing is stored, so the rest is only checked
+            listed += [leads.Listed(r.number, r.values["id_number"], r.values["name"] or "", r.values.get("note") or "")
+                       for r in rows]
     outcome.errors = problems.sorted()
     if outcome.errors:
         return outcome
-    listed = [leads.Listed(r.number, r.values["id_number"], r.values["name"] or "", r.values.get("note") or "")
-              for r in rows]
     outcome.result = leads.department_leads(listed, department, today, filename, user=user)
     return outcome
