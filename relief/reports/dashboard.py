@@ -260,7 +260,9 @@ def attendance_by_township(user, year: int, townships=None) -> dict[int, Attenda
             .select_from(Attendance).join(p, p.id == Attendance.pairing_id).where(where)
             .group_by(p.township_id, met, below, p.cadre_id))
     months: dict[int, list] = {}
-    for tid, met, below, cadre, n in db.session.execute(narrowed(stmt, Attendance, user, p.township_id, townships)):
+    # plain rows (a province's: one per cadre), no ORM loading
+    for tid, met, below, cadre, n in db.session.connection().execute(
+            narrowed(stmt, Attendance, user, p.township_id, townships)).all():
         m = months.setdefault(tid, [0, 0, set()])
         m[0] += n
         m[1] += n if met else 0
