@@ -162,3 +162,13 @@ def test_a_table_that_starts_at_c4_keeps_its_row_numbers_and_columns(run, places
     result = run("households", xlsx(blank + [[None, None] + row for row in [HOUSEHOLDS] + rows]))
     assert [line.split(":")[:2] for line in errors(result)] == [["row 9", " 家庭人口"]]
     assert "表头在第4行" in result.stdout
+
+
+def test_a_file_over_the_row_limit_or_without_data_rows_is_refused_and_nothing_is_stored(run, places, app):
+    app.config["IMPORT_MAX_ROWS"] = 5
+    over = run("households", xlsx([HOUSEHOLDS] + [household_row(n) for n in range(1, 7)]))
+    assert over.exit_code == 2
+    assert "文件有6行，超过一次导入的上限5行；请分成几个文件导入" in over.stderr
+    empty = run("households", xlsx([HOUSEHOLDS]))
+    assert empty.exit_code == 2 and "表头下面没有数据行" in empty.stderr
+    assert (count(Household), count(HouseholdIncome), imports()) == (0, 0, 0)

@@ -103,6 +103,10 @@ def test_an_unreadable_file_or_an_unknown_source_exits_2(risk_list, w, source, d
     assert result.exit_code == code and _count() == 0
 
 
+def test_a_list_with_a_header_and_no_rows_is_refused(risk_list, w):
+    result = risk_list([])
+    assert result.exit_code == 2 and "表头下面没有数据行" in result.stderr and _count() == 0
+
 def test_a_missing_header_is_reported_on_stderr(risk_list, w):
     result = risk_list(None, data=csv_bytes([["姓名", "说明"], ["张一", ""]]))
     assert result.exit_code == 1 and "身份证号: 缺少这一列" in result.stderr

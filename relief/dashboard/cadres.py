@@ -295,7 +295,7 @@ class MergedCadres:
             for cid, p in part.items():
                 row = rows.get(cid)
                 if row is None:  # most cadres work in one township
-                    rows[cid] = [cid, *names[cid], p.households, p.last_visit, p.visits_year, p.overdue, p.active]
+                    rows[cid] = _merged_row(cid, names, (p,))
                     where[cid] = {tid}
                 else:
                     _add_part(row, p)

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from relief.extensions import db
 
 from . import cells
+from .reader import FileProblem
 from .table import RowError, Table, data_rows
 
 #: rows per INSERT/UPDATE statement (tests lower it to inject a failure midway)
@@ -155,11 +156,12 @@ def _columns(table: Table, kind: Kind) -> tuple[list[Column], list[int]]:
     return present, [table.found[c.header] for c in present if c.required and c.cell_required]
 
 
-def survey(table: Table, kind: Kind, problems: Problems) -> Survey:
+def survey(table: Table, kind: Kind, problems: Problems, config) -> Survey:
     """Count the data rows and judge each ID column over the whole file; rows below the footer go to `problems`.
 
     Only the ID columns' cells are looked at; of each row only its number is kept, so that the
-    parsing pass need not tell data rows from footers and 小计 rows again.
+    parsing pass need not tell data rows from footers and 小计 rows again. A file with no data
+    rows, or more than IMPORT_MAX_ROWS, is refused (FileProblem).
     """
     present, required = _columns(table, kind)
     ids = {c.header: (table.found[c.header], IdDamage()) for c in present if c.ids}
@@ -177,6 +179,11 @@ def survey(table: Table, kind: Kind, problems: Problems) -> Survey:
         problems.add(number, next(iter(table.found), ""), _(
             "这一行在表尾（第%(row)d行“%(text)s”）下面，不会被导入；请删去表尾，或把这一行移到表尾上面",
             row=table.footer_row, text=table.footer_text[:20]))
+    if out.rows > config["IMPORT_MAX_ROWS"]:
+        raise FileProblem(_("文件有%(n)d行，超过一次导入的上限%(max)d行；请分成几个文件导入",
+                            n=out.rows, max=config["IMPORT_MAX_ROWS"]))
+    if not out.rows:
+        raise FileProblem(_("表头下面没有数据行"))
     return out
 
 

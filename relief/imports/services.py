@@ -91,13 +91,8 @@ def run_import(kind_name: str, data: bytes, filename: str, user=None, dry_run: b
         outcome.errors = sorted(header_errors)
         return outcome
     problems = Problems(table.found)
-    found = survey(table, kind, problems)
+    found = survey(table, kind, problems, current_app.config)
     outcome.notes = table.notes()
-    if found.rows > current_app.config["IMPORT_MAX_ROWS"]:
-        raise FileProblem(_("文件有%(n)d行，超过一次导入的上限%(max)d行；请分成几个文件导入",
-                            n=found.rows, max=current_app.config["IMPORT_MAX_ROWS"]))
-    if not found.rows:
-        raise FileProblem(_("表头下面没有数据行"))
     outcome.rows = found.rows
     columns = [c for c in kind.columns if c.header in table.found]
     outcome.headers = [c.header for c in columns]
