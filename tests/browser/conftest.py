@@ -130,6 +130,14 @@ class Watched:
         self.page.click("button[type=submit]")
         self.page.wait_for_load_state("networkidle")
 
+    def open_menu(self) -> None:
+        """Tap the menu button and wait until the menu has slid open: a tap on one of its items
+        while it still slides (Bootstrap's collapse, on a loaded machine) was seen to go nowhere."""
+        from playwright.sync_api import expect
+
+        self.page.locator(".navbar-toggler").click()
+        expect(self.page.locator("#nav")).to_have_class("navbar-collapse collapse show")
+
     def horizontal_overflow(self) -> int:
         """How far the page reaches past the phone's width. Measured against the layout viewport
         (clientWidth): a mobile browser zooms out to fit a too-wide page, which widens innerWidth

@@ -62,7 +62,7 @@ def test_signing_out_with_unsent_visits_warns_and_keeps_them(phone, live_app):
     client_uuid = queue_offline(phone, notes)
     refuse_sends(page)
     context.set_offline(False)
-    page.locator(".navbar-toggler").click()
+    phone.open_menu()
     page.get_by_role("button", name="退出").click()
     dialog = page.locator("#logout-dialog")
     # shown once the phone's queue is read (IndexedDB): on a machine loaded with the other test
@@ -87,7 +87,7 @@ def test_signing_out_with_unsent_visits_warns_and_keeps_them(phone, live_app):
 def test_signing_out_with_nothing_waiting_asks_nothing(phone):
     phone.login("demo-cadre")
     page = phone.page
-    page.locator(".navbar-toggler").click()
+    phone.open_menu()
     page.get_by_role("button", name="退出").click()
     page.wait_for_url("**/login")
     expect(page.locator("#logout-dialog")).to_have_count(0)

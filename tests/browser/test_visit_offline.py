@@ -227,7 +227,7 @@ def test_offline_every_page_leads_somewhere_that_works_offline(phone):
         expect(page.locator("h1")).not_to_have_text("没有网络")
     # and from a kept page, a page that was not kept leads back to the list
     phone.goto("/")
-    page.locator(".navbar-toggler").click()
+    phone.open_menu()
     page.locator(".nav-link", has_text="项目").click()
     expect(page.locator("h1")).to_have_text("没有网络")
     expect(page.locator("#kept-pages .kept-list a").first).to_be_visible()
