@@ -122,13 +122,14 @@ def counts(url: str) -> dict:
                 "households": count(Household), "visits": count(Visit)}
 
 
+def _ms(fn) -> float:
+    began = time.perf_counter()
+    fn()
+    return (time.perf_counter() - began) * 1000
+
+
 def _median_ms(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
+    return statistics.median(_ms(fn) for _ in range(repeat))
 
 
 def measure(url: str, repeat: int) -> dict:
@@ -168,11 +169,8 @@ def measure(url: str, repeat: int) -> dict:
         sql = list(statements)
         run_sql()
         # taken in turns, so that both see the machine and the database in the same state
-        app_times, sql_times = [], []
-        for _ in range(repeat):
-            app_times.append(_median_ms(request, 1))
-            sql_times.append(_median_ms(run_sql, 1))
-        app_ms, sql_ms = statistics.median(app_times), statistics.median(sql_times)
+        turns = [(_ms(request), _ms(run_sql)) for _ in range(repeat)]
+        app_ms, sql_ms = (statistics.median(times) for times in zip(*turns))
         cached = _app(url).test_client()
         assert cached.post("/login", data={"username": user, "password": PASSWORD}).status_code == 302
         cached.get(path)
